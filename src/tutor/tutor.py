@@ -1,0 +1,340 @@
+"""Tutor.answer(question, history) -> an Answer: the sources first, then the text as a stream.
+
+Three routes, chosen in this order:
+1. refusal: injection attempts, and questions that neither name a roadmap node nor retrieve
+   anything close (best cosine below `min_relevance`);
+2. curriculum: order, prerequisites, phase, duration, where to start, resources for X. These
+   are written from the parsed graph with names and links from the data, so they are right
+   whatever the model;
+3. retrieval + LLM: everything else, with a short numbered context, streamed through the Guard.
+   If nothing generated survives the guard, the answer falls back to the best source's text.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from .config import Settings, TutorError
+from .corpus import Chunk, Corpus
+from .curriculum import Item, Node, Phase, Resource, Roadmap, Section, query_words, breadcrumb, label
+from .guard import Guard
+from .llm import ChatModel
+from .prompt import build_messages
+from .retrieve import Hit, Retriever, clean_query
+
+INJECTION = re.compile(
+    r"ignore (all |any |your |the |previous |prior |above |earlier )*(instructions|rules|prompts?|directions)"
+    r"|system prompt|initial prompt|hidden prompt|your (instructions|rules|prompt)\b|reveal your|jailbreak"
+    r"|developer mode|\bDAN\b|pretend (you are|to be)|you are now|disregard (all|your|the|previous)"
+    r"|act as (an?|my)\b(?! tutor)",
+    re.I,
+)
+INTENTS = [  # first match wins
+    ("duration", r"\bhow long\b|\bduration\b|how many (months|weeks|years)|how much time|time (does|will|would) it take|timeline"),
+    ("next", r"\b(after|next|afterwards|following|then what|move on|continue with|once i (have |'ve )?(finish|done|complete|learn))"),
+    ("prereq", r"\b(before|prerequisites?|prereqs?|need to know|required|requirements|should i know|foundations? for|depend)"),
+    ("start", r"\b(where|how) (do|should|can) i (start|begin)\b|\bstart(ing)? point\b|\bfirst step\b|\bi'?m (a )?(complete )?beginner"),
+    ("phase", r"\b(which|what) (phase|part|stage|section)\b|\bwhere (is|are|does|do)\b.*\b(covered|taught|in the roadmap|fit)"),
+    ("resources", r"\b(resources?|courses?|books?|tutorials?|papers?|links?|materials?|recommend\w*|where can i learn|what should i read|watch)\b"),
+    ("contents", r"\bwhat('s| is| does)? (in|inside|covered in|does .* cover)\b|\bwhat (topics|is covered)\b|\boverview\b|\bphases\b"),
+]
+FOLLOW_UP = re.compile(r"\b(it|that|this|those|them|these|there)\b", re.I)
+REFUSAL = (
+    "I can only help with the Generative AI learning roadmap: what to learn in which order, "
+    "prerequisites, how long each phase takes, and the courses, papers and tools it links. "
+    "Try \"What should I learn after GANs?\" or \"A good resource for VAEs?\""
+)
+
+
+@dataclass
+class Answer:
+    question: str
+    route: str  # "curriculum" | "rag" | "refusal"
+    sources: list[Hit]
+    abstained: bool
+    pieces: Iterator[str]
+    text: str = ""
+    model: str = ""
+    timings: dict = field(default_factory=dict)
+    removed: list[str] = field(default_factory=list)  # what the guard took out
+
+    def __iter__(self) -> Iterator[str]:
+        started = self.timings.pop("_started", time.perf_counter())
+        first = None
+        parts = []
+        for piece in self.pieces:
+            if first is None:
+                first = time.perf_counter() - started
+            parts.append(piece)
+            yield piece
+        self.text = "".join(parts).strip()
+        total = time.perf_counter() - started
+        self.timings.update(ttft_s=round(first if first is not None else total, 4), total_s=round(total, 4))
+
+    def finish(self) -> "Answer":
+        """Consume the stream (for headless callers) and return self."""
+        for _ in self:
+            pass
+        return self
+
+    def to_dict(self) -> dict:
+        return {"question": self.question, "answer": self.text, "abstained": self.abstained,
+                "sources": [h.to_dict() for h in self.sources], "timings": self.timings,
+                "model": self.model, "route": self.route}
+
+
+class Tutor:
+    def __init__(self, corpus: Corpus, retriever: Retriever, model: ChatModel | None, settings: Settings):
+        self.corpus = corpus
+        self.roadmap: Roadmap = corpus.roadmap
+        self.retriever = retriever
+        self.model = model
+        self.settings = settings
+        self.chunk_by_id: dict[str, Chunk] = {c.id: c for c in retriever.chunks}
+        self.chunk_by_url: dict[str, Chunk] = {c.url.rstrip("/"): c for c in retriever.chunks if c.kind == "resource"}
+        self.titles = [c.title for c in retriever.chunks if c.kind == "resource"]
+
+    # ------------------------------------------------------------------ entry point
+    def answer(self, question: str, history: list[dict] | None = None, done: set[str] | None = None,
+               k: int | None = None) -> Answer:
+        """`history`: earlier {"role","content"} messages; `done`: ids of roadmap nodes the
+        learner has ticked, which makes "what next?" start from their progress."""
+        started = time.perf_counter()
+        history = [m for m in (history or []) if m.get("role") in ("user", "assistant") and isinstance(m.get("content"), str)]
+        question = clean_query(question, self.settings.max_query_chars)
+        k = k or self.settings.k
+        if INJECTION.search(question):
+            return self._refuse(question, started, retrieval_ms=0.0)
+
+        intent = _intent(question)
+        subject = self._subject(question)
+        if subject is None and intent and (FOLLOW_UP.search(question) or not query_words(question)):
+            subject = self._subject_from_history(history)
+        query = question if subject or not FOLLOW_UP.search(question) else self._with_history(question, history)
+
+        t0 = time.perf_counter()
+        results = self.retriever.search(query, k=k)
+        retrieval_ms = (time.perf_counter() - t0) * 1000
+        on_topic = subject is not None or results.best_dense >= self.settings.min_relevance
+        if not on_topic:
+            return self._refuse(question, started, retrieval_ms)
+
+        text, nodes = self._curriculum(intent, subject, question, done or set())
+        if text is not None:
+            return Answer(question, "curriculum", self._sources_for(nodes, k), False, iter([text]),
+                          model="curriculum graph", timings={"_started": started, "retrieval_ms": round(retrieval_ms, 3),
+                                                             "tokens": 0, "tokens_per_s": 0.0})
+        if self.model is None:
+            raise TutorError("no language model is loaded; pick a model or run `tutor models`")
+        return self._generate(question, results.hits, history, started, retrieval_ms)
+
+    # ------------------------------------------------------------------ routes
+    def _refuse(self, question: str, started: float, retrieval_ms: float) -> Answer:
+        return Answer(question, "refusal", [], True, iter([REFUSAL]), model="",
+                      timings={"_started": started, "retrieval_ms": round(retrieval_ms, 3), "tokens": 0, "tokens_per_s": 0.0})
+
+    def _generate(self, question: str, hits: list[Hit], history: list[dict], started: float, retrieval_ms: float) -> Answer:
+        s = self.settings
+        messages, used = build_messages(
+            question, hits, history, n_ctx=self.model.n_ctx, max_tokens=s.max_tokens,
+            context_chars=s.context_chars, history_turns=s.history_turns, count=self.model.count_tokens,
+        )
+        guard = Guard([h.chunk.text for h in used], [h.chunk.url for h in used], self.titles, question)
+        timings = {"_started": started, "retrieval_ms": round(retrieval_ms, 3)}
+        answer = Answer(question, "rag", used, False, iter(()), model=self.model.name, timings=timings, removed=guard.removed)
+
+        def pieces() -> Iterator[str]:
+            shown, tokens = False, 0
+            gen_started = time.perf_counter()
+            for piece in self.model.stream(messages, s.max_tokens, s.temperature):
+                tokens += 1
+                clean = guard.feed(piece)
+                if clean:
+                    shown = True
+                    yield clean
+            tail = guard.flush()
+            if tail:
+                shown = True
+                yield tail
+            if not shown:
+                yield self._extractive(used)
+            elapsed = time.perf_counter() - gen_started
+            timings.update(tokens=tokens, tokens_per_s=round(tokens / elapsed, 2) if elapsed > 0 else 0.0)
+
+        answer.pieces = pieces()
+        return answer
+
+    def _extractive(self, hits: list[Hit]) -> str:
+        """The fallback when generated text is not grounded: the best sources' own words."""
+        if not hits:
+            return "I could not find this in the roadmap."
+        lines = ["Here is what the roadmap's material says:"]
+        for n, hit in enumerate(hits[:2], 1):
+            c = hit.chunk
+            card = self.corpus.card(c.url) if c.url else None
+            body = card.summary() if card else " ".join(c.text.split("\n")[1:]) or c.text
+            lines.append(f"- {body} [{n}]")
+        return "\n".join(lines)
+
+    # ------------------------------------------------------------------ curriculum answers
+    def _subject(self, text: str) -> Node | None:
+        ranked = self.roadmap.search(text)
+        return ranked[0][1] if ranked and ranked[0][0] >= 3.0 else None
+
+    def _subject_from_history(self, history: list[dict]) -> Node | None:
+        for msg in reversed(history):
+            if msg["role"] == "user":
+                node = self._subject(msg["content"])
+                if node is not None:
+                    return node
+        return None
+
+    def _with_history(self, question: str, history: list[dict]) -> str:
+        last = next((m["content"] for m in reversed(history) if m["role"] == "user"), "")
+        return f"{last} {question}".strip()
+
+    def _curriculum(self, intent: str | None, subject: Node | None, question: str, done: set[str]):
+        """(markdown text, nodes it is about) for curriculum questions, else (None, [])."""
+        rm = self.roadmap
+        bad_phase = re.search(r"\bphase\s*(\d+)", question, re.I)
+        if bad_phase and rm.phase(int(bad_phase.group(1))) is None:
+            return (f"The roadmap has {len(rm.phases)} phases, numbered 1 to {len(rm.phases)}. "
+                    + _phase_list(rm), list(rm.phases))
+        if intent == "duration":
+            if subject is None:
+                return _total_duration(rm), list(rm.phases)
+            phase = rm.phase_of(subject)
+            if phase is None:
+                return None, []
+            d = phase.duration.text if phase.duration else "no set duration"
+            where = "" if isinstance(subject, Phase) else f"**{label(subject)}** is part of {label(phase)}. "
+            return f"{where}**{label(phase)}** takes {d} in the roadmap.", [subject, phase] if where else [phase]
+        if intent == "next":
+            if subject is None:
+                return self._next_from_progress(done)
+            steps = rm.after(subject)
+            if not steps:
+                if isinstance(subject, Item | Section) and rm.section_of(subject).phase is None:
+                    return None, []
+                return f"**{label(subject)}** is the last step of the roadmap: {_describe_phase_end(rm)}", [subject]
+            text = f"After **{label(subject)}** ({_where(subject)}), the roadmap continues with:\n"
+            text += "\n".join(f"{n}. {self._describe(step)}" for n, step in enumerate(steps, 1))
+            return text, steps
+        if intent == "prereq" and subject is not None:
+            steps = rm.before(subject)
+            if not steps:
+                return f"**{label(subject)}** is where the roadmap begins: it needs nothing before it.", [subject]
+            text = f"Before **{label(subject)}** ({_where(subject)}), the roadmap has you study:\n"
+            text += "\n".join(f"{n}. {self._describe(step)}" for n, step in enumerate(steps, 1))
+            phase = rm.phase_of(subject)
+            if phase and phase.number > 1:
+                earlier = ", ".join(label(p) for p in rm.phases[: phase.number - 1])
+                text += f"\n\nIt builds on everything earlier in the roadmap: {earlier}."
+            return text, steps
+        if intent == "start" and subject is None:
+            first = rm.sections[0]
+            return (f"Start at the beginning: **{label(rm.phases[0])}** "
+                    f"({rm.phases[0].duration.text if rm.phases[0].duration else 'no set duration'}).\n"
+                    f"1. {self._describe(first)}"), [first]
+        if intent == "phase" and subject is not None:
+            phase = rm.phase_of(subject)
+            if phase is None:
+                return f"**{label(subject)}** is general advice outside the phases ({_where(subject)}).", [subject]
+            return f"**{label(subject)}** is in **{label(phase)}**, under {_where(subject)}.", [subject]
+        if intent == "resources" and subject is not None:
+            resources = rm.resources_for(subject)
+            if not resources:
+                return None, []
+            text = f"For **{label(subject)}** ({_where(subject)}), the roadmap links:\n"
+            text += "\n".join(f"- {self._resource_line(r)}" for r in _unique(resources))
+            return text, [subject, *resources]
+        if intent == "contents" and (isinstance(subject, Phase | Section) or subject is None):
+            if subject is None:
+                return _phase_list(rm), list(rm.phases)
+            return self._describe(subject, full=True), [subject]
+        return None, []
+
+    def _next_from_progress(self, done: set[str]):
+        rm = self.roadmap
+        for section in rm.sections:
+            for item in section.items:
+                if item.id not in done and section.id not in done and section.phase.id not in done:
+                    intro = "Based on what you have ticked, your next step is" if done else "You have not ticked anything yet, so start with"
+                    return f"{intro} **{item.title}** ({_where(item)}).\n1. {self._describe(section)}", [item, section]
+        return "You have ticked every step of the roadmap. Keep going with Phase 6's ongoing research and community work.", []
+
+    def _describe(self, node: Node, full: bool = False) -> str:
+        if isinstance(node, Phase):
+            d = node.duration.text if node.duration else "no set duration"
+            return f"**{label(node)}** ({d}): " + "; ".join(s.title for s in node.sections) + "."
+        if isinstance(node, Section):
+            phase = node.phase
+            head = f"**{node.title}** ({label(phase)}" + (f", {phase.duration.text}" if phase and phase.duration else "") + ")"
+            items = "; ".join(i.title for i in node.items)
+            res = ", ".join(self._resource_line(r) for r in _unique(node.resources))
+            return f"{head}: {items}." + (f" Resources: {res}." if res else "")
+        res = ", ".join(self._resource_line(r) for r in _unique(self.roadmap.resources_for(node)))
+        text = f"**{node.title}**" + (f": {node.description}" if node.description else "") + f" ({_where(node)})."
+        return text + (f" Resources: {res}." if res and full is False else "")
+
+    def _resource_line(self, r: Resource) -> str:
+        card = self.corpus.card(r.url)
+        title = card.title if card else r.title
+        return f"[{title}]({r.url})"
+
+    def _sources_for(self, nodes: list, k: int) -> list[Hit]:
+        """Chunks behind a curriculum answer: the nodes, then the resources they link."""
+        chunks: list[Chunk] = []
+        for node in nodes:
+            if isinstance(node, Resource):
+                found = [self.chunk_by_url.get(node.url.rstrip("/"))]
+            else:
+                found = [self.chunk_by_id.get(node.id)]
+                found += [self.chunk_by_url.get(r.url.rstrip("/")) for r in _unique(self.roadmap.resources_for(node))] \
+                    if not isinstance(node, Phase) else []
+            for c in found:
+                if c is not None and c not in chunks:
+                    chunks.append(c)
+        return [Hit(c, 1.0, 1.0) for c in chunks[: max(k, 6)]]
+
+
+def _intent(question: str) -> str | None:
+    for name, pattern in INTENTS:
+        if re.search(pattern, question, re.I):
+            return name
+    return None
+
+
+def _where(node: Node) -> str:
+    crumb = breadcrumb(node)
+    return crumb.rsplit(" › ", 1)[0] if " › " in crumb else crumb
+
+
+def _unique(resources: list[Resource]) -> list[Resource]:
+    seen, out = set(), []
+    for r in resources:
+        if r.url not in seen:
+            seen.add(r.url)
+            out.append(r)
+    return out
+
+
+def _phase_list(rm: Roadmap) -> str:
+    return "The phases:\n" + "\n".join(
+        f"{p.number}. **{p.title}** ({p.duration.text if p.duration else 'no set duration'})" for p in rm.phases)
+
+
+def _total_duration(rm: Roadmap) -> str:
+    low, high, open_ended = rm.total_duration()
+    text = f"The whole roadmap takes about **{low:g}-{high:g} months**"
+    if open_ended:
+        text += " plus " + ", ".join(f"{label(p)}, which is {p.duration.text.lower() if p.duration else 'open-ended'}" for p in open_ended)
+    return text + ".\n" + _phase_list(rm)
+
+
+def _describe_phase_end(rm: Roadmap) -> str:
+    last = rm.phases[-1]
+    return f"{label(last)} is {last.duration.text.lower() if last.duration else 'open-ended'}: keep reading, building and contributing."
