@@ -119,8 +119,10 @@ def cmd_search(args, settings: Settings) -> int:
     from .runtime import open_index
 
     query = clean_query(args.query, settings.max_query_chars)
+    from .curriculum import load
+
     index, embedder = open_index(settings)
-    retriever = Retriever(index, embedder, settings.rrf_k)
+    retriever = Retriever(index, embedder, settings.rrf_k, load(settings.corpus_dir / "roadmap.md"))
     t0 = time.perf_counter()
     results = retriever.search(query, k=settings.k if args.k else 5, phase=args.phase, kind=args.kind)
     ms = (time.perf_counter() - t0) * 1000

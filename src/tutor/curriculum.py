@@ -145,7 +145,7 @@ def parse(text: str, source: str = "roadmap.md") -> "Roadmap":
         line = raw.rstrip()
         if not line.strip():
             continue
-        if line.count("](") != len(LINK.findall(line)):
+        if line.count("[") != line.count("]") or line.count("](") != len(LINK.findall(line)):
             fail(lineno, f"broken link (expected [name](url)): {line.strip()!r}")
         if line.startswith("# "):
             if title:
@@ -250,7 +250,8 @@ STOPWORDS = set(
     phase phases stage step steps come comes came first start starting begin beginning long take
     takes taking time need needs needed prerequisite prerequisites cover covers covered covering
     please tell explain show give list get go going want like thing things stuff roadmap
-    finish finished done completed complete way ready""".split()
+    finish finished done completed complete way ready paper
+    whole entire overall total now""".split()
 )
 
 # Everyday abbreviations of the field; they expand query words, they do not name roadmap nodes.
@@ -268,7 +269,7 @@ def words(text: str) -> list[str]:
     """Lower-case word stems, with plural 's' dropped: 'GANs' -> 'gan', 'Transformers' -> 'transformer'."""
     out = []
     for w in re.findall(r"[a-z0-9]+", text.lower()):
-        if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")):
+        if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")) and w not in STOPWORDS:
             w = w[:-1]
         out.append(w)
     return out
@@ -427,9 +428,45 @@ class Roadmap:
         ranked.sort(key=lambda pair: -pair[0])
         return ranked
 
-    def find(self, text: str) -> Node | None:
+    def find(self, text: str, min_score: float = 3.0) -> Node | None:
+        """The node the text is about, or None when nothing matches well enough."""
         ranked = self.search(text)
-        return ranked[0][1] if ranked else None
+        return ranked[0][1] if ranked and ranked[0][0] >= min_score else None
+
+    def order_targets(self, question: str) -> list[Node]:
+        """For "what after X" / "what before X" questions: the steps the answer is about."""
+        kind = intent(question)
+        if kind not in ("next", "prereq"):
+            return []
+        node = self.find(question)
+        if node is None:
+            return []
+        return self.after(node) if kind == "next" else self.before(node)
+
+
+INTENTS = [  # (intent, pattern): the first that matches wins
+    ("duration", r"\bhow long\b|\bduration\b|\blength\b|how many (months|weeks|years)|how much time"
+                 r"|time (does|will|would) it take|timeline"),
+    ("next", r"\b(after|next|afterwards|following|then what|what now|move on|continue with"
+             r"|once i (have |'ve )?(finish|done|complete|learn))"),
+    ("prereq", r"\b(before|prerequisites?|prereqs?|need to know|required|requirements|should i know"
+               r"|foundations? for|depend)"),
+    ("start", r"\b(where|how) (do|should|can) i (start|begin)\b|\bstart(ing)? point\b|\bfirst step\b"
+              r"|\bi'?m (a )?(complete |total )?beginner"),
+    ("phase", r"\b(which|what) (phase|part|stage|section)\b|\bwhere (is|are|does|do)\b.*\b(covered|taught|roadmap|fit)"),
+    ("resources", r"\b(resources?|courses?|books?|tutorials?|papers?|links?|materials?|recommend\w*"
+                  r"|where can i learn|what should i read|watch)\b"),
+    ("contents", r"\bwhat('s| is| does)? (in|inside|covered in)\b|\bwhat (topics|is covered)\b|\boverview\b"
+                 r"|\bphases\b"),
+]
+
+
+def intent(question: str) -> str | None:
+    """What kind of curriculum question this is, from its wording alone (None: not one)."""
+    for name, pattern in INTENTS:
+        if re.search(pattern, question, re.I):
+            return name
+    return None
 
 
 _ORDINALS = {

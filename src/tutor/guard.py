@@ -5,8 +5,10 @@ Checks, sentence by sentence (a small model invents mid-answer, so whole sentenc
 - an arXiv id that does not appear in those sources is removed;
 - a citation [n] must point at one of the n sources given, else it is removed;
 - a resource title from the corpus that is not among the sources drops the sentence;
-- a sentence whose content words are mostly absent from the sources and the question is
-  dropped as ungrounded.
+- a sentence whose content words are mostly absent from the sources and the question, or
+  whose adjacent content-word pairs mostly never occur in them, is dropped as ungrounded
+  (words alone let a small model recombine true words into false claims);
+- a sentence that echoes the prompt ("Question: ...", "Sources: ...") is dropped.
 `Guard.feed` takes streamed pieces and returns only complete, checked sentences, so the
 stream shown to the user is already clean.
 """
@@ -31,7 +33,8 @@ class Guard:
     source_urls: list[str]
     corpus_titles: list[str]  # every resource title in the corpus
     question: str = ""
-    min_grounding: float = 0.5
+    min_grounding: float = 0.6  # share of content words found in the sources
+    min_pairs: float = 0.3  # share of adjacent content-word pairs found in the sources
     removed: list[str] = field(default_factory=list)  # what was taken out, for the eval report
     _buffer: str = ""
 
@@ -39,7 +42,9 @@ class Guard:
         given = " ".join(self.source_texts + self.source_urls)
         self._urls = {u.rstrip("/").lower() for u in self.source_urls if u}
         self._arxiv = set(ARXIV.findall(given))
-        self._known = set(words(given + " " + self.question))
+        known = [w for w in words(given + " " + self.question) if w not in STOPWORDS]
+        self._known = set(known)
+        self._pairs = set(zip(known, known[1:]))
         lowered = given.lower()
         self._foreign_titles = [t for t in self.corpus_titles if len(t) > 6 and t.lower() not in lowered]
 
@@ -61,6 +66,9 @@ class Guard:
         s = sentence.strip()
         if not s:
             return ""
+        if re.match(r"^(question|sources?|answer)\s*:", s, re.I) and not s.lower().startswith("answer:"):
+            return self._drop(s)
+        s = re.sub(r"^answer\s*:\s*", "", s, flags=re.I)
         s = MD_LINK.sub(lambda m: m.group(0) if self._url_ok(m.group(2)) else m.group(1), s)
         s = URL.sub(lambda m: m.group(0) if self._url_ok(m.group(0)) else self._drop(m.group(0)), s)
         s = ARXIV.sub(lambda m: m.group(0) if m.group(1) in self._arxiv else self._drop(m.group(0)), s)
@@ -70,6 +78,9 @@ class Guard:
             return self._drop(s)
         content = [w for w in words(s) if w not in STOPWORDS and not w.isdigit()]
         if content and sum(w in self._known for w in content) / len(content) < self.min_grounding:
+            return self._drop(s)
+        pairs = list(zip(content, content[1:]))
+        if len(pairs) >= 2 and sum(p in self._pairs for p in pairs) / len(pairs) < self.min_pairs:
             return self._drop(s)
         return re.sub(r"\s{2,}", " ", s).strip()
 

