@@ -84,7 +84,7 @@ def resolve_model_path(spec: ModelSpec, models_dir: Path) -> Path:
     return path
 
 
-def pull(spec: ModelSpec, models_dir: Path, progress: bool = True, chunk_size: int = 1 << 20) -> Path:
+def pull(spec: ModelSpec, models_dir: Path, progress: bool = True) -> Path:
     """Download `spec` into `models_dir` and return the final path."""
     import httpx
     from tqdm import tqdm
@@ -112,7 +112,7 @@ def pull(spec: ModelSpec, models_dir: Path, progress: bool = True, chunk_size: i
                 with open(part, "ab" if have else "wb") as f, tqdm(
                     total=total, initial=have, unit="B", unit_scale=True, desc=spec.file, disable=not progress
                 ) as bar:
-                    for block in r.iter_bytes(chunk_size):
+                    for block in r.iter_bytes():  # as received, so an interruption keeps every byte
                         f.write(block)
                         bar.update(len(block))
     except httpx.HTTPError as e:
