@@ -20,6 +20,7 @@ Accepted shape (anything else that looks structural is an error naming the line)
 
 from __future__ import annotations
 
+import difflib
 import math
 import re
 from dataclasses import dataclass, field
@@ -251,7 +252,7 @@ STOPWORDS = set(
     takes taking time need needs needed prerequisite prerequisites cover covers covered covering
     please tell explain show give list get go going want like thing things stuff roadmap
     finish finished done completed complete way ready paper
-    whole entire overall total now""".split()
+    whole entire overall total now starting started point get getting""".split()
 )
 
 # Everyday abbreviations of the field; they expand query words, they do not name roadmap nodes.
@@ -269,6 +270,7 @@ def words(text: str) -> list[str]:
     """Lower-case word stems, with plural 's' dropped: 'GANs' -> 'gan', 'Transformers' -> 'transformer'."""
     out = []
     for w in re.findall(r"[a-z0-9]+", text.lower()):
+        w = re.sub(r"is(ation|e|ed|ing)$", r"iz\1", w) if len(w) > 6 else w  # optimise -> optimize
         if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")) and w not in STOPWORDS:
             w = w[:-1]
         out.append(w)
@@ -278,7 +280,7 @@ def words(text: str) -> list[str]:
 def query_words(text: str) -> list[str]:
     out = []
     for w in words(text):
-        if w in STOPWORDS:
+        if w in STOPWORDS or len(w) < 2:
             continue
         out.extend(words(SYNONYMS.get(w, w)))
     return out
@@ -375,13 +377,14 @@ class Roadmap:
 
     # ---- finding a node from loose words
     def _build_lookup(self):
-        """Per node: weighted words. Title words weigh 2, an acronym the roadmap defines in
-        brackets ('(GANs)', '(VAEs)') weighs 2, description words weigh 1."""
+        """Per node (and per linked resource): weighted words. Title words weigh 2, an acronym
+        the roadmap defines in brackets ('(GANs)', '(VAEs)') weighs 2, description words 1."""
         entries = []
-        for node in [*self.phases, *self.sections, *self.extras, *self.items]:
+        resources = list({r.url: r for r in self.resources}.values())
+        for node in [*self.phases, *self.sections, *self.extras, *self.items, *resources]:
             weights: dict[str, float] = {}
-            title = label(node) if not isinstance(node, Phase) else node.title
-            description = node.description if isinstance(node, Item) else ""
+            title = node.title
+            description = node.description if isinstance(node, Item) else node.note if isinstance(node, Resource) else ""
             title_weight = 1.0 if isinstance(node, Item) and node.kind == "project" else 2.0
             for w in words(description):
                 weights[w] = max(weights.get(w, 0), 1.0)
@@ -399,10 +402,16 @@ class Roadmap:
                 df[w] = df.get(w, 0) + 1
         n = len(entries)
         idf = {w: math.log(1 + n / c) for w, c in df.items()}
+        # The roadmap's own title words ("Generative AI Learning Roadmap") describe all of it:
+        # they say little about which node a question means.
+        for w in words(self.title):
+            if w in idf:
+                idf[w] *= 0.3
         return entries, idf
 
-    def search(self, text: str) -> list[tuple[float, Node]]:
-        """Nodes ranked by how well their words cover the query's words (best first)."""
+    def search(self, text: str, resources: bool = False) -> list[tuple[float, Node]]:
+        """Nodes ranked by how well their words cover the query's words (best first);
+        with `resources`, linked resources ("GAN Specialization") compete too."""
         phase = _phase_reference(text, len(self.phases))
         if phase is not None:
             return [(100.0, self.phases[phase - 1])]
@@ -410,11 +419,14 @@ class Roadmap:
         if not query:
             return []
         entries, idf = self._index
+        alternatives = {q: self._spellings(q, idf) for q in set(query)}
         ranked = []
         for node, weights, title_len in entries:
+            if isinstance(node, Resource) and not resources:
+                continue
             score, matched = 0.0, 0
-            for q in set(query):
-                best = weights.get(q, 0.0)
+            for q, alts in alternatives.items():
+                best = max((weights.get(a, 0.0) * factor for a, factor in alts), default=0.0)
                 if not best and len(q) >= 4:  # 'math' -> 'mathematics', 'optim' -> 'optimization'
                     best = max((wt * 0.8 for w, wt in weights.items() if w.startswith(q)), default=0.0)
                 if best:
@@ -428,35 +440,50 @@ class Roadmap:
         ranked.sort(key=lambda pair: -pair[0])
         return ranked
 
-    def find(self, text: str, min_score: float = 3.0) -> Node | None:
+    @staticmethod
+    def _spellings(q: str, vocabulary: dict) -> list[tuple[str, float]]:
+        """The word itself, or for a word the roadmap never uses, close spellings of roadmap
+        words: typos ('difusion') and other endings ('science' -> 'scientific')."""
+        if q in vocabulary or len(q) < 5:
+            return [(q, 1.0)]
+        close = difflib.get_close_matches(q, vocabulary, n=3, cutoff=0.84)
+        close += [w for w in vocabulary if len(w) >= 5 and _shared_prefix(q, w) >= max(5, 0.7 * min(len(q), len(w)))]
+        return [(q, 1.0)] + [(w, 0.8) for w in dict.fromkeys(close)]
+
+    def find(self, text: str, min_score: float = 3.0, resources: bool = False) -> Node | None:
         """The node the text is about, or None when nothing matches well enough."""
-        ranked = self.search(text)
+        ranked = self.search(text, resources)
         return ranked[0][1] if ranked and ranked[0][0] >= min_score else None
 
-    def order_targets(self, question: str) -> list[Node]:
-        """For "what after X" / "what before X" questions: the steps the answer is about."""
+    def targets(self, question: str) -> tuple[list[Node], bool]:
+        """The nodes a question is about, and whether they come from the order of study:
+        for "what after X" / "what before X" the steps after or before X, else X itself."""
         kind = intent(question)
-        if kind not in ("next", "prereq"):
-            return []
-        node = self.find(question)
+        node = self.find(question, resources=kind not in ("next", "prereq"))
         if node is None:
-            return []
-        return self.after(node) if kind == "next" else self.before(node)
+            return [], False
+        if isinstance(node, Resource):
+            return [node], False
+        if kind == "next":
+            return self.after(node), True
+        if kind == "prereq":
+            return self.before(node), True
+        return [node], False
 
 
 INTENTS = [  # (intent, pattern): the first that matches wins
     ("duration", r"\bhow long\b|\bduration\b|\blength\b|how many (months|weeks|years)|how much time"
-                 r"|time (does|will|would) it take|timeline"),
+                 r"|time (does|will|would) it take|timeline|\bin total\b"),
     ("next", r"\b(after|next|afterwards|following|then what|what now|move on|continue with"
              r"|once i (have |'ve )?(finish|done|complete|learn))"),
-    ("prereq", r"\b(before|prerequisites?|prereqs?|need to know|required|requirements|should i know"
-               r"|foundations? for|depend)"),
-    ("start", r"\b(where|how) (do|should|can) i (start|begin)\b|\bstart(ing)? point\b|\bfirst step\b"
-              r"|\bi'?m (a )?(complete |total )?beginner"),
+    ("prereq", r"\b(before|pre-?requisi\w*|prereqs?|need to know|required|requirements|foundations? for|depend)"),
+    ("start", r"\b(where|how) (do|should|can) i (start|begin|get started)\b|\bstart(ing)? point\b|\bfirst step\b"
+              r"|\bget(ting)? started\b|\bi'?m (a )?(complete |total )?beginner|\bknow nothing\b"),
     ("phase", r"\b(which|what) (phase|part|stage|section)\b|\bwhere (is|are|does|do)\b.*\b(covered|taught|roadmap|fit)"),
     ("resources", r"\b(resources?|courses?|books?|tutorials?|papers?|links?|materials?|recommend\w*"
                   r"|where can i learn|what should i read|watch)\b"),
     ("contents", r"\bwhat('s| is| does)? (in|inside|covered in)\b|\bwhat (topics|is covered)\b|\boverview\b"
+                 r"|\b(include|includes|contain|contains)\b"
                  r"|\bphases\b"),
 ]
 
@@ -467,6 +494,15 @@ def intent(question: str) -> str | None:
         if re.search(pattern, question, re.I):
             return name
     return None
+
+
+def _shared_prefix(a: str, b: str) -> int:
+    n = 0
+    for x, y in zip(a, b):
+        if x != y:
+            break
+        n += 1
+    return n
 
 
 _ORDINALS = {

@@ -15,7 +15,7 @@ import numpy as np
 
 from .config import TutorError
 from .corpus import Chunk
-from .curriculum import STOPWORDS, Roadmap, words
+from .curriculum import STOPWORDS, Item, Resource, Roadmap, query_words, words
 from .embed import Embedder, embed_one
 from .index import Index
 
@@ -53,11 +53,12 @@ def bm25_tokens(text: str) -> list[str]:
 
 
 class Retriever:
-    """`roadmap`, when given, adds a third ranking to the fusion: for "what comes after/before X"
-    questions, the chunks of the steps the curriculum graph names, weighted double because
-    the order is known, not guessed from word overlap."""
+    """`roadmap`, when given, adds a third ranking to the fusion: the chunks of the roadmap
+    node the question names (found by the curriculum graph's lookup), or for "what comes
+    after/before X" the chunks of the steps after/before X, weighted double because that
+    order is known, not guessed from word overlap."""
 
-    CURRICULUM_WEIGHT = 2.0
+    ORDER_WEIGHT = 2.0
 
     def __init__(self, index: Index, embedder: Embedder, rrf_k: int = 60, roadmap: Roadmap | None = None):
         import bm25s
@@ -81,7 +82,7 @@ class Retriever:
         n = len(self.chunks)
         dense = self.index.search(embed_one(self.embedder, query), n)
         cosine = dict(dense)
-        lexical = self.bm25.get_scores(bm25_tokens(query))  # (n_chunks,)
+        lexical = self.bm25.get_scores(query_words(query) or ["_"])  # (n_chunks,); "nlp" also finds "natural language processing"
         fused: dict[int, float] = {}
         for rank, (i, _) in enumerate(dense):
             fused[i] = fused.get(i, 0.0) + 1.0 / (self.rrf_k + rank + 1)
@@ -89,8 +90,10 @@ class Retriever:
             if lexical[i] <= 0:  # chunks with no query word in common get no BM25 vote
                 break
             fused[int(i)] = fused.get(int(i), 0.0) + 1.0 / (self.rrf_k + rank + 1)
-        for rank, i in enumerate(self._curriculum_ranking(query)):
-            fused[i] = fused.get(i, 0.0) + self.CURRICULUM_WEIGHT / (self.rrf_k + rank + 1)
+        ranking, ordered = self._curriculum_ranking(query)
+        weight = self.ORDER_WEIGHT if ordered else 1.0
+        for rank, i in enumerate(ranking):
+            fused[i] = fused.get(i, 0.0) + weight / (self.rrf_k + rank + 1)
         order = sorted(fused, key=lambda i: -fused[i])
         hits = []
         for i in order:
@@ -105,14 +108,20 @@ class Retriever:
         best = max(cosine.values()) if cosine else 0.0
         return Results(hits, float(best))
 
-    def _curriculum_ranking(self, query: str) -> list[int]:
+    def _curriculum_ranking(self, query: str) -> tuple[list[int], bool]:
         if self.roadmap is None:
-            return []
+            return [], False
+        nodes, ordered = self.roadmap.targets(query)
         ranking: list[int] = []
-        for node in self.roadmap.order_targets(query):
-            keys = [node.id] + [r.url.rstrip("/") for r in self.roadmap.resources_for(node)]
+        for node in nodes:
+            if isinstance(node, Resource):
+                keys = [node.url.rstrip("/")]
+            elif ordered or isinstance(node, Item):  # a whole phase's resources would crowd out the rest
+                keys = [node.id] + [r.url.rstrip("/") for r in self.roadmap.resources_for(node)]
+            else:
+                keys = [node.id]
             for key in keys:
                 i = self.position.get(key)
                 if i is not None and i not in ranking:
                     ranking.append(i)
-        return ranking
+        return ranking, ordered

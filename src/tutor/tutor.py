@@ -91,9 +91,10 @@ class Tutor:
 
     # ------------------------------------------------------------------ entry point
     def answer(self, question: str, history: list[dict] | None = None, done: set[str] | None = None,
-               k: int | None = None) -> Answer:
+               k: int | None = None, generate: bool = True) -> Answer:
         """`history`: earlier {"role","content"} messages; `done`: ids of roadmap nodes the
-        learner has ticked, which makes "what next?" start from their progress."""
+        learner has ticked, which makes "what next?" start from their progress;
+        `generate=False` stops before the LLM (retrieval-only evaluation): the text is empty."""
         started = time.perf_counter()
         history = [m for m in (history or []) if m.get("role") in ("user", "assistant") and isinstance(m.get("content"), str)]
         question = clean_query(question, self.settings.max_query_chars)
@@ -112,7 +113,9 @@ class Tutor:
         retrieval_ms = (time.perf_counter() - t0) * 1000
         # On topic: names a roadmap node, retrieves something close, or is made only of
         # curriculum words ("where do I start?", "how long is phase 9?", "what next?").
-        on_topic = (subject is not None or results.best_dense >= self.settings.min_relevance
+        on_topic = (subject is not None and self.roadmap.phase_of(subject) is not None
+                    or results.best_dense >= self.settings.min_relevance
+                    or bool(intent) and "roadmap" in question.lower()
                     or (bool(intent) or "roadmap" in question.lower()) and not query_words(re.sub(r"\bphase\s*\d+", "", question, flags=re.I)))
         if not on_topic:
             return self._refuse(question, started, retrieval_ms)
@@ -122,6 +125,9 @@ class Tutor:
             return Answer(question, "curriculum", self._sources_for(nodes, k), False, iter([text]),
                           model="curriculum graph", timings={"_started": started, "retrieval_ms": round(retrieval_ms, 3),
                                                              "tokens": 0, "tokens_per_s": 0.0})
+        if not generate:
+            return Answer(question, "rag", results.hits, False, iter(()), model="",
+                          timings={"_started": started, "retrieval_ms": round(retrieval_ms, 3), "tokens": 0, "tokens_per_s": 0.0})
         if self.model is None:
             raise TutorError("no language model is loaded; pick a model or run `tutor models`")
         return self._generate(question, results.hits, history, started, retrieval_ms)
@@ -208,7 +214,7 @@ class Tutor:
                     + _phase_list(rm), list(rm.phases))
         if intent == "duration":
             if subject is None:
-                return _total_duration(rm), list(rm.phases)
+                return _total_duration(rm), ["overview", *rm.phases]
             phase = rm.phase_of(subject)
             if phase is None:
                 return None, []
@@ -237,11 +243,15 @@ class Tutor:
                 earlier = ", ".join(label(p) for p in rm.phases[: phase.number - 1])
                 text += f"\n\nIt builds on everything earlier in the roadmap: {earlier}."
             return text, steps
-        if intent == "start" and subject is None:
+        if intent == "start" and (subject is None or isinstance(subject, Phase)):
             first = rm.sections[0]
-            return (f"Start at the beginning: **{label(rm.phases[0])}** "
+            text = (f"Start at the beginning: **{label(rm.phases[0])}** "
                     f"({rm.phases[0].duration.text if rm.phases[0].duration else 'no set duration'}).\n"
-                    f"1. {self._describe(first)}"), [first]
+                    f"1. {self._describe(first)}")
+            if isinstance(subject, Phase) and subject.number > 1:
+                text += f"\n\nIf you already know the earlier phases, {label(subject)} starts with {self._describe(subject.sections[0])}"
+                return text, [rm.phases[0], first, subject.sections[0]]
+            return text, [rm.phases[0], first]
         if intent == "phase" and subject is not None:
             phase = rm.phase_of(subject)
             if phase is None:
@@ -256,7 +266,7 @@ class Tutor:
             return text, [subject, *resources]
         if intent == "contents" and (isinstance(subject, Phase | Section) or subject is None):
             if subject is None:
-                return _phase_list(rm), list(rm.phases)
+                return _phase_list(rm), ["overview", *rm.phases]
             return self._describe(subject, full=True), [subject]
         return None, []
 
@@ -292,7 +302,9 @@ class Tutor:
         """Chunks behind a curriculum answer: the nodes, then the resources they link."""
         chunks: list[Chunk] = []
         for node in nodes:
-            if isinstance(node, Resource):
+            if node == "overview":
+                found = [self.chunk_by_id.get("overview")]
+            elif isinstance(node, Resource):
                 found = [self.chunk_by_url.get(node.url.rstrip("/"))]
             else:
                 found = [self.chunk_by_id.get(node.id)]

@@ -1,0 +1,414 @@
+"""Gold questions -> per-question records, summary.json, report.md, report.png; and `tutor bench`.
+
+Every question goes through Tutor.answer, the same pipeline as the chat. Source matching: a
+retrieved source matches an expected string when the string equals its url (ignoring a
+trailing slash) or is a case-insensitive substring of its title or breadcrumb.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+import resource
+import statistics
+import subprocess
+import time
+from pathlib import Path
+
+from .config import ROOT, Settings, TutorError
+from .curriculum import STOPWORDS, words
+from .guard import ARXIV, CITATION, URL
+
+REQUIRED = ("id", "question", "answerable")
+ORDER_KINDS = ("next", "prereq", "duration")
+
+
+# ---------------------------------------------------------------- input
+
+
+def load_questions(path: Path) -> list[dict]:
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except OSError as e:
+        raise TutorError(f"cannot read {path}: {e.strerror}") from None
+    questions, seen = [], set()
+    for lineno, line in enumerate(lines, 1):
+        if not line.strip():
+            continue
+        try:
+            q = json.loads(line)
+        except ValueError as e:
+            raise TutorError(f"{path}:{lineno}: not valid JSON ({e.msg} at column {e.colno})") from None
+        if not isinstance(q, dict):
+            raise TutorError(f"{path}:{lineno}: each line must be a JSON object")
+        missing = [f for f in REQUIRED if f not in q]
+        if missing:
+            raise TutorError(f"{path}:{lineno}: missing field(s) {', '.join(missing)}")
+        if not isinstance(q["question"], str) or not isinstance(q["answerable"], bool):
+            raise TutorError(f"{path}:{lineno}: 'question' must be a string and 'answerable' true or false")
+        if q["id"] in seen:
+            raise TutorError(f"{path}:{lineno}: duplicate id {q['id']!r}")
+        seen.add(q["id"])
+        q.setdefault("expected_sources", [])
+        q.setdefault("expected_keywords", [])
+        q.setdefault("history", [])
+        q.setdefault("kind", "other")
+        questions.append(q)  # unknown fields are kept as they are
+    if not questions:
+        raise TutorError(f"{path}: no questions")
+    return questions
+
+
+# ---------------------------------------------------------------- metrics
+
+
+def matches(expected: str, source: dict) -> bool:
+    e = expected.strip()
+    if e.rstrip("/").lower() == (source.get("url") or "").rstrip("/").lower() and e:
+        return True
+    e = e.lower()
+    return e in source.get("title", "").lower() or e in source.get("breadcrumb", "").lower()
+
+
+def retrieval_scores(expected: list[str], sources: list[dict]) -> dict:
+    relevant = [any(matches(e, s) for e in expected) for s in sources[:10]]
+    first = next((i for i, r in enumerate(relevant) if r), None)
+    dcg = sum(1 / math.log2(i + 2) for i, r in enumerate(relevant) if r)
+    ideal = sum(1 / math.log2(i + 2) for i in range(min(len(expected), 10)))
+    found = [e for e in expected if any(matches(e, s) for s in sources[:5])]
+    return {
+        "hit_at_1": float(first == 0),
+        "hit_at_5": float(first is not None and first < 5),
+        "recall_at_5": len(found) / len(expected),
+        "mrr_at_10": 1 / (first + 1) if first is not None else 0.0,
+        "ndcg_at_10": dcg / ideal if ideal else 0.0,
+    }
+
+
+def answer_scores(q: dict, answer: str, source_texts: list[str], n_sources: int, corpus_refs: set[str]) -> dict:
+    low = answer.lower()
+    groups = q["expected_keywords"]
+    hits = [any(alias.lower() in low for alias in group) for group in groups]
+    refs = [u.rstrip("/.,;").lower() for u in URL.findall(answer)] + ARXIV.findall(answer)
+    citations = [int(n) for n in CITATION.findall(answer)]
+    given = set(words(" ".join(source_texts)))
+    content = [w for w in words(answer) if w not in STOPWORDS]
+    return {
+        "keyword_recall": sum(hits) / len(hits) if hits else None,
+        "key_hit": float(all(hits)) if hits else None,
+        "hallucinated_links": sum(r not in corpus_refs for r in refs),
+        "citations": len(citations),
+        "valid_citations": sum(1 <= n <= n_sources for n in citations),
+        "grounding": sum(w in given for w in content) / len(content) if content else None,
+    }
+
+
+def _mean(values) -> float | None:
+    values = [v for v in values if v is not None]
+    return round(sum(values) / len(values), 4) if values else None
+
+
+def _pct(values, p: float) -> float | None:
+    values = sorted(v for v in values if v is not None)
+    if not values:
+        return None
+    return round(values[min(len(values) - 1, max(0, math.ceil(p / 100 * len(values)) - 1))], 4)
+
+
+def summarise(records: list[dict], llm: bool) -> dict:
+    answerable = [r for r in records if r["answerable"]]
+    unanswerable = [r for r in records if not r["answerable"]]
+    with_sources = [r for r in answerable if r["expected_sources"]]
+    out = {"n": len(records)}
+    out["retrieval"] = {m: _mean(r["scores"].get(m) for r in with_sources)
+                        for m in ("hit_at_1", "hit_at_5", "recall_at_5", "mrr_at_10", "ndcg_at_10")}
+    if llm:
+        cits = sum(r["scores"]["citations"] for r in records)
+        out["answer"] = {
+            "keyword_recall": _mean(r["scores"]["keyword_recall"] for r in answerable),
+            "key_hit": _mean(r["scores"]["key_hit"] for r in answerable),
+            "curriculum_accuracy": _mean(r["scores"]["key_hit"] for r in answerable if r["kind"] in ORDER_KINDS),
+            "hallucinated_links": sum(r["scores"]["hallucinated_links"] for r in records),
+            "citation_validity": round(sum(r["scores"]["valid_citations"] for r in records) / cits, 4) if cits else 1.0,
+            "grounding": _mean(r["scores"]["grounding"] for r in answerable if not r["abstained"]),
+        }
+    out["abstention"] = {
+        "rejection_rate": _mean(float(r["abstained"]) for r in unanswerable),
+        "false_refusal_rate": _mean(float(r["abstained"]) for r in answerable),
+    }
+    t = [r["timings"] for r in records]
+    out["speed"] = {
+        "retrieval_ms_p50": _pct([x.get("retrieval_ms") for x in t], 50),
+        "retrieval_ms_p95": _pct([x.get("retrieval_ms") for x in t], 95),
+        "ttft_s_p50": _pct([x.get("ttft_s") for x in t], 50),
+        "ttft_s_p95": _pct([x.get("ttft_s") for x in t], 95),
+        "llm_ttft_s_p50": _pct([x.get("llm_ttft_s") for x in t], 50),
+        "total_s_p50": _pct([x.get("total_s") for x in t], 50),
+        "total_s_p95": _pct([x.get("total_s") for x in t], 95),
+        "tokens_per_s": _mean(x.get("tokens_per_s") or None for x in t),
+    }
+    return out
+
+
+# ---------------------------------------------------------------- the run
+
+
+def run_eval(args, settings: Settings) -> int:
+    from tqdm import tqdm
+
+    from .runtime import open_model, open_tutor
+
+    questions = load_questions(Path(args.questions))
+    if args.limit:
+        questions = questions[: args.limit]
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    llm = not args.no_llm
+
+    tutor = open_tutor(settings, with_model=False, progress=False)
+    model_load_s = None
+    if llm:
+        started = time.perf_counter()
+        tutor.model = open_model(settings)
+        tutor.model.warm_up()
+        model_load_s = round(time.perf_counter() - started, 3)
+    corpus_refs = _corpus_refs(tutor)
+
+    records = []
+    for q in tqdm(questions, desc="evaluating", unit="q"):
+        try:
+            answer = tutor.answer(q["question"], q["history"], k=settings.k, generate=llm).finish()
+        except TutorError as e:  # an empty question in the file: counts as refused, run goes on
+            records.append(_record(q, [], "", True, {}, {"error": str(e)}))
+            continue
+        sources = [h.to_dict() for h in answer.sources]
+        text = answer.text if llm else ""
+        scores = retrieval_scores(q["expected_sources"], sources) if q["expected_sources"] else {}
+        if llm:
+            scores.update(answer_scores(q, text, [h.chunk.text for h in answer.sources], len(answer.sources), corpus_refs))
+        records.append(_record(q, sources, text, answer.abstained, answer.timings, scores, answer.route))
+
+    summary = summarise(records, llm)
+    summary["speed"]["model_load_s"] = model_load_s
+    summary["speed"]["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+    summary["config"] = _config(settings, tutor, Path(args.questions), llm)
+    kinds = sorted({r["kind"] for r in records})
+    summary["by_kind"] = {k: summarise([r for r in records if r["kind"] == k], llm) for k in kinds}
+
+    with open(out / "per_question.jsonl", "w", encoding="utf-8") as f:
+        for r in records:
+            f.write(json.dumps(r, ensure_ascii=False) + "\n")
+    (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    (out / "report.md").write_text(_report(summary, records, llm))
+    _chart(summary, out / "report.png")
+    print(_headline(summary))
+    print(f"wrote {out}/per_question.jsonl, summary.json, report.md, report.png")
+    return _check_thresholds(args, summary)
+
+
+def _record(q, sources, text, abstained, timings, scores, route="") -> dict:
+    return {"id": q["id"], "question": q["question"], "kind": q["kind"], "answerable": q["answerable"],
+            "expected_sources": q["expected_sources"], "expected_keywords": q["expected_keywords"],
+            "sources": sources, "answer": text, "abstained": abstained, "route": route, "scores": scores,
+            "timings": {k: timings.get(k) for k in ("retrieval_ms", "ttft_s", "llm_ttft_s", "total_s", "tokens_per_s")}}
+
+
+def _corpus_refs(tutor) -> set[str]:
+    refs = {c.url.rstrip("/").lower() for c in tutor.retriever.chunks if c.url}
+    for c in tutor.retriever.chunks:
+        refs.update(ARXIV.findall(c.text))
+    return refs
+
+
+def _config(settings: Settings, tutor, questions: Path, llm: bool) -> dict:
+    try:
+        commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                                timeout=5).stdout.strip() or "unknown"
+    except OSError:
+        commit = "unknown"
+    model_path = getattr(tutor.model, "path", None)
+    return {
+        "git_commit": commit,
+        "model": (tutor.model.name if tutor.model else None) if llm else None,
+        "model_sha256": _sha256(model_path) if llm and model_path else None,
+        "llm_url": settings.llm_url or None,
+        "embedder": settings.embedder,
+        "index_manifest_sha256": _sha256(settings.index_dir / "manifest.json"),
+        "k": settings.k, "threads": settings.threads, "seed": settings.seed,
+        "temperature": settings.temperature, "max_tokens": settings.max_tokens,
+        "questions_sha256": _sha256(questions),
+    }
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+THRESHOLDS = {  # flag attribute -> (section, metric, direction)
+    "min_hit_at_5": ("retrieval", "hit_at_5", ">="),
+    "min_mrr_at_10": ("retrieval", "mrr_at_10", ">="),
+    "min_keyword_recall": ("answer", "keyword_recall", ">="),
+    "min_rejection_rate": ("abstention", "rejection_rate", ">="),
+    "min_curriculum_accuracy": ("answer", "curriculum_accuracy", ">="),
+    "max_hallucinated_links": ("answer", "hallucinated_links", "<="),
+}
+
+
+def _check_thresholds(args, summary: dict) -> int:
+    failed = []
+    for flag, (section, metric, op) in THRESHOLDS.items():
+        want = getattr(args, flag, None)
+        if want is None:
+            continue
+        got = summary.get(section, {}).get(metric)
+        if got is None:
+            failed.append(f"{metric} was not measured (needs {'the LLM' if section == 'answer' else 'answerable questions'})")
+        elif (op == ">=" and got < want) or (op == "<=" and got > want):
+            failed.append(f"{metric} = {got} is not {op} {want}")
+    for line in failed:
+        print(f"tutor eval: threshold not met: {line}")
+    return 1 if failed else 0
+
+
+def _headline(s: dict) -> str:
+    r, a, sp = s["retrieval"], s["abstention"], s["speed"]
+    line = (f"n={s['n']}  hit@5={r['hit_at_5']}  mrr@10={r['mrr_at_10']}  rejection={a['rejection_rate']}  "
+            f"false_refusal={a['false_refusal_rate']}  retrieval p95={sp['retrieval_ms_p95']} ms")
+    if "answer" in s:
+        line += (f"\nkeyword_recall={s['answer']['keyword_recall']}  curriculum_accuracy={s['answer']['curriculum_accuracy']}  "
+                 f"hallucinated_links={s['answer']['hallucinated_links']}  ttft p50={sp['ttft_s_p50']} s  total p95={sp['total_s_p95']} s")
+    return line
+
+
+def _report(summary: dict, records: list[dict], llm: bool) -> str:
+    lines = ["# tutor evaluation", "", f"{summary['n']} questions; config: `{json.dumps(summary['config'])}`", ""]
+    for section in ("retrieval", "answer", "abstention", "speed"):
+        if section not in summary:
+            continue
+        lines += [f"## {section}", "", "| metric | all | " + " | ".join(summary["by_kind"]) + " |",
+                  "|---|---|" + "---|" * len(summary["by_kind"])]
+        for metric, value in summary[section].items():
+            per_kind = [summary["by_kind"][k].get(section, {}).get(metric) for k in summary["by_kind"]]
+            lines.append(f"| {metric} | {_fmt(value)} | " + " | ".join(_fmt(v) for v in per_kind) + " |")
+        lines.append("")
+    lines += ["## failures", ""]
+    failures = 0
+    for r in records:
+        why = []
+        if r["answerable"] and r["expected_sources"] and r["scores"].get("hit_at_5") == 0.0:
+            why.append("no expected source in the top 5")
+        if r["answerable"] and r["abstained"]:
+            why.append("refused an answerable question")
+        if not r["answerable"] and not r["abstained"]:
+            why.append("answered an unanswerable question")
+        if llm and r["scores"].get("key_hit") == 0.0:
+            why.append("missing keywords")
+        if llm and r["scores"].get("hallucinated_links"):
+            why.append("link or arXiv id outside the corpus")
+        if not why:
+            continue
+        failures += 1
+        got = "; ".join(s["breadcrumb"] for s in r["sources"][:3]) or "(none)"
+        lines += [f"- **{r['id']}** ({r['kind']}) {r['question']!r}: {', '.join(why)}",
+                  f"  - expected: {r['expected_sources'] or '(refusal)'} {r['expected_keywords'] or ''}",
+                  f"  - got: {got}" + (f"; answer: {r['answer'][:200]!r}" if llm else "")]
+    if not failures:
+        lines.append("none")
+    return "\n".join(lines) + "\n"
+
+
+def _fmt(v) -> str:
+    return "-" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v)
+
+
+def _chart(summary: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    kinds = list(summary["by_kind"])
+    metrics = [("retrieval", "hit_at_5"), ("retrieval", "mrr_at_10"), ("answer", "key_hit"),
+               ("abstention", "rejection_rate")]
+    metrics = [m for m in metrics if m[0] in summary]
+    fig, ax = plt.subplots(figsize=(max(6, len(kinds) * 1.1), 4))
+    width = 0.8 / len(metrics)
+    for i, (section, metric) in enumerate(metrics):
+        values = [summary["by_kind"][k].get(section, {}).get(metric) or 0 for k in kinds]
+        ax.bar([x + i * width for x in range(len(kinds))], values, width, label=metric)
+    ax.set_xticks([x + width * (len(metrics) - 1) / 2 for x in range(len(kinds))], kinds, rotation=30)
+    ax.set_ylim(0, 1.05)
+    ax.set_title(f"tutor eval by kind of question (n={summary['n']})")
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+
+
+# ---------------------------------------------------------------- bench
+
+
+BENCH_QUESTIONS = [
+    "What is a variational autoencoder?",
+    "Explain self-attention in simple words.",
+    "What does the CLIP paper do?",
+    "Why learn PyTorch?",
+    "What is quantization?",
+]
+
+
+def run_bench(args, settings: Settings) -> int:
+    from .llm import LlamaCppModel
+    from .runtime import open_tutor
+
+    if settings.llm_url:
+        raise TutorError("bench measures the in-process model; drop --llm-url")
+    tutor = open_tutor(settings, progress=False)
+    model = tutor.model
+    if not isinstance(model, LlamaCppModel):
+        raise TutorError("bench needs the in-process llama.cpp model")
+    llm = model.llm
+    prompt = " ".join(["The roadmap moves from linear algebra to diffusion models."] * 25)  # ~250 tokens
+    n_prompt = len(llm.tokenize(prompt.encode()))
+    raw_prompt, raw_gen = [], []
+    for _ in range(args.runs):
+        llm.reset()  # no prompt cache: measure the full prompt every time
+        t0 = time.perf_counter()
+        llm.create_completion(prompt, max_tokens=1, temperature=0.0)
+        raw_prompt.append(time.perf_counter() - t0)
+        t0, n = time.perf_counter(), 0
+        for _ in llm.create_completion("Once upon a time", max_tokens=64, temperature=0.0, stream=True):
+            n += 1
+        raw_gen.append(n / (time.perf_counter() - t0))
+    ttft, llm_ttft, tps, totals = [], [], [], []
+    for i in range(args.runs):
+        a = tutor.answer(BENCH_QUESTIONS[i % len(BENCH_QUESTIONS)]).finish()
+        ttft.append(a.timings["ttft_s"])
+        llm_ttft.append(a.timings.get("llm_ttft_s"))
+        tps.append(a.timings.get("tokens_per_s"))
+        totals.append(a.timings["total_s"])
+    p50 = statistics.median
+    raw_tps = p50(raw_gen)
+    tutor_tps = p50([t for t in tps if t]) if any(tps) else 0.0
+    report = {
+        "model": model.name, "threads": settings.threads, "runs": args.runs,
+        "raw_prompt_tokens": n_prompt, "raw_prompt_s_p50": round(p50(raw_prompt), 3),
+        "raw_prompt_tokens_per_s": round(n_prompt / p50(raw_prompt), 1),
+        "raw_generation_tokens_per_s": round(raw_tps, 1),
+        "tutor_ttft_s_p50": round(p50(ttft), 3),
+        "tutor_llm_ttft_s_p50": round(p50([t for t in llm_ttft if t is not None]), 3) if any(llm_ttft) else None,
+        "tutor_total_s_p50": round(p50(totals), 3),
+        "tutor_tokens_per_s": round(tutor_tps, 1),
+        "overhead_ratio": round(raw_tps / tutor_tps, 2) if tutor_tps else None,
+        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+    }
+    for key, value in report.items():
+        print(f"{key:>30}: {value}")
+    print("overhead_ratio = raw generation tokens/s divided by the tutor's end-to-end tokens/s (1.0 = no overhead)")
+    return 0
