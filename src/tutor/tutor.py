@@ -91,14 +91,16 @@ class Tutor:
 
     # ------------------------------------------------------------------ entry point
     def answer(self, question: str, history: list[dict] | None = None, done: set[str] | None = None,
-               k: int | None = None, generate: bool = True) -> Answer:
+               k: int | None = None, generate: bool = True, settings: Settings | None = None) -> Answer:
         """`history`: earlier {"role","content"} messages; `done`: ids of roadmap nodes the
         learner has ticked, which makes "what next?" start from their progress;
-        `generate=False` stops before the LLM (retrieval-only evaluation): the text is empty."""
+        `generate=False` stops before the LLM (retrieval-only evaluation): the text is empty;
+        `settings` overrides the tutor's own for this call (the web UI's sliders)."""
         started = time.perf_counter()
+        settings = settings or self.settings
         history = [m for m in (history or []) if m.get("role") in ("user", "assistant") and isinstance(m.get("content"), str)]
-        question = clean_query(question, self.settings.max_query_chars)
-        k = k or self.settings.k
+        question = clean_query(question, settings.max_query_chars)
+        k = k or settings.k
         if INJECTION.search(question):
             return self._refuse(question, started, retrieval_ms=0.0)
 
@@ -114,7 +116,7 @@ class Tutor:
         # On topic: names a roadmap node, retrieves something close, or is made only of
         # curriculum words ("where do I start?", "how long is phase 9?", "what next?").
         on_topic = (subject is not None and self.roadmap.phase_of(subject) is not None
-                    or results.best_dense >= self.settings.min_relevance
+                    or results.best_dense >= settings.min_relevance
                     or bool(intent) and "roadmap" in question.lower()
                     or (bool(intent) or "roadmap" in question.lower()) and not query_words(re.sub(r"\bphase\s*\d+", "", question, flags=re.I)))
         if not on_topic:
@@ -130,15 +132,15 @@ class Tutor:
                           timings={"_started": started, "retrieval_ms": round(retrieval_ms, 3), "tokens": 0, "tokens_per_s": 0.0})
         if self.model is None:
             raise TutorError("no language model is loaded; pick a model or run `tutor models`")
-        return self._generate(question, results.hits, history, started, retrieval_ms)
+        return self._generate(question, results.hits, history, started, retrieval_ms, settings)
 
     # ------------------------------------------------------------------ routes
     def _refuse(self, question: str, started: float, retrieval_ms: float) -> Answer:
         return Answer(question, "refusal", [], True, iter([REFUSAL]), model="",
                       timings={"_started": started, "retrieval_ms": round(retrieval_ms, 3), "tokens": 0, "tokens_per_s": 0.0})
 
-    def _generate(self, question: str, hits: list[Hit], history: list[dict], started: float, retrieval_ms: float) -> Answer:
-        s = self.settings
+    def _generate(self, question: str, hits: list[Hit], history: list[dict], started: float,
+                  retrieval_ms: float, s: Settings) -> Answer:
         messages, used = build_messages(
             question, hits, history, n_ctx=self.model.n_ctx, max_tokens=s.max_tokens,
             context_chars=s.context_chars, history_turns=s.history_turns, count=self.model.count_tokens,
