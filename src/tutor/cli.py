@@ -17,7 +17,7 @@ SETTING_FLAGS = {  # flag -> setting name; shared by every subcommand that answe
     "--model": "model", "--llm-url": "llm_url", "--k": "k", "--temperature": "temperature",
     "--max-tokens": "max_tokens", "--threads": "threads", "--n-ctx": "n_ctx",
     "--corpus": "corpus_dir", "--index": "index_dir", "--embedder": "embedder",
-    "--models-file": "models_file", "--models-dir": "models_dir",
+    "--models-file": "models_file", "--models-dir": "models_dir", "--feedback-file": "feedback_file",
 }
 
 

@@ -218,7 +218,7 @@ def _record(q, sources, text, abstained, timings, scores, route="") -> dict:
 def _corpus_refs(tutor) -> set[str]:
     refs = {c.url.rstrip("/").lower() for c in tutor.retriever.chunks if c.url}
     for c in tutor.retriever.chunks:
-        refs.update(ARXIV.findall(c.text))
+        refs.update(ARXIV.findall(f"{c.text} {c.url}"))
     return refs
 
 

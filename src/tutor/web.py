@@ -79,7 +79,7 @@ class ModelSwitcher:
         except TutorError:
             return [self.current()]
         names = [s.name for s in specs if s.available(self.settings.models_dir)]
-        return names or [self.current()]
+        return names if self.current() in names else [self.current(), *names]
 
     def current(self) -> str:
         return self.tutor.model.name if self.tutor.model else ""

@@ -1,0 +1,88 @@
+"""The web app in-process with the fake model: handlers, errors, feedback, the headless API."""
+
+import json
+import threading
+
+import pytest
+from gradio_client import Client
+
+from tutor.web import FeedbackLog, build_app
+
+from conftest import FakeModel
+
+
+def text_of(message) -> str:
+    content = message["content"]
+    return content if isinstance(content, str) else "".join(part.get("text", "") for part in content)
+
+
+@pytest.fixture
+def running(make_tutor, settings):
+    def start(tutor):
+        app = build_app(tutor, settings)
+        app.launch(server_name="127.0.0.1", server_port=None, prevent_thread_lock=True, quiet=True)
+        return app, Client(app.local_url, verbose=False)
+
+    apps = []
+
+    def factory(*replies, model=None):
+        app, client = start(make_tutor(*replies, model=model))
+        apps.append(app)
+        return client
+
+    yield factory
+    for app in apps:
+        app.close()
+
+
+def test_the_ask_endpoint_answers_from_the_graph(running):
+    client = running()
+    out = client.predict("What should I learn after GANs?", [], [], api_name="/ask")
+    assert "Diffusion Models" in out["answer"] and not out["abstained"]
+    assert any(s["url"] == "https://arxiv.org/abs/2208.11970" for s in out["sources"])
+
+
+def test_the_chat_endpoint_streams_and_appends_sources(running):
+    client = running("Autoencoders come in vanilla, variational and denoising forms [1].")
+    job = client.submit("What is a variational autoencoder?", [], [], 4, 160, 0.2, api_name="/chat")
+    history, box = job.result(timeout=60)
+    assert [m["role"] for m in history] == ["user", "assistant"]
+    assert text_of(history[0]) == "What is a variational autoencoder?"
+    reply = text_of(history[-1])
+    assert "vanilla, variational and denoising forms [1]" in reply and "**Sources**" in reply and box == ""
+    assert len(job.outputs()) >= 3, "the answer arrives in several updates"
+
+
+def test_empty_questions_and_model_errors_become_chat_messages(running):
+    client = running()
+    history, _ = client.predict("   ", [], [], 4, 160, 0.2, api_name="/chat")
+    assert "Please type a question" in text_of(history[-1])
+
+    class Broken(FakeModel):
+        def stream(self, messages, max_tokens, temperature):
+            raise RuntimeError("llama exploded")
+            yield ""
+
+    client = running(model=Broken())
+    history, _ = client.predict("What is a variational autoencoder?", [], [], 4, 160, 0.2, api_name="/chat")
+    text = text_of(history[-1])
+    assert "Something went wrong" in text and "llama exploded" in text and "Traceback" not in text
+
+
+def test_progress_is_used_by_what_next(running, roadmap):
+    client = running()
+    done = [roadmap.phases[0].id] + [s.id for s in roadmap.phase(2).sections]
+    out = client.predict("what should I learn next?", [], done, api_name="/ask")
+    assert "Types of Generative Models" in out["answer"]
+
+
+def test_feedback_lines_never_interleave(tmp_path):
+    log = FeedbackLog(tmp_path / "feedback.jsonl")
+    record = {"question": "q" * 2000, "answer": "a" * 5000, "vote": "up"}
+    threads = [threading.Thread(target=lambda: [log.add(record) for _ in range(20)]) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    lines = (tmp_path / "feedback.jsonl").read_text().splitlines()
+    assert len(lines) == 160 and all(json.loads(line) == record for line in lines)
