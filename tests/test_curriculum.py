@@ -139,6 +139,9 @@ def test_a_file_without_phases_is_rejected():
     ("a good resource for VAEs?", "resources"),
     ("where do I start?", "start"),
     ("what is a VAE?", None),
+    ("what comes aftr GANs", "next"),
+    ("What follows the attention mechanism?", "next"),
+    ("what does the phrase 'latent space' mean?", None),
 ])
 def test_intent(question, kind):
     assert intent(question) == kind

@@ -150,3 +150,10 @@ def test_timings_are_reported(make_tutor):
     answer = ask(make_tutor("A VAE has an encoder and a decoder [1]."), "What is a variational autoencoder?")
     t = answer.timings
     assert t["total_s"] >= t["ttft_s"] >= 0 and t["tokens"] > 0 and "retrieval_ms" in t
+
+
+def test_extractive_fallback_describes_tips_and_platforms(make_tutor, fake_index):
+    tutor = make_tutor()
+    tips = next(c for c in fake_index.chunks if c.id == "learning-tips")
+    text = tutor._extractive([Hit(tips, 1.0, 1.0)])
+    assert "**Learning Tips** (outside the phases)" in text and "[1]" in text

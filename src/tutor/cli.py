@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import time
 
@@ -92,6 +93,11 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
         return 130
+    except Exception as e:  # a bug: one line for the user, the traceback only on request
+        if os.environ.get("TUTOR_DEBUG"):
+            raise
+        print(f"tutor: unexpected error ({type(e).__name__}: {e}); set TUTOR_DEBUG=1 to see where", file=sys.stderr)
+        return 1
 
 
 # ---------------------------------------------------------------- commands

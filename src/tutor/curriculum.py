@@ -474,7 +474,7 @@ class Roadmap:
 INTENTS = [  # (intent, pattern): the first that matches wins
     ("duration", r"\bhow long\b|\bduration\b|\blength\b|how many (months|weeks|years)|how much time"
                  r"|time (does|will|would) it take|timeline|\bin total\b"),
-    ("next", r"\b(after|next|afterwards|following|then what|what now|move on|continue with"
+    ("next", r"\b(after|next|afterwards|following|follows?|then what|what now|move on|continue with"
              r"|once i (have |'ve )?(finish|done|complete|learn))"),
     ("prereq", r"\b(before|pre-?requisi\w*|prereqs?|need to know|required|requirements|foundations? for|depend)"),
     ("start", r"\b(where|how) (do|should|can) i (start|begin|get started)\b|\bstart(ing)? point\b|\bfirst step\b"
@@ -488,12 +488,23 @@ INTENTS = [  # (intent, pattern): the first that matches wins
 ]
 
 
+INTENT_WORDS = ["after", "before", "next", "prerequisite", "prerequisites", "duration", "long",
+                "start", "begin", "resource", "resources", "course", "courses", "follow", "follows"]
+
+
 def intent(question: str) -> str | None:
-    """What kind of curriculum question this is, from its wording alone (None: not one)."""
+    """What kind of curriculum question this is, from its wording alone (None: not one).
+    Typos of the few words that decide it are forgiven: 'aftr GANs' asks what comes after."""
+    fixed = re.sub(r"[A-Za-z]{4,}", lambda m: _closest_intent_word(m.group(0)), question)
     for name, pattern in INTENTS:
-        if re.search(pattern, question, re.I):
+        if re.search(pattern, fixed, re.I):
             return name
     return None
+
+
+def _closest_intent_word(word: str) -> str:
+    close = difflib.get_close_matches(word.lower(), INTENT_WORDS, n=1, cutoff=0.8)
+    return close[0] if close else word
 
 
 def _shared_prefix(a: str, b: str) -> int:

@@ -76,7 +76,9 @@ def retrieval_scores(expected: list[str], sources: list[dict]) -> dict:
     relevant = [any(matches(e, s) for e in expected) for s in sources[:10]]
     first = next((i for i, r in enumerate(relevant) if r), None)
     dcg = sum(1 / math.log2(i + 2) for i, r in enumerate(relevant) if r)
-    ideal = sum(1 / math.log2(i + 2) for i in range(min(len(expected), 10)))
+    # Several chunks can match one expected string, so the ideal list holds as many relevant
+    # items as were found (at least one per expected string): nDCG stays within 0..1.
+    ideal = sum(1 / math.log2(i + 2) for i in range(min(max(len(expected), sum(relevant)), 10)))
     found = [e for e in expected if any(matches(e, s) for s in sources[:5])]
     return {
         "hit_at_1": float(first == 0),
@@ -182,6 +184,9 @@ def run_eval(args, settings: Settings) -> int:
             answer = tutor.answer(q["question"], q["history"], k=settings.k, generate=llm).finish()
         except TutorError as e:  # an empty question in the file: counts as refused, run goes on
             records.append(_record(q, [], "", True, {}, {"error": str(e)}))
+            continue
+        except Exception as e:  # a bug on one question must not lose the rest of the run
+            records.append(_record(q, [], "", False, {}, {"error": f"{type(e).__name__}: {e}"}))
             continue
         sources = [h.to_dict() for h in answer.sources]
         text = answer.text if llm else ""

@@ -287,7 +287,8 @@ class Tutor:
             return f"**{label(node)}** ({d}): " + "; ".join(s.title for s in node.sections) + "."
         if isinstance(node, Section):
             phase = node.phase
-            head = f"**{node.title}** ({label(phase)}" + (f", {phase.duration.text}" if phase and phase.duration else "") + ")"
+            where = f"{label(phase)}, {phase.duration.text}" if phase and phase.duration else label(phase) if phase else "outside the phases"
+            head = f"**{node.title}** ({where})"
             items = "; ".join(i.title for i in node.items)
             res = ", ".join(self._resource_line(r) for r in _unique(node.resources))
             return f"{head}: {items}." + (f" Resources: {res}." if res else "")
