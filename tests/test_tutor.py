@@ -157,3 +157,10 @@ def test_extractive_fallback_describes_tips_and_platforms(make_tutor, fake_index
     tips = next(c for c in fake_index.chunks if c.id == "learning-tips")
     text = tutor._extractive([Hit(tips, 1.0, 1.0)])
     assert "**Learning Tips** (outside the phases)" in text and "[1]" in text
+
+
+def test_guard_drops_invented_numbers_and_empty_sentences():
+    guard = Guard(["Understanding Diffusion Models was posted in 2022 and runs 3-4 months of study."], [], [])
+    assert guard.check("Understanding Diffusion Models was posted in 2017.") == ""
+    assert guard.check("Understanding Diffusion Models was posted in 2022.") == "Understanding Diffusion Models was posted in 2022."
+    assert guard.check("1.") == "" and guard.check("2. 3.") == ""

@@ -488,7 +488,7 @@ INTENTS = [  # (intent, pattern): the first that matches wins
 ]
 
 
-INTENT_WORDS = ["after", "before", "next", "prerequisite", "prerequisites", "duration", "long",
+INTENT_WORDS = ["after", "before", "next", "which", "prerequisite", "prerequisites", "duration", "long",
                 "start", "begin", "resource", "resources", "course", "courses", "follow", "follows"]
 
 

@@ -8,7 +8,10 @@ Checks, sentence by sentence (a small model invents mid-answer, so whole sentenc
 - a sentence whose content words are mostly absent from the sources and the question, or
   whose adjacent content-word pairs mostly never occur in them, is dropped as ungrounded
   (words alone let a small model recombine true words into false claims);
-- a sentence that echoes the prompt ("Question: ...", "Sources: ...") is dropped.
+- a sentence with a number (a year, a count, a duration) that the sources do not contain is
+  dropped: small models garble numbers;
+- a sentence that echoes the prompt ("Question: ...", "Sources: ...") or says nothing
+  ("1. 2. 3.") is dropped.
 `Guard.feed` takes streamed pieces and returns only complete, checked sentences, so the
 stream shown to the user is already clean.
 """
@@ -24,6 +27,7 @@ URL = re.compile(r"(?:https?://|www\.)[^\s)\]>\"']+", re.I)
 ARXIV = re.compile(r"\b(?:arxiv[:\s]*)?(\d{4}\.\d{4,5})(?:v\d+)?\b", re.I)
 CITATION = re.compile(r"\[(\d+)\]")
 MD_LINK = re.compile(r"\[([^\]]+)\]\(([^)]*)\)")
+NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.]*\w)")  # 2017, 3.5; not "CS231n" or list "1."
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
@@ -42,6 +46,7 @@ class Guard:
         given = " ".join(self.source_texts + self.source_urls)
         self._urls = {u.rstrip("/").lower() for u in self.source_urls if u}
         self._arxiv = set(ARXIV.findall(given))
+        self._numbers = set(NUMBER.findall(given + " " + self.question))
         known = [w for w in words(given + " " + self.question) if w not in STOPWORDS]
         self._known = set(known)
         self._pairs = set(zip(known, known[1:]))
@@ -77,7 +82,11 @@ class Guard:
         if any(t.lower() in lowered for t in self._foreign_titles):
             return self._drop(s)
         content = [w for w in words(s) if w not in STOPWORDS and not w.isdigit()]
-        if content and sum(w in self._known for w in content) / len(content) < self.min_grounding:
+        if not content:  # "1. 2. 3." and other sentences that say nothing
+            return self._drop(s)
+        if any(n not in self._numbers for n in NUMBER.findall(CITATION.sub("", s))):
+            return self._drop(s)  # a year, count or duration the sources do not give
+        if sum(w in self._known for w in content) / len(content) < self.min_grounding:
             return self._drop(s)
         pairs = list(zip(content, content[1:]))
         if len(pairs) >= 2 and sum(p in self._pairs for p in pairs) / len(pairs) < self.min_pairs:

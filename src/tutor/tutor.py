@@ -146,7 +146,8 @@ class Tutor:
             context_chars=s.context_chars, history_turns=s.history_turns, count=self.model.count_tokens,
         )
         guard = Guard([h.chunk.text for h in used], [h.chunk.url for h in used], self.titles, question)
-        timings = {"_started": started, "retrieval_ms": round(retrieval_ms, 3)}
+        timings = {"_started": started, "retrieval_ms": round(retrieval_ms, 3),
+                   "prompt_tokens": sum(self.model.count_tokens(m["content"]) for m in messages)}
         answer = Answer(question, "rag", used, False, iter(()), model=self.model.name, timings=timings, removed=guard.removed)
 
         def pieces() -> Iterator[str]:
@@ -156,9 +157,12 @@ class Tutor:
                 yield f"*{used[0].chunk.breadcrumb}*\n\n"
             shown, tokens = False, 0
             gen_started = time.perf_counter()
+            first = last = gen_started
             for piece in self.model.stream(messages, s.max_tokens, s.temperature):
+                last = time.perf_counter()
                 if tokens == 0:
-                    timings["llm_ttft_s"] = round(time.perf_counter() - gen_started, 4)
+                    first = last
+                    timings["llm_ttft_s"] = round(first - gen_started, 4)
                 tokens += 1
                 clean = guard.feed(piece)
                 if clean:
@@ -170,8 +174,9 @@ class Tutor:
                 yield tail
             if not shown:
                 yield self._extractive(used)
-            elapsed = time.perf_counter() - gen_started
-            timings.update(tokens=tokens, tokens_per_s=round(tokens / elapsed, 2) if elapsed > 0 else 0.0)
+            # Decode speed: tokens after the first over the time they took (prompt reading excluded).
+            decode = last - first
+            timings.update(tokens=tokens, tokens_per_s=round((tokens - 1) / decode, 2) if tokens > 1 and decode > 0 else 0.0)
 
         answer.pieces = pieces()
         return answer
