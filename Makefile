@@ -37,6 +37,7 @@ browser:
 	  { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q chromium >/dev/null; }; }
 
 test: install browser
+	$(VENV)/bin/ruff check src tests app.py
 	$(VENV)/bin/pytest -q
 
 eval: index

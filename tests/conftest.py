@@ -57,8 +57,7 @@ class FakeModel:
     def stream(self, messages, max_tokens, temperature):
         self.prompts.append(messages)
         reply = self.replies.pop(0) if self.replies else "I do not know."
-        for piece in re.findall(r"\S+\s*", reply):
-            yield piece
+        yield from re.findall(r"\S+\s*", reply)
 
     def warm_up(self):
         pass

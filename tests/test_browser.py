@@ -63,15 +63,20 @@ def browser():
         b.close()
 
 
+def ask_in_page(page, question: str) -> str:
+    page.wait_for_selector("#question textarea")
+    page.fill("#question textarea", question)
+    page.click("#ask")
+    page.wait_for_selector("#chat >> text=Sources", timeout=60_000)
+    return page.inner_text("#chat")
+
+
 def test_ask_in_the_browser_then_tick_and_reload(app_url, browser):
     url, feedback = app_url
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.goto(url)
-    page.fill("#question textarea", "What should I learn after GANs?")
-    page.click("#ask")
-    page.wait_for_selector("#chat >> text=Sources", timeout=60_000)
-    answer = page.inner_text("#chat")
+    answer = ask_in_page(page, "What should I learn after GANs?")
     assert "Diffusion" in answer and "First Implementation Projects" in answer
     assert page.locator("#chat a[href='https://arxiv.org/abs/2208.11970']").count() >= 1
     SCREENSHOTS.mkdir(exist_ok=True)
@@ -106,10 +111,7 @@ def test_progress_changes_what_next_in_the_browser(browser, app_url):
     for topic in ["Linear Algebra", "Probability & Statistics", "Calculus"]:
         page.get_by_label(topic, exact=True).check()
     page.wait_for_timeout(1000)
-    page.fill("#question textarea", "What should I learn next?")
-    page.click("#ask")
-    page.wait_for_selector("#chat >> text=Sources", timeout=60_000)
-    assert "Python Programming" in page.inner_text("#chat")
+    assert "Python Programming" in ask_in_page(page, "What should I learn next?")
     context.close()
 
 

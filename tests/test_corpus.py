@@ -2,11 +2,10 @@ import json
 
 import pytest
 
+from conftest import REAL_CORPUS, ROOT
 from tutor.config import TutorError
 from tutor.corpus import CARD_FIELDS, Corpus, corpus_fingerprint, parse_card
 from tutor.index import MANIFEST, staleness
-
-from conftest import REAL_CORPUS, ROOT
 
 KINDS = {"course", "book", "paper", "docs", "tutorial", "tool", "community", "newsletter", "video", "platform", "index"}
 

@@ -1,7 +1,6 @@
 """End to end with the real bundled models: SmolLM2-135M (llama.cpp) and all-MiniLM-L6-v2."""
 
 import json
-import os
 import re
 import socket
 import subprocess
@@ -11,11 +10,9 @@ import time
 import httpx
 import pytest
 
-from tutor.config import Settings
+from conftest import ROOT
 from tutor.llm import OpenAIHTTPModel
 from tutor.models import read_registry, resolve_model_path
-
-from conftest import ROOT
 
 pytestmark = pytest.mark.slow
 TUTOR = [sys.executable, "-m", "tutor.cli"]

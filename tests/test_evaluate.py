@@ -4,7 +4,13 @@ from types import SimpleNamespace
 import pytest
 
 from tutor.config import TutorError
-from tutor.evaluate import _check_thresholds, answer_scores, load_questions, matches, retrieval_scores
+from tutor.evaluate import (
+    _check_thresholds,
+    answer_scores,
+    load_questions,
+    matches,
+    retrieval_scores,
+)
 
 GAN_LAB = {"title": "GAN Lab", "url": "https://poloclub.github.io/ganlab/",
            "breadcrumb": "Phase 3: Generative AI Foundations › Early Generative Architectures › GAN Lab"}

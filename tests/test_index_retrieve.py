@@ -2,12 +2,11 @@ import json
 
 import pytest
 
+from conftest import HashEmbedder
 from tutor.config import TutorError
 from tutor.corpus import Corpus
 from tutor.index import IndexProblem, build, load, staleness
 from tutor.retrieve import Retriever, clean_query
-
-from conftest import HashEmbedder
 
 
 def test_build_writes_a_manifest_that_load_checks(tmp_path, real_corpus):

@@ -6,11 +6,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from conftest import ROOT
 from tutor.cli import main
 from tutor.config import TutorError
 from tutor.models import ModelSpec, find_model, pull, read_registry
-
-from conftest import ROOT
 
 PAYLOAD = bytes(range(256)) * 4096  # 1 MiB
 SHA = hashlib.sha256(PAYLOAD).hexdigest()

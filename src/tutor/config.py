@@ -73,7 +73,7 @@ class Settings:
                 raise TutorError(f"setting {f.name}={value!r} is out of range: it must be between {lo} and {hi}")
 
     @classmethod
-    def from_overrides(cls, base: "Settings | None" = None, **overrides) -> "Settings":
+    def from_overrides(cls, base: Settings | None = None, **overrides) -> Settings:
         """A copy of `base` (or the defaults) with values given as Python objects or strings."""
         base = base or cls()
         fields = {f.name: f for f in dataclasses.fields(cls)}

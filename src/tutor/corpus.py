@@ -92,7 +92,7 @@ class Corpus:
         self.by_url = {_key(c.url): c for c in cards}
 
     @classmethod
-    def load(cls, folder: Path) -> "Corpus":
+    def load(cls, folder: Path) -> Corpus:
         folder = Path(folder)
         if not (folder / "roadmap.md").exists():
             raise TutorError(f"no roadmap.md in {folder}; point --corpus at a folder holding roadmap.md and resources/")

@@ -47,7 +47,7 @@ class Duration:
     high: float | None = None
 
     @classmethod
-    def parse(cls, text: str) -> "Duration":
+    def parse(cls, text: str) -> Duration:
         m = DURATION.search(text)
         if not m:
             return cls(text.strip())
@@ -63,8 +63,8 @@ class Resource:
     url: str
     note: str  # the rest of the line, e.g. "by Stanford" or "- Interactive visualization"
     line: int
-    item: "Item | None" = field(default=None, repr=False)
-    section: "Section | None" = field(default=None, repr=False)
+    item: Item | None = field(default=None, repr=False)
+    section: Section | None = field(default=None, repr=False)
 
 
 @dataclass(eq=False)
@@ -74,11 +74,11 @@ class Item:
     title: str
     description: str
     line: int
-    section: "Section" = field(repr=False)
+    section: Section = field(repr=False)
     resources: list[Resource] = field(default_factory=list)
 
     @property
-    def phase(self) -> "Phase | None":
+    def phase(self) -> Phase | None:
         return self.section.phase
 
 
@@ -87,7 +87,7 @@ class Section:
     id: str
     title: str
     line: int
-    phase: "Phase | None" = field(repr=False)  # None for parts outside the phases (tips, platform lists)
+    phase: Phase | None = field(repr=False)  # None for parts outside the phases (tips, platform lists)
     items: list[Item] = field(default_factory=list)
     resources: list[Resource] = field(default_factory=list)  # every resource in the section
 
@@ -131,7 +131,7 @@ def slugify(text: str) -> str:
 # ---------------------------------------------------------------- parsing
 
 
-def parse(text: str, source: str = "roadmap.md") -> "Roadmap":
+def parse(text: str, source: str = "roadmap.md") -> Roadmap:
     title = ""
     phases: list[Phase] = []
     extras: list[Section] = []
@@ -231,7 +231,7 @@ def _item(body: str, lineno: int, section: Section) -> Item:
     return Item(f"{section.id}/{slugify(title)}", kind, title, desc, lineno, section)
 
 
-def load(path: Path) -> "Roadmap":
+def load(path: Path) -> Roadmap:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as e:

@@ -7,10 +7,8 @@ trailing slash) or is a case-insensitive substring of its title or breadcrumb.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
-import re
 import resource
 import statistics
 import subprocess
@@ -20,6 +18,7 @@ from pathlib import Path
 from .config import ROOT, Settings, TutorError
 from .curriculum import STOPWORDS, words
 from .guard import ARXIV, CITATION, URL
+from .models import sha256_file
 
 REQUIRED = ("id", "question", "answerable")
 ORDER_KINDS = ("next", "prereq", "duration")
@@ -237,22 +236,14 @@ def _config(settings: Settings, tutor, questions: Path, llm: bool) -> dict:
     return {
         "git_commit": commit,
         "model": (tutor.model.name if tutor.model else None) if llm else None,
-        "model_sha256": _sha256(model_path) if llm and model_path else None,
+        "model_sha256": sha256_file(model_path) if llm and model_path else None,
         "llm_url": settings.llm_url or None,
         "embedder": settings.embedder,
-        "index_manifest_sha256": _sha256(settings.index_dir / "manifest.json"),
+        "index_manifest_sha256": sha256_file(settings.index_dir / "manifest.json"),
         "k": settings.k, "threads": settings.threads, "seed": settings.seed,
         "temperature": settings.temperature, "max_tokens": settings.max_tokens,
-        "questions_sha256": _sha256(questions),
+        "questions_sha256": sha256_file(questions),
     }
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 THRESHOLDS = {  # flag attribute -> (section, metric, direction)

@@ -118,7 +118,7 @@ def pull(spec: ModelSpec, models_dir: Path, progress: bool = True) -> Path:
     except httpx.HTTPError as e:
         raise TutorError(f"download of {spec.name} interrupted ({e}); run the same command again to resume") from None
     if spec.sha256:
-        digest = _sha256(part)
+        digest = sha256_file(part)
         if digest != spec.sha256:
             part.unlink()
             raise TutorError(f"{spec.file}: sha256 {digest} does not match models.txt ({spec.sha256}); the partial file was removed")
@@ -126,7 +126,7 @@ def pull(spec: ModelSpec, models_dir: Path, progress: bool = True) -> Path:
     return final
 
 
-def _sha256(path: Path) -> str:
+def sha256_file(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""):

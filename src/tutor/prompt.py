@@ -8,7 +8,7 @@ copied by the model.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from .retrieve import Hit
 

@@ -14,12 +14,23 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from typing import Iterator
 
 from .config import Settings, TutorError
 from .corpus import Chunk, Corpus
-from .curriculum import Item, Node, Phase, Resource, Roadmap, Section, breadcrumb, label, query_words
+from .curriculum import (
+    STOPWORDS,
+    Item,
+    Node,
+    Phase,
+    Resource,
+    Roadmap,
+    Section,
+    breadcrumb,
+    label,
+    query_words,
+)
 from .curriculum import intent as curriculum_intent
 from .guard import Guard
 from .llm import ChatModel
@@ -34,6 +45,13 @@ INJECTION = re.compile(
     re.I,
 )
 FOLLOW_UP = re.compile(r"\b(it|that|this|those|them|these|there)\b", re.I)
+FOREIGN = set("""de la las el los del una unos qué que por para cómo es está ist ein eine der die das und
+    wie welche nach vor le les des une est quoi après avant pour comment il che per di dopo prima cosa
+    o um uma depois antes como het een wat na voor и что как после до это""".split())
+ENGLISH_ONLY = (
+    "I can only read questions in English so far. Please ask again in English, "
+    "for example \"What should I learn after GANs?\""
+)
 REFUSAL = (
     "I can only help with the Generative AI learning roadmap: what to learn in which order, "
     "prerequisites, how long each phase takes, and the courses, papers and tools it links. "
@@ -66,7 +84,7 @@ class Answer:
         total = time.perf_counter() - started
         self.timings.update(ttft_s=round(first if first is not None else total, 4), total_s=round(total, 4))
 
-    def finish(self) -> "Answer":
+    def finish(self) -> Answer:
         """Consume the stream (for headless callers) and return self."""
         for _ in self:
             pass
@@ -103,6 +121,8 @@ class Tutor:
         k = k or settings.k
         if INJECTION.search(question):
             return self._refuse(question, started, retrieval_ms=0.0)
+        if not _looks_english(question):
+            return self._refuse(question, started, retrieval_ms=0.0, text=ENGLISH_ONLY)
 
         intent = curriculum_intent(question)
         subject = self._subject(question)
@@ -135,8 +155,8 @@ class Tutor:
         return self._generate(question, results.hits, history, started, retrieval_ms, settings)
 
     # ------------------------------------------------------------------ routes
-    def _refuse(self, question: str, started: float, retrieval_ms: float) -> Answer:
-        return Answer(question, "refusal", [], True, iter([REFUSAL]), model="",
+    def _refuse(self, question: str, started: float, retrieval_ms: float, text: str = REFUSAL) -> Answer:
+        return Answer(question, "refusal", [], True, iter([text]), model="",
                       timings={"_started": started, "retrieval_ms": round(retrieval_ms, 3), "tokens": 0, "tokens_per_s": 0.0})
 
     def _generate(self, question: str, hits: list[Hit], history: list[dict], started: float,
@@ -322,6 +342,17 @@ class Tutor:
                 if c is not None and c not in chunks:
                     chunks.append(c)
         return [Hit(c, 1.0, 1.0) for c in chunks[: max(k, 6)]]
+
+
+def _looks_english(question: str) -> bool:
+    """False for questions written mostly in another script, or with more function words of
+    other languages than of English. The embedder and the model read English only."""
+    letters = [ch for ch in question if ch.isalpha()]
+    if letters and sum(not ch.isascii() for ch in letters) > len(letters) / 2:
+        return False
+    tokens = re.findall(r"[^\W\d_]+", question.lower())
+    foreign = sum(t in FOREIGN for t in tokens)
+    return foreign == 0 or foreign <= sum(t in STOPWORDS for t in tokens) - ("was" in tokens)
 
 
 def _where(node: Node) -> str:
