@@ -12,6 +12,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from types import SimpleNamespace
 
 import httpx
 import pytest
@@ -25,7 +26,7 @@ SCREENSHOTS = ROOT / "tests" / "screenshots"
 
 
 @pytest.fixture(scope="module")
-def app_url(tmp_path_factory):
+def app(tmp_path_factory):
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -45,7 +46,7 @@ def app_url(tmp_path_factory):
             time.sleep(0.5)
     else:
         pytest.fail("the app did not start within 120 s")
-    yield url, feedback
+    yield SimpleNamespace(url=url, feedback=feedback, pid=proc.pid)
     proc.terminate()
     proc.wait(timeout=20)
 
@@ -71,8 +72,8 @@ def ask_in_page(page, question: str) -> str:
     return page.inner_text("#chat")
 
 
-def test_ask_in_the_browser_then_tick_and_reload(app_url, browser):
-    url, feedback = app_url
+def test_ask_in_the_browser_then_tick_and_reload(app, browser):
+    url, feedback = app.url, app.feedback
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.goto(url)
@@ -102,8 +103,8 @@ def test_ask_in_the_browser_then_tick_and_reload(app_url, browser):
     context.close()
 
 
-def test_progress_changes_what_next_in_the_browser(browser, app_url):
-    url, _ = app_url
+def test_progress_changes_what_next_in_the_browser(browser, app):
+    url = app.url
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.goto(url)
@@ -115,8 +116,8 @@ def test_progress_changes_what_next_in_the_browser(browser, app_url):
     context.close()
 
 
-def test_the_real_app_answers_through_gradio_client(app_url):
-    url, _ = app_url
+def test_the_real_app_answers_through_gradio_client(app):
+    url = app.url
     client = Client(url, verbose=False)
     out = client.predict("What should I learn after GANs?", [], [], api_name="/ask")
     assert "Diffusion Models" in out["answer"]
@@ -129,9 +130,9 @@ def test_the_real_app_answers_through_gradio_client(app_url):
 QUESTIONS = ["What should I learn after GANs?", "How long is phase {n}?", "What is the CLIP paper about?"]
 
 
-def test_load_16_clients_3_questions_each(app_url):
+def test_load_16_clients_3_questions_each(app):
     """Every request answered, none lost or mixed up; throughput and p95 go to the report."""
-    url, _ = app_url
+    url = app.url
 
     def client_session(n: int):
         client = Client(url, verbose=False)
@@ -156,7 +157,9 @@ def test_load_16_clients_3_questions_each(app_url):
             latencies.append(seconds)
         assert f"{['1-2', '2-3', '2-3', '3-4', '3-4', 'Ongoing'][n % 6]}" in results[1][1]["answer"]
     p95 = statistics.quantiles(latencies, n=20)[18]
-    report = {"clients": 16, "requests": len(latencies), "wall_s": round(wall, 2),
+    status = Path(f"/proc/{app.pid}/status").read_text()
+    peak_mb = int(next(line.split()[1] for line in status.splitlines() if line.startswith("VmHWM"))) / 1024
+    report = {"clients": 16, "requests": len(latencies), "wall_s": round(wall, 2), "server_peak_rss_mb": round(peak_mb),
               "throughput_rps": round(len(latencies) / wall, 2), "latency_p50_s": round(statistics.median(latencies), 2),
               "latency_p95_s": round(p95, 2)}
     SCREENSHOTS.mkdir(exist_ok=True)

@@ -90,3 +90,16 @@ def test_odd_queries_do_not_crash_search(fake_index):
     r = Retriever(fake_index, HashEmbedder())
     for q in ["x" * 2000, "日本語の質問", "!!!", "the of and"]:
         assert len(r.search(q, k=3).hits) <= 3
+
+
+def test_open_index_rebuilds_a_corrupt_index(tmp_path, settings):
+    import dataclasses
+
+    from tutor.runtime import open_index
+
+    s = dataclasses.replace(settings, index_dir=tmp_path / "idx", embedder="hash-embedder")
+    first, _ = open_index(s, embedder=HashEmbedder(), progress=False)  # missing -> built
+    (s.index_dir / "vectors.faiss").write_bytes(b"not faiss")
+    again, _ = open_index(s, embedder=HashEmbedder(), progress=False)  # corrupt -> rebuilt
+    assert again.faiss.ntotal == first.faiss.ntotal == len(again.chunks)
+    assert load(s.index_dir).manifest["files"] == again.manifest["files"]

@@ -17,8 +17,8 @@ class TutorError(Exception):
     """The one error type a user sees: its message says what went wrong and how to fix it."""
 
 
-def _setting(default, help: str, lo=None, hi=None, choices=None):
-    return field(default=default, metadata={"help": help, "lo": lo, "hi": hi, "choices": choices})
+def _setting(default, help: str, lo=None, hi=None):
+    return field(default=default, metadata={"help": help, "lo": lo, "hi": hi})
 
 
 @dataclass(frozen=True)
@@ -56,8 +56,11 @@ class Settings:
     threads: int = _setting(2, "CPU threads for llama.cpp (this machine has 2 cores).", 1, 64)
     seed: int = _setting(42, "Sampling seed, so runs can be repeated.", 0, 2**31 - 1)
     context_chars: int = _setting(
-        450, "Each source is cut to this many characters in the prompt: small models need short context.",
+        300, "Each source is cut to this many characters in the prompt: small models need short context.",
         100, 4000,
+    )
+    prompt_sources: int = _setting(
+        3, "How many of the retrieved sources go into the prompt (all k are shown to the user).", 1, 20
     )
     history_turns: int = _setting(4, "At most this many earlier messages go into the prompt.", 0, 50)
 

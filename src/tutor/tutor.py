@@ -162,13 +162,14 @@ class Tutor:
     def _generate(self, question: str, hits: list[Hit], history: list[dict], started: float,
                   retrieval_ms: float, s: Settings) -> Answer:
         messages, used = build_messages(
-            question, hits, history, n_ctx=self.model.n_ctx, max_tokens=s.max_tokens,
+            question, hits[: s.prompt_sources], history, n_ctx=self.model.n_ctx, max_tokens=s.max_tokens,
             context_chars=s.context_chars, history_turns=s.history_turns, count=self.model.count_tokens,
         )
         guard = Guard([h.chunk.text for h in used], [h.chunk.url for h in used], self.titles, question)
         timings = {"_started": started, "retrieval_ms": round(retrieval_ms, 3),
                    "prompt_tokens": sum(self.model.count_tokens(m["content"]) for m in messages)}
-        answer = Answer(question, "rag", used, False, iter(()), model=self.model.name, timings=timings, removed=guard.removed)
+        # All k hits are shown; the prompt's [n] numbering is their first n, so citations still match.
+        answer = Answer(question, "rag", hits, False, iter(()), model=self.model.name, timings=timings, removed=guard.removed)
 
         def pieces() -> Iterator[str]:
             # Where the best source sits in the roadmap, from the data: shown while the model
