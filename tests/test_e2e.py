@@ -127,3 +127,13 @@ def test_eval_input_errors_name_the_line(tmp_path):
 def test_retrieval_thresholds_fail_the_run(tmp_path):
     out = run("eval", "tests/data/gold.jsonl", "--no-llm", "--out", str(tmp_path), "--min-hit-at-5", "1.01")
     assert out.returncode == 1 and "threshold not met: hit_at_5" in out.stdout
+
+
+def test_terminal_chat_keeps_the_history():
+    out = subprocess.run([*TUTOR, "chat"], input="What should I learn after GANs?\n\nhow long does it take?\n   \nquit\n",
+                         capture_output=True, text=True, timeout=180, cwd=ROOT)
+    assert out.returncode == 0, out.stderr
+    replies = out.stdout.split("tutor> ")
+    assert len(replies) == 3, "two questions, two answers; the blank line is skipped"
+    assert "Diffusion Models" in replies[1]
+    assert "Phase 3" in replies[2] and "2-3 months" in replies[2]

@@ -291,7 +291,7 @@ class Tutor:
                 return None, []
             text = f"For **{label(subject)}** ({_where(subject)}), the roadmap links:\n"
             text += "\n".join(f"- {self._resource_line(r)}" for r in _unique(resources))
-            return text, [subject, *resources]
+            return text, [*resources, subject]
         if intent == "contents" and (isinstance(subject, Phase | Section) or subject is None):
             if subject is None:
                 return _phase_list(rm), ["overview", *rm.phases]
