@@ -174,3 +174,17 @@ def test_other_languages_get_a_clear_english_only_message(make_tutor, question):
 
 def test_english_with_a_borrowed_word_is_still_answered(make_tutor):
     assert not ask(make_tutor(), "What comes after GANs? Merci!").abstained
+
+
+def test_guard_drops_echoed_questions():
+    guard = Guard(["Text Processing: tokenization, embedding, sequence modeling."], [], [],
+                  question="What is covered under text processing?")
+    assert guard.check("What is covered under text processing?") == ""
+    assert guard.check("Text processing is covered.") == ""
+    assert guard.check("Text processing covers tokenization and embedding.") != ""
+
+
+def test_resource_answers_say_what_each_resource_is(make_tutor):
+    text = ask(make_tutor(), "a good resource for VAEs?").text
+    assert "[Tutorial on Variational Autoencoders](https://arxiv.org/abs/1606.05908): " in text
+    assert "Doersch" in text  # from the card's first sentence

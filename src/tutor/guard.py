@@ -10,8 +10,8 @@ Checks, sentence by sentence (a small model invents mid-answer, so whole sentenc
   (words alone let a small model recombine true words into false claims);
 - a sentence with a number (a year, a count, a duration) that the sources do not contain is
   dropped: small models garble numbers;
-- a sentence that echoes the prompt ("Question: ...", "Sources: ...") or says nothing
-  ("1. 2. 3.") is dropped.
+- a sentence that echoes the prompt ("Question: ...", "Sources: ..."), repeats the question,
+  asks one, or says nothing ("1. 2. 3.") is dropped.
 `Guard.feed` takes streamed pieces and returns only complete, checked sentences, so the
 stream shown to the user is already clean.
 """
@@ -83,6 +83,9 @@ class Guard:
             return self._drop(s)
         content = [w for w in words(s) if w not in STOPWORDS and not w.isdigit()]
         if not content:  # "1. 2. 3." and other sentences that say nothing
+            return self._drop(s)
+        asked = set(words(self.question))
+        if s.endswith("?") or all(w in asked for w in content):  # the question echoed back
             return self._drop(s)
         if any(n not in self._numbers for n in NUMBER.findall(CITATION.sub("", s))):
             return self._drop(s)  # a year, count or duration the sources do not give

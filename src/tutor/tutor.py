@@ -290,7 +290,7 @@ class Tutor:
             if not resources:
                 return None, []
             text = f"For **{label(subject)}** ({_where(subject)}), the roadmap links:\n"
-            text += "\n".join(f"- {self._resource_line(r)}" for r in _unique(resources))
+            text += "\n".join(f"- {self._resource_line(r, summary=True)}" for r in _unique(resources))
             return text, [*resources, subject]
         if intent == "contents" and (isinstance(subject, Phase | Section) or subject is None):
             if subject is None:
@@ -322,10 +322,11 @@ class Tutor:
         text = f"**{node.title}**" + (f": {node.description}" if node.description else "") + f" ({_where(node)})."
         return text + (f" Resources: {res}." if res and full is False else "")
 
-    def _resource_line(self, r: Resource) -> str:
+    def _resource_line(self, r: Resource, summary: bool = False) -> str:
+        """A markdown link named by its card; with `summary`, the card's first sentence too."""
         card = self.corpus.card(r.url)
-        title = card.title if card else r.title
-        return f"[{title}]({r.url})"
+        link = f"[{card.title if card else r.title}]({r.url})"
+        return f"{link}: {card.summary()}" if summary and card else link
 
     def _sources_for(self, nodes: list, k: int) -> list[Hit]:
         """Chunks behind a curriculum answer: the nodes, then the resources they link."""
