@@ -180,7 +180,7 @@ def run_eval(args, settings: Settings) -> int:
     records = []
     for q in tqdm(questions, desc="evaluating", unit="q"):
         try:
-            answer = tutor.answer(q["question"], q["history"], k=settings.k, generate=llm).finish()
+            answer = tutor.answer(q["question"], q["history"], generate=llm).finish()
         except TutorError as e:  # an empty question in the file: counts as refused, run goes on
             records.append(_record(q, [], "", True, {}, {"error": str(e)}))
             continue

@@ -70,9 +70,10 @@ class Answer:
     model: str = ""
     timings: dict = field(default_factory=dict)
     removed: list[str] = field(default_factory=list)  # what the guard took out
+    started: float = field(default_factory=time.perf_counter)  # when the question came in
 
     def __iter__(self) -> Iterator[str]:
-        started = self.timings.pop("_started", time.perf_counter())
+        started = self.started
         first = None
         parts = []
         for piece in self.pieces:
@@ -109,7 +110,7 @@ class Tutor:
 
     # ------------------------------------------------------------------ entry point
     def answer(self, question: str, history: list[dict] | None = None, done: set[str] | None = None,
-               k: int | None = None, generate: bool = True, settings: Settings | None = None) -> Answer:
+               generate: bool = True, settings: Settings | None = None) -> Answer:
         """`history`: earlier {"role","content"} messages; `done`: ids of roadmap nodes the
         learner has ticked, which makes "what next?" start from their progress;
         `generate=False` stops before the LLM (retrieval-only evaluation): the text is empty;
@@ -118,7 +119,6 @@ class Tutor:
         settings = settings or self.settings
         history = [m for m in (history or []) if m.get("role") in ("user", "assistant") and isinstance(m.get("content"), str)]
         question = clean_query(question, settings.max_query_chars)
-        k = k or settings.k
         if INJECTION.search(question):
             return self._refuse(question, started, retrieval_ms=0.0)
         if not _looks_english(question):
@@ -131,33 +131,32 @@ class Tutor:
         query = question if subject or not FOLLOW_UP.search(question) else self._with_history(question, history)
 
         t0 = time.perf_counter()
-        results = self.retriever.search(query, k=k)
+        results = self.retriever.search(query, k=settings.k)
         retrieval_ms = (time.perf_counter() - t0) * 1000
         # On topic: names a roadmap node, retrieves something close, or is made only of
         # curriculum words ("where do I start?", "how long is phase 9?", "what next?").
+        mentions_roadmap = "roadmap" in question.lower()
+        only_curriculum_words = not query_words(re.sub(r"\bphase\s*\d+", "", question, flags=re.I))
         on_topic = (subject is not None and self.roadmap.phase_of(subject) is not None
                     or results.best_dense >= settings.min_relevance
-                    or bool(intent) and "roadmap" in question.lower()
-                    or (bool(intent) or "roadmap" in question.lower()) and not query_words(re.sub(r"\bphase\s*\d+", "", question, flags=re.I)))
+                    or bool(intent) and (mentions_roadmap or only_curriculum_words)
+                    or mentions_roadmap and only_curriculum_words)
         if not on_topic:
             return self._refuse(question, started, retrieval_ms)
 
         text, nodes = self._curriculum(intent, subject, question, done or set())
         if text is not None:
-            return Answer(question, "curriculum", self._sources_for(nodes, k), False, iter([text]),
-                          model="curriculum graph", timings={"_started": started, "retrieval_ms": round(retrieval_ms, 3),
-                                                             "tokens": 0, "tokens_per_s": 0.0})
+            return Answer(question, "curriculum", self._sources_for(nodes, settings.k), False, iter([text]),
+                          model="curriculum graph", timings=_timings(retrieval_ms), started=started)
         if not generate:
-            return Answer(question, "rag", results.hits, False, iter(()), model="",
-                          timings={"_started": started, "retrieval_ms": round(retrieval_ms, 3), "tokens": 0, "tokens_per_s": 0.0})
+            return Answer(question, "rag", results.hits, False, iter(()), timings=_timings(retrieval_ms), started=started)
         if self.model is None:
             raise TutorError("no language model is loaded; pick a model or run `tutor models`")
         return self._generate(question, results.hits, history, started, retrieval_ms, settings)
 
     # ------------------------------------------------------------------ routes
     def _refuse(self, question: str, started: float, retrieval_ms: float, text: str = REFUSAL) -> Answer:
-        return Answer(question, "refusal", [], True, iter([text]), model="",
-                      timings={"_started": started, "retrieval_ms": round(retrieval_ms, 3), "tokens": 0, "tokens_per_s": 0.0})
+        return Answer(question, "refusal", [], True, iter([text]), timings=_timings(retrieval_ms), started=started)
 
     def _generate(self, question: str, hits: list[Hit], history: list[dict], started: float,
                   retrieval_ms: float, s: Settings) -> Answer:
@@ -166,10 +165,10 @@ class Tutor:
             context_chars=s.context_chars, history_turns=s.history_turns, count=self.model.count_tokens,
         )
         guard = Guard([h.chunk.text for h in used], [h.chunk.url for h in used], self.titles, question)
-        timings = {"_started": started, "retrieval_ms": round(retrieval_ms, 3),
-                   "prompt_tokens": sum(self.model.count_tokens(m["content"]) for m in messages)}
+        timings = _timings(retrieval_ms, prompt_tokens=sum(self.model.count_tokens(m["content"]) for m in messages))
         # All k hits are shown; the prompt's [n] numbering is their first n, so citations still match.
-        answer = Answer(question, "rag", hits, False, iter(()), model=self.model.name, timings=timings, removed=guard.removed)
+        answer = Answer(question, "rag", hits, False, iter(()), model=self.model.name, timings=timings,
+                        removed=guard.removed, started=started)
 
         def pieces() -> Iterator[str]:
             # Where the best source sits in the roadmap, from the data: shown while the model
@@ -344,6 +343,10 @@ class Tutor:
                 if c is not None and c not in chunks:
                     chunks.append(c)
         return [Hit(c, 1.0, 1.0) for c in chunks[: max(k, 6)]]
+
+
+def _timings(retrieval_ms: float, **more) -> dict:
+    return {"retrieval_ms": round(retrieval_ms, 3), "tokens": 0, "tokens_per_s": 0.0, **more}
 
 
 def _looks_english(question: str) -> bool:
