@@ -121,3 +121,12 @@ def test_the_model_picker_swaps_the_model_and_reports_failures(make_tutor, setti
     list(switcher.switch("fake"))
     steps = list(switcher.switch("other"))  # this time the loader fails
     assert "not a GGUF model" in steps[-1] and tutor.model.name == "fake"
+
+
+def test_auth_must_be_user_colon_password(capsys):
+    from tutor.cli import main
+    from tutor.web import parse_auth
+
+    assert parse_auth("ada:s3cret:with:colons") == ("ada", "s3cret:with:colons")
+    assert main(["serve", "--auth", "nopassword"]) == 2
+    assert "--auth must look like user:password" in capsys.readouterr().err

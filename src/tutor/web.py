@@ -218,15 +218,17 @@ def _text(content) -> str:
     return str(content)
 
 
+def parse_auth(text: str) -> tuple[str, str]:
+    user, sep, password = text.partition(":")
+    if not sep or not user or not password:
+        raise TutorError("--auth must look like user:password")
+    return user, password
+
+
 def serve(settings: Settings, auth: str | None = None) -> int:
     from .runtime import open_model, open_tutor
 
-    credentials = None
-    if auth:
-        user, sep, password = auth.partition(":")
-        if not sep or not user or not password:
-            raise TutorError("--auth must look like user:password")
-        credentials = (user, password)
+    credentials = parse_auth(auth) if auth else None
     tutor = open_tutor(settings)
     app = build_app(tutor, settings, loader=open_model)
     print(f"tutor is running at http://{settings.host}:{settings.port} (Ctrl-C to stop)")
