@@ -38,6 +38,9 @@ class SentenceTransformerEmbedder:
         path = _bundled_path() if name == BUNDLED else name
         try:
             from sentence_transformers import SentenceTransformer
+            from transformers.utils import logging as transformers_logging
+
+            transformers_logging.disable_progress_bar()  # no "Loading weights" bar on every start
 
             self.model = SentenceTransformer(path, device="cpu")
         except Exception as e:  # a bad name or path surfaces as many different library errors
