@@ -32,9 +32,9 @@ run: index
 # Debian's chromium for the browser tests; Playwright cannot download its own browser here.
 browser:
 	@test -x /usr/bin/chromium || { \
-	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); export DEBIAN_FRONTEND=noninteractive; \
-	  $$SUDO apt-get install -y -q chromium >/dev/null 2>&1 || \
-	  { $$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q chromium >/dev/null; }; }
+	  APT="env DEBIAN_FRONTEND=noninteractive apt-get"; [ "$$(id -u)" = 0 ] || APT="sudo $$APT"; \
+	  $$APT install -y -q chromium >/dev/null 2>&1 || \
+	  { $$APT update -q >/dev/null && $$APT install -y -q chromium >/dev/null; }; }
 
 test: install browser
 	$(VENV)/bin/ruff check src tests app.py
