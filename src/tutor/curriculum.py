@@ -309,10 +309,6 @@ class Roadmap:
     def phase(self, number: int) -> Phase | None:
         return next((p for p in self.phases if p.number == number), None)
 
-    def resource(self, url: str) -> Resource | None:
-        key = url.rstrip("/")
-        return next((r for r in self.resources if r.url.rstrip("/") == key), None)
-
     def urls(self) -> list[str]:
         seen: dict[str, None] = {}
         for r in self.resources:
