@@ -410,7 +410,11 @@ class Roadmap:
         with `resources`, linked resources ("GAN Specialization") compete too."""
         phase = _phase_reference(text, len(self.phases))
         if phase is not None:
-            return [(100.0, self.phases[phase - 1])]
+            # "the ethics section in phase 5" means the section; "how long is phase 5" the phase.
+            rest = self.search(PHASE_WORDS.sub(" ", text), resources)
+            inside = [(score, node) for score, node in rest
+                      if score >= 3.0 and self.phase_of(node) is self.phases[phase - 1]]
+            return inside[:1] + [(100.0, self.phases[phase - 1])]
         query = query_words(text)
         if not query:
             return []
@@ -469,11 +473,12 @@ class Roadmap:
 
 INTENTS = [  # (intent, pattern): the first that matches wins
     ("duration", r"\bhow long\b|\bduration\b|\blength\b|how many (months|weeks|years)|how much time"
-                 r"|time (does|will|would) it take|timeline|\bin total\b"),
+                 r"|time (does|will|would) it take|timeline|\bin total\b|time (needed|required|commitment)"),
     ("next", r"\b(after|next|afterwards|following|follows?|then what|what now|move on|continue with"
-             r"|once i (have |'ve )?(finish|done|complete|learn))"),
+             r"|where (do|should) i go|go from here|once i(?: have|'ve|'m| am)? (finish|done|complete|learn|wrap))"),
     ("prereq", r"\b(before|pre-?requisi\w*|prereqs?|need to know|required|requirements|foundations? for|depend)"),
-    ("start", r"\b(where|how) (do|should|can) i (start|begin|get started)\b|\bstart(ing)? point\b|\bfirst step\b"
+    ("start", r"\b(where|how) (do|should|can) i (start|begin|get started)\b|\bstart(ing)? point\b"
+              r"|\bfirst (step|thing)s?\b|\bwhere to (start|begin)\b|\bbegin with\b"
               r"|\bget(ting)? started\b|\bi'?m (a )?(complete |total )?beginner|\bknow nothing\b"),
     ("phase", r"\b(which|what) (phase|part|stage|section)\b|\bwhere (is|are|does|do)\b.*\b(covered|taught|roadmap|fit)"),
     ("resources", r"\b(resources?|courses?|books?|tutorials?|papers?|links?|materials?|recommend\w*"
@@ -512,6 +517,10 @@ def _shared_prefix(a: str, b: str) -> int:
     return n
 
 
+def _is_phase_typo(word: str) -> bool:
+    return word == "phase" or difflib.SequenceMatcher(None, word, "phase").ratio() >= 0.8 and word != "phrase"
+
+
 _ORDINALS = {
     "one": 1, "first": 1, "two": 2, "second": 2, "three": 3, "third": 3, "four": 4,
     "fourth": 4, "five": 5, "fifth": 5, "six": 6, "sixth": 6, "seven": 7, "seventh": 7,
@@ -519,9 +528,12 @@ _ORDINALS = {
 }
 
 
+PHASE_WORDS = re.compile(r"\b(?:the\s+)?(?:ph?a?s?e\w{0,2}\s*#?\s*(?:\d+|[a-z]+)|[a-z]+\s+phase)\b", re.I)
+
+
 def _phase_reference(text: str, n_phases: int) -> int | None:
-    """'phase 2', 'phase two', 'the second phase', 'the last phase' -> the phase number."""
-    t = text.lower()
+    """'phase 2', 'phse 2', 'phase two', 'the second phase', 'the last phase' -> the phase number."""
+    t = re.sub(r"\b[a-z]{3,6}(?=\s*#?\s*\d)", lambda m: "phase" if _is_phase_typo(m.group(0)) else m.group(0), text.lower())
     m = re.search(r"\bphase\s*#?\s*(\d+|[a-z]+)\b", t) or re.search(r"\b([a-z]+|\d+)(?:st|nd|rd|th)?\s+phase\b", t)
     if not m:
         return None

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from .config import Settings, TutorError
-from .corpus import Chunk, Corpus
+from .corpus import Card, Chunk, Corpus
 from .curriculum import (
     STOPWORDS,
     Item,
@@ -30,6 +30,7 @@ from .curriculum import (
     breadcrumb,
     label,
     query_words,
+    words,
 )
 from .curriculum import intent as curriculum_intent
 from .guard import Guard
@@ -41,7 +42,8 @@ INJECTION = re.compile(
     r"ignore (all |any |your |the |previous |prior |above |earlier )*(instructions|rules|prompts?|directions)"
     r"|system prompt|initial prompt|hidden prompt|your (instructions|rules|prompt)\b|reveal your|jailbreak"
     r"|developer mode|\bDAN\b|pretend (you are|to be)|you are now|disregard (all|your|the|previous)"
-    r"|act as (an?|my)\b(?! tutor)",
+    r"|act as (an?|my)\b(?! tutor)|forget (that )?(you|your|all|everything|previous)|api keys?"
+    r"|your (configuration|config|settings|secrets?)\b|output your",
     re.I,
 )
 FOLLOW_UP = re.compile(r"\b(it|that|this|those|them|these|there)\b", re.I)
@@ -126,6 +128,13 @@ class Tutor:
 
         intent = curriculum_intent(question)
         subject = self._subject(question)
+        card = self._named_card(question)
+        if card is not None:
+            if intent in ("next", "prereq", "phase"):  # ordered by where the roadmap links it
+                where = next(r for r in self.roadmap.resources if r.url == card.url)
+                subject = where.item or where.section
+            else:  # "is the GAN Specialization free?": the card answers, not the graph
+                intent, subject = None, None
         if subject is None and intent and (FOLLOW_UP.search(question) or not query_words(question)):
             subject = self._subject_from_history(history)
         query = question if subject or not FOLLOW_UP.search(question) else self._with_history(question, history)
@@ -137,7 +146,8 @@ class Tutor:
         # curriculum words ("where do I start?", "how long is phase 9?", "what next?").
         mentions_roadmap = "roadmap" in question.lower()
         only_curriculum_words = not query_words(re.sub(r"\bphase\s*\d+", "", question, flags=re.I))
-        on_topic = (subject is not None and self.roadmap.phase_of(subject) is not None
+        on_topic = (card is not None
+                    or subject is not None and self.roadmap.phase_of(subject) is not None
                     or results.best_dense >= settings.min_relevance
                     or bool(intent) and (mentions_roadmap or only_curriculum_words)
                     or mentions_roadmap and only_curriculum_words)
@@ -219,6 +229,17 @@ class Tutor:
     # ------------------------------------------------------------------ curriculum answers
     def _subject(self, text: str) -> Node | None:
         return self.roadmap.find(text)
+
+    def _named_card(self, question: str) -> Card | None:
+        """The resource card the question names by its full title ("the Deep Learning
+        Specialization", "how does CLIP work"), the longest such title; else None."""
+        asked = set(words(question))
+        best, best_len = None, 0
+        for card in self.corpus.cards:
+            title = {w for w in words(card.title) if w not in STOPWORDS}
+            if title and title <= asked and len(title) > best_len:
+                best, best_len = card, len(title)
+        return best
 
     def _subject_from_history(self, history: list[dict]) -> Node | None:
         for msg in reversed(history):
