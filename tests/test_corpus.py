@@ -55,8 +55,8 @@ def test_card_parsing_errors_are_specific():
         parse_card("no header", "x.md")
     with pytest.raises(TutorError, match="lacks url"):
         parse_card("---\ntitle: T\nkind: course\nprovider: p\ncost: free\nlevel: all\ntopics: t\n---\nbody", "x.md")
-    card = parse_card("---\n" + "".join(f"{f}: \"v {f}\"\n" for f in CARD_FIELDS) + "---\nFirst. Second.", "x.md")
-    assert card.title == "v title" and card.summary() == "First."
+    card = parse_card("---\n" + "".join(f"{f}: \"v {f}\"\n" for f in CARD_FIELDS) + "---\nBy J. Smith. Second.", "x.md")
+    assert card.title == "v title" and card.summary() == "By J. Smith."
 
 
 def test_the_committed_index_is_fresh():

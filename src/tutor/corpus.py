@@ -39,7 +39,8 @@ class Card:
 
     def summary(self) -> str:
         """The first sentence: written to stand alone."""
-        return re.split(r"(?<=[.!?])\s+", self.body.strip(), maxsplit=1)[0]
+        # Not after an initial: "by Marc Peter Deisenroth, A. Aldo Faisal and ..." is one sentence.
+        return re.split(r"(?<=[.!?])(?<![\s(][A-Z]\.)\s+", self.body.strip(), maxsplit=1)[0]
 
 
 @dataclass(frozen=True)

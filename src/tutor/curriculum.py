@@ -476,10 +476,12 @@ INTENTS = [  # (intent, pattern): the first that matches wins
                  r"|time (does|will|would) it take|timeline|\bin total\b|time (needed|required|commitment)"),
     ("next", r"\b(after|next|afterwards|following|follows?|then what|what now|move on|continue with"
              r"|where (do|should) i go|go from here|once i(?: have|'ve|'m| am)? (finish|done|complete|learn|wrap))"),
-    ("prereq", r"\b(before|pre-?requisi\w*|prereqs?|need to know|required|requirements|foundations? for|depend)"),
-    ("start", r"\b(where|how) (do|should|can) i (start|begin|get started)\b|\bstart(ing)? point\b"
+    ("prereq", r"\b(before|pre-?requisi\w*|prereqs?|need to know (for|before)|required|requirements|foundations? for|depend)"
+               r"|\b(know|learn|study|cover) (first|beforehand)\b"),
+    ("start", r"\b(where|how) (do|should|can) i (\w+ )?(start|begin|get started)\b|\bstart(ing)? point\b"
               r"|\bfirst (step|thing)s?\b|\bwhere to (start|begin)\b|\bbegin with\b"
-              r"|\bget(ting)? started\b|\bi'?m (a )?(complete |total )?beginner|\bknow nothing\b"),
+              r"|\bget(ting)? started\b|\bi'?m (a )?(complete |total )?beginner|\b(complete|total|absolute) beginner"
+              r"|\bknow nothing\b"),
     ("phase", r"\b(which|what) (phase|part|stage|section)\b|\bwhere (is|are|does|do)\b.*\b(covered|taught|roadmap|fit)"),
     ("resources", r"\b(resources?|courses?|books?|tutorials?|papers?|links?|materials?|recommend\w*"
                   r"|where can i learn|what should i read|watch)\b"),

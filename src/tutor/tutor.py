@@ -12,6 +12,7 @@ Three routes, chosen in this order:
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 from collections.abc import Iterator
@@ -43,7 +44,8 @@ INJECTION = re.compile(
     r"|system prompt|initial prompt|hidden prompt|your (instructions|rules|prompt)\b|reveal your|jailbreak"
     r"|developer mode|\bDAN\b|pretend (you are|to be)|you are now|disregard (all|your|the|previous)"
     r"|act as (an?|my)\b(?! tutor)|forget (that )?(you|your|all|everything|previous)|api keys?"
-    r"|your (configuration|config|settings|secrets?)\b|output your",
+    r"|your (configuration|config|settings|secrets?)\b|output your|\bpretend\b|no (limits|rules|restrictions)\b"
+    r"|break (out of )?character|free-?form chatbot",
     re.I,
 )
 FOLLOW_UP = re.compile(r"\b(it|that|this|those|them|these|there)\b", re.I)
@@ -141,6 +143,10 @@ class Tutor:
 
         t0 = time.perf_counter()
         results = self.retriever.search(query, k=settings.k)
+        if card is not None:  # the resource the question names comes first, whatever the ranking
+            named = self.chunk_by_url[card.url.rstrip("/")]
+            hits = [Hit(named, 1.0, 1.0)] + [h for h in results.hits if h.chunk is not named][: settings.k - 1]
+            results = dataclasses.replace(results, hits=hits)
         retrieval_ms = (time.perf_counter() - t0) * 1000
         # On topic: names a roadmap node, retrieves something close, or is made only of
         # curriculum words ("where do I start?", "how long is phase 9?", "what next?").
@@ -181,10 +187,15 @@ class Tutor:
                         removed=guard.removed, started=started)
 
         def pieces() -> Iterator[str]:
-            # Where the best source sits in the roadmap, from the data: shown while the model
-            # reads its prompt (about a second on two cores for the bundled model).
-            if used:
-                yield f"*{used[0].chunk.breadcrumb}*\n\n"
+            # From the data, shown while the model reads its prompt (about half a second on two
+            # cores for the bundled model): where the best source sits in the roadmap and, when
+            # it is a resource, its link and the first sentence of its card.
+            top = used[0].chunk if used else None
+            card = self.corpus.card(top.url) if top is not None and top.kind == "resource" else None
+            if top is not None:
+                yield f"*{top.breadcrumb}*\n\n"
+            if card is not None:
+                yield f"[{card.title}]({card.url}): {card.summary()} [1]\n\n"
             shown, tokens = False, 0
             gen_started = time.perf_counter()
             first = last = gen_started
@@ -203,7 +214,7 @@ class Tutor:
                 shown = True
                 yield tail
             if not shown:
-                yield self._extractive(used)
+                yield self._extractive(used[1:] if card is not None else used, first_number=2 if card else 1)
             # Decode speed: tokens after the first over the time they took (prompt reading excluded).
             decode = last - first
             timings.update(tokens=tokens, tokens_per_s=round((tokens - 1) / decode, 2) if tokens > 1 and decode > 0 else 0.0)
@@ -211,10 +222,10 @@ class Tutor:
         answer.pieces = pieces()
         return answer
 
-    def _extractive(self, hits: list[Hit]) -> str:
+    def _extractive(self, hits: list[Hit], first_number: int = 1) -> str:
         """The fallback when no generated sentence is grounded: the best sources, from the data."""
         lines = []
-        for n, hit in enumerate(hits[:2], 1):
+        for n, hit in enumerate(hits[:2], first_number):
             c = hit.chunk
             card = self.corpus.card(c.url) if c.kind == "resource" else None
             if card is not None:
@@ -291,7 +302,7 @@ class Tutor:
                 earlier = ", ".join(label(p) for p in rm.phases[: phase.number - 1])
                 text += f"\n\nIt builds on everything earlier in the roadmap: {earlier}."
             return text, steps
-        if intent == "start" and (subject is None or isinstance(subject, Phase)):
+        if intent == "start" and (subject is None or isinstance(subject, Phase)) or intent == "prereq" and subject is None:
             first = rm.sections[0]
             text = (f"Start at the beginning: **{label(rm.phases[0])}** "
                     f"({rm.phases[0].duration.text if rm.phases[0].duration else 'no set duration'}).\n"
