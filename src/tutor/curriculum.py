@@ -252,7 +252,7 @@ STOPWORDS = set(
     takes taking time need needs needed prerequisite prerequisites cover covers covered covering
     please tell explain show give list get go going want like thing things stuff roadmap
     finish finished done completed complete way ready paper
-    whole entire overall total now starting started point get getting""".split()
+    whole entire overall total now starting started point get getting even beginner newbie novice""".split()
 )
 
 # Everyday abbreviations of the field; they expand query words, they do not name roadmap nodes.
