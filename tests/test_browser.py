@@ -121,7 +121,8 @@ def test_the_real_app_answers_through_gradio_client(app):
     client = Client(url, verbose=False)
     out = client.predict("What should I learn after GANs?", [], [], api_name="/ask")
     assert "Diffusion Models" in out["answer"]
-    history, _ = client.predict("What is the CLIP paper about?", [], [], 4, 160, 0.2, api_name="/chat")
+    question = [{"role": "user", "content": [{"type": "text", "text": "What is the CLIP paper about?"}]}]
+    history = client.predict(question, [], 4, 160, 0.2, api_name="/chat")
     reply = history[-1]["content"]
     reply = reply if isinstance(reply, str) else "".join(p.get("text", "") for p in reply)
     assert "**Sources**" in reply and "CLIP" in reply

@@ -33,6 +33,7 @@ EXAMPLES = [
     "What should I learn next?",
     "What is the CLIP paper about?",
 ]
+EMPTY = "(empty question)"
 PROGRESS_KEY = "tutor-progress"  # localStorage key: the same across restarts, so ticks survive them
 
 
@@ -112,14 +113,19 @@ def build_app(tutor: Tutor, settings: Settings, loader=None) -> gr.Blocks:
     def answer_settings(k, max_tokens, temperature) -> Settings:
         return Settings.from_overrides(settings, k=int(k), max_tokens=int(max_tokens), temperature=float(temperature))
 
-    def respond(message, history, done, records, k, max_tokens, temperature):
-        """Chat handler: streams (history, textbox, records) updates."""
+    def show_question(message, history):
+        """Runs at once, outside the queue: the question appears while the answer waits its turn."""
         history = list(history or [])
-        message = (message or "").strip()
-        history.append({"role": "user", "content": message or "(empty)"})
-        if not message:
+        history.append({"role": "user", "content": (message or "").strip() or EMPTY})
+        return history, ""
+
+    def respond(history, done, records, k, max_tokens, temperature):
+        """Answers the last user message of `history`: streams (history, records) updates."""
+        history = list(history or [])
+        message = _text(history[-1]["content"]).strip() if history and history[-1]["role"] == "user" else ""
+        if not message or message == EMPTY:
             history.append({"role": "assistant", "content": "Please type a question about the roadmap first."})
-            yield history, "", records
+            yield history, records
             return
         earlier = [{"role": m["role"], "content": _text(m["content"])} for m in history[:-1]]
         history.append({"role": "assistant", "content": ""})
@@ -129,7 +135,7 @@ def build_app(tutor: Tutor, settings: Settings, loader=None) -> gr.Blocks:
             for piece in answer:
                 text += piece
                 history[-1] = {"role": "assistant", "content": text}
-                yield history, "", records
+                yield history, records
             history[-1] = {"role": "assistant", "content": answer.text + sources_markdown(answer)}
             records = dict(records or {})
             records[str(len(history) - 1)] = {
@@ -140,7 +146,7 @@ def build_app(tutor: Tutor, settings: Settings, loader=None) -> gr.Blocks:
             history[-1] = {"role": "assistant", "content": f"⚠️ {e}"}
         except Exception as e:  # never a traceback or a frozen spinner in front of the user
             history[-1] = {"role": "assistant", "content": f"⚠️ Something went wrong ({type(e).__name__}: {e}). Please try again."}
-        yield history, "", records
+        yield history, records
 
     def vote(records, data: gr.LikeData):
         index = data.index[0] if isinstance(data.index, (list, tuple)) else data.index
@@ -190,9 +196,10 @@ def build_app(tutor: Tutor, settings: Settings, loader=None) -> gr.Blocks:
                     max_tokens = gr.Slider(32, 512, value=settings.max_tokens, step=16, label="Answer length (tokens)")
                     temperature = gr.Slider(0.0, 1.0, value=settings.temperature, step=0.05, label="Temperature")
 
-        chat_inputs = [box, chatbot, progress, records, k, max_tokens, temperature]
-        chat_outputs = [chatbot, box, records]
-        gr.on([box.submit, send.click], respond, chat_inputs, chat_outputs, api_name="chat", concurrency_id="llm")
+        gr.on([box.submit, send.click], show_question, [box, chatbot], [chatbot, box], queue=False,
+              api_visibility="private").then(
+            respond, [chatbot, progress, records, k, max_tokens, temperature], [chatbot, records],
+            api_name="chat", concurrency_id="llm")
         chatbot.like(vote, [records], None, api_visibility="private")
 
         def save_progress(*values):
