@@ -7,6 +7,7 @@ nothing below them reads the environment.
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -107,3 +108,11 @@ def _coerce(name: str, raw, kind: type):
         return kind(raw)
     except (TypeError, ValueError):
         raise TutorError(f"setting {name} must be a {kind.__name__}, got {raw!r}") from None
+
+
+def sha256_file(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()

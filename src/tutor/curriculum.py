@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import difflib
 import math
+import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -447,7 +448,7 @@ class Roadmap:
         if q in vocabulary or len(q) < 5:
             return [(q, 1.0)]
         close = difflib.get_close_matches(q, vocabulary, n=3, cutoff=0.84)
-        close += [w for w in vocabulary if len(w) >= 5 and _shared_prefix(q, w) >= max(5, 0.7 * min(len(q), len(w)))]
+        close += [w for w in vocabulary if len(w) >= 5 and len(os.path.commonprefix([q, w])) >= max(5, 0.7 * min(len(q), len(w)))]
         return [(q, 1.0)] + [(w, 0.8) for w in dict.fromkeys(close)]
 
     def find(self, text: str, min_score: float = 3.0, resources: bool = False) -> Node | None:
@@ -508,15 +509,6 @@ def intent(question: str) -> str | None:
 def _closest_intent_word(word: str) -> str:
     close = difflib.get_close_matches(word.lower(), INTENT_WORDS, n=1, cutoff=0.8)
     return close[0] if close else word
-
-
-def _shared_prefix(a: str, b: str) -> int:
-    n = 0
-    for x, y in zip(a, b):
-        if x != y:
-            break
-        n += 1
-    return n
 
 
 def _is_phase_typo(word: str) -> bool:

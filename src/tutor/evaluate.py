@@ -15,10 +15,9 @@ import subprocess
 import time
 from pathlib import Path
 
-from .config import ROOT, Settings, TutorError
+from .config import ROOT, Settings, TutorError, sha256_file
 from .curriculum import STOPWORDS, words
 from .guard import ARXIV, CITATION, URL
-from .models import sha256_file
 
 REQUIRED = ("id", "question", "answerable")
 ORDER_KINDS = ("next", "prereq", "duration")

@@ -14,7 +14,6 @@ reports as a broken index, so a half-written index is never used.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import shutil
@@ -25,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import TutorError
+from .config import TutorError, sha256_file
 from .corpus import CHUNKER_VERSION, Chunk, Corpus, corpus_fingerprint
 from .embed import Embedder
 
@@ -69,7 +68,7 @@ def staleness(index_dir: Path, corpus_dir: Path, embedder_name: str) -> str | No
             return f"the index was built with {key}={manifest.get(key)!r}, now {want!r}"
     for name, digest in manifest.get("files", {}).items():
         file = Path(index_dir) / name
-        if not file.exists() or _sha256(file) != digest:
+        if not file.exists() or sha256_file(file) != digest:
             return f"the index file {file} is missing or does not match its manifest"
     return None
 
@@ -103,7 +102,7 @@ def build(corpus: Corpus, embedder: Embedder, index_dir: Path, progress: bool = 
             "chunker_version": CHUNKER_VERSION,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "build_seconds": round(time.perf_counter() - started, 2),
-            "files": {VECTORS: _sha256(tmp / VECTORS), CHUNKS: _sha256(tmp / CHUNKS)},
+            "files": {VECTORS: sha256_file(tmp / VECTORS), CHUNKS: sha256_file(tmp / CHUNKS)},
         }
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
         for name in (VECTORS, CHUNKS, MANIFEST):  # manifest last: it vouches for the others
@@ -120,7 +119,7 @@ def load(index_dir: Path) -> Index:
     try:
         manifest = json.loads((index_dir / MANIFEST).read_text())
         for name, digest in manifest["files"].items():
-            if _sha256(index_dir / name) != digest:
+            if sha256_file(index_dir / name) != digest:
                 raise IndexProblem(f"{index_dir / name} does not match its manifest (a build was interrupted?)")
         chunks = [Chunk(**json.loads(line)) for line in (index_dir / CHUNKS).read_text(encoding="utf-8").splitlines()]
         table = faiss.read_index(str(index_dir / VECTORS))
@@ -131,7 +130,3 @@ def load(index_dir: Path) -> Index:
     if table.ntotal != len(chunks) or table.d != manifest.get("dim"):
         raise IndexProblem(f"the index in {index_dir} is inconsistent: {table.ntotal} vectors, {len(chunks)} chunks")
     return Index(chunks, table, manifest)
-
-
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()

@@ -9,13 +9,12 @@ half file never carries the final name.
 
 from __future__ import annotations
 
-import hashlib
 import importlib.util
 import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from .config import TutorError
+from .config import TutorError, sha256_file
 
 COLUMNS = ("name", "source", "file", "size", "sha256", "chat_format", "n_ctx")
 
@@ -124,11 +123,3 @@ def pull(spec: ModelSpec, models_dir: Path, progress: bool = True) -> Path:
             raise TutorError(f"{spec.file}: sha256 {digest} does not match models.txt ({spec.sha256}); the partial file was removed")
     os.replace(part, final)
     return final
-
-
-def sha256_file(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()

@@ -111,6 +111,7 @@ class Tutor:
         self.chunk_by_id: dict[str, Chunk] = {c.id: c for c in retriever.chunks}
         self.chunk_by_url: dict[str, Chunk] = {c.url.rstrip("/"): c for c in retriever.chunks if c.kind == "resource"}
         self.titles = [c.title for c in retriever.chunks if c.kind == "resource"]
+        self.card_words = [(card, {w for w in words(card.title) if w not in STOPWORDS}) for card in corpus.cards]
 
     # ------------------------------------------------------------------ entry point
     def answer(self, question: str, history: list[dict] | None = None, done: set[str] | None = None,
@@ -246,8 +247,7 @@ class Tutor:
         Specialization", "how does CLIP work"), the longest such title; else None."""
         asked = set(words(question))
         best, best_len = None, 0
-        for card in self.corpus.cards:
-            title = {w for w in words(card.title) if w not in STOPWORDS}
+        for card, title in self.card_words:
             if title and title <= asked and len(title) > best_len:
                 best, best_len = card, len(title)
         return best
