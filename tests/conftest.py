@@ -12,9 +12,9 @@ import pytest
 
 from tutor.config import Settings
 from tutor.corpus import Corpus
-from tutor.curriculum import STOPWORDS
 from tutor.index import build
 from tutor.retrieve import Retriever
+from tutor.text import STOPWORDS
 from tutor.tutor import Tutor
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -78,18 +78,39 @@ def fake_index(tmp_path_factory, real_corpus):
     return build(real_corpus, HashEmbedder(), tmp_path_factory.mktemp("index"), progress=False)
 
 
+@pytest.fixture(scope="session")
+def minilm():
+    """The real bundled embedder (loaded once: about 8 s)."""
+    from tutor.embed import SentenceTransformerEmbedder
+
+    return SentenceTransformerEmbedder()
+
+
+@pytest.fixture(scope="session")
+def real_index(minilm):
+    """The committed index (built with MiniLM); test_corpus fails if it is stale."""
+    from tutor.index import load
+
+    return load(ROOT / "index")
+
+
+@pytest.fixture(scope="session")
+def real_tutor(real_corpus, real_index, minilm):
+    """Everything real but the LLM: reading, retrieval and facts use MiniLM and the committed index."""
+    return Tutor(real_corpus, Retriever(real_index, minilm, 60), FakeModel(), Settings(corpus_dir=REAL_CORPUS))
+
+
 @pytest.fixture
 def settings(tmp_path) -> Settings:
-    # The hash embedder's cosines are lower than MiniLM's; its off-topic line is lower too.
-    return Settings(corpus_dir=REAL_CORPUS, index_dir=tmp_path / "index", min_relevance=0.15,
-                    feedback_file=tmp_path / "feedback.jsonl")
+    return Settings(corpus_dir=REAL_CORPUS, index_dir=tmp_path / "index", feedback_file=tmp_path / "feedback.jsonl")
 
 
 @pytest.fixture
-def make_tutor(real_corpus, fake_index, settings):
+def make_tutor(real_tutor, settings):
+    """A tutor sharing real_tutor's reader and index, with its own fake model."""
     def make(*replies: str, model=None) -> Tutor:
-        retriever = Retriever(fake_index, HashEmbedder(), settings.rrf_k, real_corpus.roadmap)
-        return Tutor(real_corpus, retriever, model or FakeModel(*replies), settings)
+        return Tutor(real_tutor.corpus, real_tutor.retriever, model or FakeModel(*replies), settings,
+                     reader=real_tutor.reader)
 
     return make
 

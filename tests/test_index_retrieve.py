@@ -51,17 +51,19 @@ def test_a_crash_mid_build_leaves_the_old_index_usable(tmp_path, real_corpus, mo
 
 
 def test_hybrid_search_ranks_the_obvious_chunk_first(fake_index, roadmap):
-    r = Retriever(fake_index, HashEmbedder(), 60, roadmap)
+    r = Retriever(fake_index, HashEmbedder(), 60)
     top = r.search("Carl Doersch", k=5).hits
     assert top[0].chunk.title == "Tutorial on Variational Autoencoders"
     assert top[0].chunk.url == "https://arxiv.org/abs/1606.05908"
 
 
-def test_after_gans_brings_the_diffusion_material_into_the_top_5(fake_index, roadmap):
-    hits = Retriever(fake_index, HashEmbedder(), 60, roadmap).search("what comes after GANs", k=5).hits
+def test_boosts_bring_the_named_steps_into_the_top_5(fake_index, roadmap):
+    r = Retriever(fake_index, HashEmbedder(), 60)
+    steps = roadmap.after(roadmap.items[[i.title for i in roadmap.items].index("Generative Adversarial Networks (GANs)")])
+    hits = r.search("what comes after GANs", k=5, boosts=[s.id for s in steps], ordered=True).hits
     assert any("Diffusion Models" in h.chunk.breadcrumb for h in hits)
-    plain = Retriever(fake_index, HashEmbedder(), 60).search("what comes after GANs", k=5).hits
-    assert not any("Diffusion" in h.chunk.breadcrumb for h in plain), "the curriculum ranking made the difference"
+    plain = r.search("what comes after GANs", k=5).hits
+    assert not any("Diffusion" in h.chunk.breadcrumb for h in plain), "the boosts made the difference"
 
 
 def test_filters_by_phase_and_kind(fake_index):

@@ -121,20 +121,17 @@ def cmd_index(args, settings: Settings) -> int:
 
 
 def cmd_search(args, settings: Settings) -> int:
-    from .retrieve import Retriever, clean_query
-    from .runtime import open_index
+    from .runtime import open_tutor
 
-    query = clean_query(args.query, settings.max_query_chars)
-    from .curriculum import load
-
-    index, embedder = open_index(settings)
-    retriever = Retriever(index, embedder, settings.rrf_k, load(settings.corpus_dir / "roadmap.md"))
+    tutor = open_tutor(settings, with_model=False, progress=not args.json)
     t0 = time.perf_counter()
-    results = retriever.search(query, k=settings.k if args.k else 5, phase=args.phase, kind=args.kind)
+    reading = tutor.read(args.query)
+    results = tutor.search(reading, k=settings.k if args.k else 5, phase=args.phase, kind=args.kind)
     ms = (time.perf_counter() - t0) * 1000
     if args.json:
-        print(json.dumps({"query": query, "retrieval_ms": round(ms, 2), "best_cosine": round(results.best_dense, 4),
-                          "hits": [h.to_dict() for h in results.hits]}, indent=2, ensure_ascii=False))
+        print(json.dumps({"query": reading.question, "retrieval_ms": round(ms, 2), "best_cosine": round(results.best_dense, 4),
+                          "reading": reading.to_dict(), "hits": [h.to_dict() for h in results.hits]},
+                         indent=2, ensure_ascii=False))
         return 0
     for n, hit in enumerate(results.hits, 1):
         print(f"{n}. [{hit.score:.4f}] {hit.chunk.breadcrumb}")

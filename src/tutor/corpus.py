@@ -18,9 +18,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from .config import TutorError
-from .curriculum import Item, Phase, Roadmap, Section, breadcrumb, label, load
+from .roadmap import Item, Phase, Roadmap, Section, breadcrumb, label, load
 
-CHUNKER_VERSION = 1  # bump when the chunk text changes shape, so built indexes count as stale
+CHUNKER_VERSION = 2  # bump when the chunk text changes shape, so built indexes count as stale (2: section-level resources)
 CARD_FIELDS = ("title", "url", "kind", "provider", "cost", "level", "topics")
 
 

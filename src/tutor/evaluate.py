@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 from .config import ROOT, Settings, TutorError, sha256_file
-from .curriculum import STOPWORDS, words
 from .guard import ARXIV, CITATION, URL
+from .text import STOPWORDS, words
 
 REQUIRED = ("id", "question", "answerable")
 ORDER_KINDS = ("next", "prereq", "duration")

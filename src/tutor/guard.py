@@ -11,7 +11,13 @@ Checks, sentence by sentence (a small model invents mid-answer, so whole sentenc
 - a sentence with a number (a year, a count, a duration) that the sources do not contain is
   dropped: small models garble numbers;
 - a sentence that echoes the prompt ("Question: ...", "Sources: ..."), repeats the question,
-  asks one, or says nothing ("1. 2. 3.") is dropped.
+  asks one, or says nothing ("1. 2. 3.") is dropped;
+- a fragment (fewer than three content words, or ending in ':' as if a list should follow) is
+  dropped, and so is a repeat or near-repeat of a sentence already shown, facts included;
+- with an embedder, a sentence whose best cosine to any source sentence is below
+  `min_similarity` is dropped: true words in a sense the sources never state.
+With `min_grounding=1.0` (the tutor's setting) every content word must be in the sources the
+sentence cites (all given sources when it cites none) or in the question.
 `Guard.feed` takes streamed pieces and returns only complete, checked sentences, so the
 stream shown to the user is already clean.
 """
@@ -21,7 +27,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from .curriculum import STOPWORDS, words
+import numpy as np
+
+from .text import STOPWORDS, split_sentences, words
 
 URL = re.compile(r"(?:https?://|www\.)[^\s)\]>\"']+", re.I)
 ARXIV = re.compile(r"\b(?:arxiv[:\s]*)?(\d{4}\.\d{4,5})(?:v\d+)?\b", re.I)
@@ -39,6 +47,10 @@ class Guard:
     question: str = ""
     min_grounding: float = 0.6  # share of content words found in the sources
     min_pairs: float = 0.3  # share of adjacent content-word pairs found in the sources
+    shown: list[str] = field(default_factory=list)  # text already in front of the learner (the facts)
+    embedder: object = None  # for the similarity check; None skips it
+    min_similarity: float = 0.5  # cosine to the closest source sentence
+    max_overlap: float = 0.6  # content-word Jaccard above which a sentence repeats another
     removed: list[str] = field(default_factory=list)  # what was taken out, for the eval report
     _buffer: str = ""
 
@@ -52,6 +64,9 @@ class Guard:
         self._pairs = set(zip(known, known[1:]))
         lowered = given.lower()
         self._foreign_titles = [t for t in self.corpus_titles if len(t) > 6 and t.lower() not in lowered]
+        self._cited = [set(w for w in words(t) if w not in STOPWORDS) for t in self.source_texts]
+        self._seen = [set(_content(t)) for line in self.shown for t in split_sentences(line)]
+        self._source_vectors = None
 
     def feed(self, piece: str) -> str:
         """Add a streamed piece; return the checked complete sentences it finishes (maybe "")."""
@@ -89,12 +104,35 @@ class Guard:
             return self._drop(s)
         if any(n not in self._numbers for n in NUMBER.findall(CITATION.sub("", s))):
             return self._drop(s)  # a year, count or duration the sources do not give
-        if sum(w in self._known for w in content) / len(content) < self.min_grounding:
+        known = self._known_for(s)
+        if sum(w in known for w in content) / len(content) < self.min_grounding:
             return self._drop(s)
         pairs = list(zip(content, content[1:]))
         if len(pairs) >= 2 and sum(p in self._pairs for p in pairs) / len(pairs) < self.min_pairs:
             return self._drop(s)
+        if len(content) < 3 or s.rstrip().endswith(":") or re.match(r"^\W*$", CITATION.sub("", s)):
+            return self._drop(s)  # a fragment: "Techniques include:"
+        mine = set(content)
+        if any(len(mine & other) / len(mine | other) >= self.max_overlap for other in self._seen if other):
+            return self._drop(s)  # said already, by the facts or an earlier sentence
+        if self.embedder is not None and self._similarity(s) < self.min_similarity:
+            return self._drop(s)
+        self._seen.append(mine)
         return re.sub(r"\s{2,}", " ", s).strip()
+
+    def _known_for(self, sentence: str) -> set[str]:
+        """Content words a sentence may use: those of the sources it cites, else of all, and the question's."""
+        cited = [int(n) for n in CITATION.findall(sentence) if 1 <= int(n) <= len(self._cited)]
+        if not cited:
+            return self._known
+        return set().union(*(self._cited[n - 1] for n in cited)) | set(words(self.question))
+
+    def _similarity(self, sentence: str) -> float:
+        if self._source_vectors is None:
+            parts = [p for t in self.source_texts for p in split_sentences(t)] or [""]
+            self._source_vectors = self.embedder.embed_batch(parts)  # (n_sentences, dim)
+        vector = self.embedder.embed_batch([CITATION.sub("", sentence)])[0]
+        return float(np.max(self._source_vectors @ vector))
 
     def _url_ok(self, url: str) -> bool:
         return url.rstrip("/.,;").lower() in self._urls
@@ -102,3 +140,7 @@ class Guard:
     def _drop(self, text: str) -> str:
         self.removed.append(text)
         return ""
+
+
+def _content(text: str) -> list[str]:
+    return [w for w in words(CITATION.sub("", text)) if w not in STOPWORDS and not w.isdigit()]

@@ -15,9 +15,9 @@ import numpy as np
 
 from .config import TutorError
 from .corpus import Chunk
-from .curriculum import STOPWORDS, Item, Resource, Roadmap, query_words, words
 from .embed import Embedder, embed_one
 from .index import Index
+from .text import content_words, normalize_url
 
 
 @dataclass(frozen=True)
@@ -49,23 +49,22 @@ def clean_query(text: str, max_chars: int) -> str:
 
 
 def bm25_tokens(text: str) -> list[str]:
-    return [w for w in words(text) if w not in STOPWORDS] or ["_"]
+    return content_words(text) or ["_"]
 
 
 class Retriever:
-    """`roadmap`, when given, adds a third ranking to the fusion: the chunks of the roadmap
-    node the question names (found by the curriculum graph's lookup), or for "what comes
-    after/before X" the chunks of the steps after/before X, weighted double because that
-    order is known, not guessed from word overlap."""
+    """`boosts` on a search add a third ranking to the fusion: chunks named by node id or
+    resource url, in the given order. The Reading supplies them (the nodes a question names,
+    or for "what comes after X" the steps after X); with `ordered`, they weigh double, because
+    that order is known from the graph, not guessed from word overlap."""
 
     ORDER_WEIGHT = 2.0
 
-    def __init__(self, index: Index, embedder: Embedder, rrf_k: int = 60, roadmap: Roadmap | None = None):
+    def __init__(self, index: Index, embedder: Embedder, rrf_k: int = 60):
         import bm25s
 
-        self.roadmap = roadmap
         self.position = {c.id: i for i, c in enumerate(index.chunks)}
-        self.position.update({c.url.rstrip("/"): i for i, c in enumerate(index.chunks) if c.kind == "resource"})
+        self.position.update({normalize_url(c.url): i for i, c in enumerate(index.chunks) if c.kind == "resource"})
         self.index = index
         self.embedder = embedder
         self.rrf_k = rrf_k
@@ -76,13 +75,15 @@ class Retriever:
     def chunks(self) -> list[Chunk]:
         return self.index.chunks
 
-    def search(self, query: str, k: int = 5, phase: int | None = None, kind: str | None = None) -> Results:
-        """Top-k chunks for `query`, optionally only from one phase or one kind
-        (a chunk kind such as 'topic', or a resource kind such as 'paper')."""
+    def search(self, query: str, k: int = 5, phase: int | None = None, kind: str | None = None,
+               boosts: list[str] = (), ordered: bool = False, vector: np.ndarray | None = None) -> Results:
+        """Top-k chunks for `query`, optionally only from one phase or one kind (a chunk kind
+        such as 'topic', or a resource kind such as 'paper'). `vector`: the query's embedding,
+        when the caller has it already."""
         n = len(self.chunks)
-        dense = self.index.search(embed_one(self.embedder, query), n)
+        dense = self.index.search(embed_one(self.embedder, query) if vector is None else vector, n)
         cosine = dict(dense)
-        lexical = self.bm25.get_scores(query_words(query) or ["_"])  # (n_chunks,); "nlp" also finds "natural language processing"
+        lexical = self.bm25.get_scores(bm25_tokens(query))  # (n_chunks,)
         fused: dict[int, float] = {}
         for rank, (i, _) in enumerate(dense):
             fused[i] = fused.get(i, 0.0) + 1.0 / (self.rrf_k + rank + 1)
@@ -90,7 +91,8 @@ class Retriever:
             if lexical[i] <= 0:  # chunks with no query word in common get no BM25 vote
                 break
             fused[int(i)] = fused.get(int(i), 0.0) + 1.0 / (self.rrf_k + rank + 1)
-        ranking, ordered = self._curriculum_ranking(query)
+        keys = [key if key in self.position else normalize_url(key) for key in boosts]
+        ranking = list(dict.fromkeys(self.position[key] for key in keys if key in self.position))
         weight = self.ORDER_WEIGHT if ordered else 1.0
         for rank, i in enumerate(ranking):
             fused[i] = fused.get(i, 0.0) + weight / (self.rrf_k + rank + 1)
@@ -107,21 +109,3 @@ class Retriever:
                 break
         best = max(cosine.values()) if cosine else 0.0
         return Results(hits, float(best))
-
-    def _curriculum_ranking(self, query: str) -> tuple[list[int], bool]:
-        if self.roadmap is None:
-            return [], False
-        nodes, ordered = self.roadmap.targets(query)
-        ranking: list[int] = []
-        for node in nodes:
-            if isinstance(node, Resource):
-                keys = [node.url.rstrip("/")]
-            elif ordered or isinstance(node, Item):  # a whole phase's resources would crowd out the rest
-                keys = [node.id] + [r.url.rstrip("/") for r in self.roadmap.resources_for(node)]
-            else:
-                keys = [node.id]
-            for key in keys:
-                i = self.position.get(key)
-                if i is not None and i not in ranking:
-                    ranking.append(i)
-        return ranking, ordered

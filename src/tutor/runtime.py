@@ -45,7 +45,7 @@ def open_model(settings: Settings) -> ChatModel:
 def open_tutor(settings: Settings, with_model: bool = True, progress: bool = True) -> Tutor:
     corpus = Corpus.load(settings.corpus_dir)
     index, embedder = open_index(settings, progress=progress)
-    retriever = Retriever(index, embedder, settings.rrf_k, corpus.roadmap)
+    retriever = Retriever(index, embedder, settings.rrf_k)
     model = open_model(settings) if with_model else None
     if model is not None:
         model.warm_up()

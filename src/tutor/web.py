@@ -21,8 +21,8 @@ from pathlib import Path
 import gradio as gr
 
 from .config import Settings, TutorError
-from .curriculum import Roadmap
 from .models import find_model, read_registry
+from .roadmap import Roadmap
 from .tutor import Answer, Tutor
 
 EXAMPLES = [

@@ -2,7 +2,7 @@
 
 The graph answers the questions that must never depend on a language model: what comes after or
 before a step, which phase covers a topic, how long a phase or the whole roadmap takes, and which
-resources serve a topic. Order is the order of the file; nothing about this particular roadmap is
+resources serve a topic. Finding a node from a learner's loose words is lookup.py's job. Order is the order of the file; nothing about this particular roadmap is
 hard-wired, so a roadmap with other phases and sections parses the same way.
 
 Accepted shape (anything else that looks structural is an error naming the line):
@@ -16,13 +16,14 @@ Accepted shape (anything else that looks structural is an error naming the line)
     ## Learning Tips                             a non-phase part (tips, platform lists)
     1. **Hands-on Practice**: text               a tip
     1. [Coursera](https://...): text             a listed resource
+
+A resource line under a section's last item serves the whole section when none of the section's
+other items has a resource of its own ("Fine-tuning LLMs" closes Advanced Fine-Tuning Techniques;
+it is not a DPO resource): such resources are filed under the section, not the item.
 """
 
 from __future__ import annotations
 
-import difflib
-import math
-import os
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -212,6 +213,8 @@ def parse(text: str, source: str = "roadmap.md") -> Roadmap:
                 item.description = f"{item.description} {line.strip()}".strip()
     if not phases:
         raise RoadmapError(f"{source}: no '## Phase N: Title (duration)' heading found; is this a roadmap?")
+    for section in [s for p in phases for s in p.sections] + extras:
+        _lift_closing_resources(section)
     for p in phases:
         if not p.sections:
             raise RoadmapError(f"{source}:{p.line}: phase {p.number} has no '### ' sections")
@@ -232,59 +235,24 @@ def _item(body: str, lineno: int, section: Section) -> Item:
     return Item(f"{section.id}/{slugify(title)}", kind, title, desc, lineno, section)
 
 
+def _lift_closing_resources(section: Section) -> None:
+    """File a closing resource line under its section when it is the section's only one."""
+    if len(section.items) < 2:
+        return
+    last, others = section.items[-1], section.items[:-1]
+    if last.kind == "listing" or not last.resources or any(i.resources for i in others):
+        return
+    for res in last.resources:
+        res.item = None
+    last.resources = []
+
+
 def load(path: Path) -> Roadmap:
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as e:
         raise RoadmapError(f"cannot read the roadmap {path}: {e.strerror}") from None
     return parse(text, str(path))
-
-
-# ---------------------------------------------------------------- loose lookup
-
-STOPWORDS = set(
-    """a an the and or of for to in on at by with about from into over after before next then
-    what which who whom whose when where why how is are was were be been being do does did should
-    would could can will shall may might must i me my we our you your it its this that these those
-    there here some any all each more most other such than too very just also so not no
-    learn learning study studying studied know understand good best great recommend recommended
-    resource resources course courses material materials part parts section sections topic topics
-    phase phases stage step steps come comes came first start starting begin beginning long take
-    takes taking time need needs needed prerequisite prerequisites cover covers covered covering
-    please tell explain show give list get go going want like thing things stuff roadmap
-    finish finished done completed complete way ready paper
-    whole entire overall total now starting started point get getting even beginner newbie novice""".split()
-)
-
-# Everyday abbreviations of the field; they expand query words, they do not name roadmap nodes.
-SYNONYMS = {
-    "math": "mathematics", "maths": "mathematics", "stats": "statistics", "stat": "statistics",
-    "prob": "probability", "nn": "neural", "nlp": "natural language processing",
-    "cv": "computer vision", "llm": "large language model", "rl": "reinforcement",
-    "dl": "deep", "ml": "machine", "peft": "parameter efficient fine tuning",
-    "finetuning": "fine tuning", "finetune": "fine tuning", "gpt": "transformer",
-    "mlop": "mlops", "deploy": "deployment", "deploying": "deployment",
-}
-
-
-def words(text: str) -> list[str]:
-    """Lower-case word stems, with plural 's' dropped: 'GANs' -> 'gan', 'Transformers' -> 'transformer'."""
-    out = []
-    for w in re.findall(r"[a-z0-9]+", text.lower()):
-        w = re.sub(r"is(ation|e|ed|ing)$", r"iz\1", w) if len(w) > 6 else w  # optimise -> optimize
-        if len(w) > 3 and w.endswith("s") and not w.endswith(("ss", "us", "is")) and w not in STOPWORDS:
-            w = w[:-1]
-        out.append(w)
-    return out
-
-
-def query_words(text: str) -> list[str]:
-    out = []
-    for w in words(text):
-        if w in STOPWORDS or len(w) < 2:
-            continue
-        out.extend(words(SYNONYMS.get(w, w)))
-    return out
 
 
 # ---------------------------------------------------------------- the graph
@@ -298,14 +266,26 @@ class Roadmap:
         self.sections = [s for p in phases for s in p.sections]  # the order of study
         self.items = [i for s in self.sections + extras for i in s.items]
         self.resources = [r for s in self.sections + extras for r in s.resources]
-        self._index = self._build_lookup()
+        self.nodes: list[Node] = [*phases, *self.sections, *extras, *self.items]
+        self._by_id = {n.id: n for n in self.nodes}
 
     # ---- lookups by id and url
     def node(self, node_id: str) -> Node:
-        for n in [*self.phases, *self.sections, *self.extras, *self.items]:
-            if n.id == node_id:
-                return n
-        raise KeyError(node_id)
+        return self._by_id[node_id]
+
+    def position(self, node: Node) -> tuple[int, int]:
+        """Where a node sits in the order of study: (section index, item index); tips last."""
+        section = self.section_of(node) or (node.sections[0] if isinstance(node, Phase) else None)
+        at = self.sections.index(section) if section in self.sections else len(self.sections)
+        return at, section.items.index(node) if isinstance(node, Item) else -1
+
+    def contains(self, outer: Node, inner: Node) -> bool:
+        """True when `inner` sits inside `outer` (an item in its section or phase)."""
+        if outer is inner:
+            return False
+        if isinstance(outer, Phase):
+            return inner.phase is outer if isinstance(inner, Section | Item) else False
+        return isinstance(outer, Section) and isinstance(inner, Item) and inner.section is outer
 
     def phase(self, number: int) -> Phase | None:
         return next((p for p in self.phases if p.number == number), None)
@@ -372,167 +352,3 @@ class Roadmap:
         open_ended = [p for p in self.phases if not (p.duration and p.duration.low is not None)]
         return sum(p.duration.low for p in bounded), sum(p.duration.high for p in bounded), open_ended
 
-    # ---- finding a node from loose words
-    def _build_lookup(self):
-        """Per node (and per linked resource): weighted words. Title words weigh 2, an acronym
-        the roadmap defines in brackets ('(GANs)', '(VAEs)') weighs 2, description words 1."""
-        entries = []
-        resources = list({r.url: r for r in self.resources}.values())
-        for node in [*self.phases, *self.sections, *self.extras, *self.items, *resources]:
-            weights: dict[str, float] = {}
-            title = node.title
-            description = node.description if isinstance(node, Item) else node.note if isinstance(node, Resource) else ""
-            title_weight = 1.0 if isinstance(node, Item) and node.kind == "project" else 2.0
-            for w in words(description):
-                weights[w] = max(weights.get(w, 0), 1.0)
-            for acronym in re.findall(r"\(([A-Za-z0-9\-]+)\)", description):
-                for w in words(acronym):
-                    weights[w] = 2.0
-            for w in words(title):
-                weights[w] = max(weights.get(w, 0), title_weight)
-            for w in STOPWORDS:
-                weights.pop(w, None)
-            entries.append((node, weights, len(words(title)) or 1))
-        df: dict[str, int] = {}
-        for _, weights, _ in entries:
-            for w in weights:
-                df[w] = df.get(w, 0) + 1
-        n = len(entries)
-        idf = {w: math.log(1 + n / c) for w, c in df.items()}
-        # The roadmap's own title words ("Generative AI Learning Roadmap") describe all of it:
-        # they say little about which node a question means.
-        for w in words(self.title):
-            if w in idf:
-                idf[w] *= 0.3
-        return entries, idf
-
-    def search(self, text: str, resources: bool = False) -> list[tuple[float, Node]]:
-        """Nodes ranked by how well their words cover the query's words (best first);
-        with `resources`, linked resources ("GAN Specialization") compete too."""
-        phase = _phase_reference(text, len(self.phases))
-        if phase is not None:
-            # "the ethics section in phase 5" means the section; "how long is phase 5" the phase.
-            rest = self.search(PHASE_WORDS.sub(" ", text), resources)
-            inside = [(score, node) for score, node in rest
-                      if score >= 3.0 and self.phase_of(node) is self.phases[phase - 1]]
-            return inside[:1] + [(100.0, self.phases[phase - 1])]
-        query = query_words(text)
-        if not query:
-            return []
-        entries, idf = self._index
-        alternatives = {q: self._spellings(q, idf) for q in set(query)}
-        ranked = []
-        for node, weights, title_len in entries:
-            if isinstance(node, Resource) and not resources:
-                continue
-            score, matched = 0.0, 0
-            for q, alts in alternatives.items():
-                best = max((weights.get(a, 0.0) * factor for a, factor in alts), default=0.0)
-                if not best and len(q) >= 4:  # 'math' -> 'mathematics', 'optim' -> 'optimization'
-                    best = max((wt * 0.8 for w, wt in weights.items() if w.startswith(q)), default=0.0)
-                if best:
-                    score += best * idf.get(q, max(idf.values()))
-                    matched += 1
-            if score:
-                # Prefer nodes whose title the query covers closely: "diffusion models" is the
-                # section, not "Latent Diffusion Models".
-                score *= matched / len(set(query)) * (1 + 1 / title_len)
-                ranked.append((score, node))
-        ranked.sort(key=lambda pair: -pair[0])
-        return ranked
-
-    @staticmethod
-    def _spellings(q: str, vocabulary: dict) -> list[tuple[str, float]]:
-        """The word itself, or for a word the roadmap never uses, close spellings of roadmap
-        words: typos ('difusion') and other endings ('science' -> 'scientific')."""
-        if q in vocabulary or len(q) < 5:
-            return [(q, 1.0)]
-        close = difflib.get_close_matches(q, vocabulary, n=3, cutoff=0.84)
-        close += [w for w in vocabulary if len(w) >= 5 and len(os.path.commonprefix([q, w])) >= max(5, 0.7 * min(len(q), len(w)))]
-        return [(q, 1.0)] + [(w, 0.8) for w in dict.fromkeys(close)]
-
-    def find(self, text: str, min_score: float = 3.0, resources: bool = False) -> Node | None:
-        """The node the text is about, or None when nothing matches well enough."""
-        ranked = self.search(text, resources)
-        return ranked[0][1] if ranked and ranked[0][0] >= min_score else None
-
-    def targets(self, question: str) -> tuple[list[Node], bool]:
-        """The nodes a question is about, and whether they come from the order of study:
-        for "what after X" / "what before X" the steps after or before X, else X itself."""
-        kind = intent(question)
-        node = self.find(question, resources=kind not in ("next", "prereq"))
-        if node is None:
-            return [], False
-        if isinstance(node, Resource):
-            return [node], False
-        if kind == "next":
-            return self.after(node), True
-        if kind == "prereq":
-            return self.before(node), True
-        return [node], False
-
-
-INTENTS = [  # (intent, pattern): the first that matches wins
-    ("duration", r"\bhow long\b|\bduration\b|\blength\b|how many (months|weeks|years)|how much time"
-                 r"|time (does|will|would) it take|timeline|\bin total\b|time (needed|required|commitment)"),
-    ("next", r"\b(after|next|afterwards|following|follows?|then what|what now|move on|continue with"
-             r"|where (do|should) i go|go from here|once i(?: have|'ve|'m| am)? (finish|done|complete|learn|wrap))"),
-    ("prereq", r"\b(before|pre-?requisi\w*|prereqs?|need to know (for|before)|required|requirements|foundations? for|depend)"
-               r"|\b(know|learn|study|cover) (first|beforehand)\b"),
-    ("start", r"\b(where|how) (do|should|can) i (\w+ )?(start|begin|get started)\b|\bstart(ing)? point\b"
-              r"|\bfirst (step|thing)s?\b|\bwhere to (start|begin)\b|\bbegin with\b"
-              r"|\bget(ting)? started\b|\bi'?m (a )?(complete |total )?beginner|\b(complete|total|absolute) beginner"
-              r"|\bknow nothing\b"),
-    ("phase", r"\b(which|what) (phase|part|stage|section)\b|\bwhere (is|are|does|do)\b.*\b(covered|taught|roadmap|fit)"),
-    ("resources", r"\b(resources?|courses?|books?|tutorials?|papers?|links?|materials?|recommend\w*"
-                  r"|where can i learn|what should i read|watch)\b"),
-    ("contents", r"\bwhat('s| is| does)? (in|inside|covered in)\b|\bwhat (topics|is covered)\b|\boverview\b"
-                 r"|\b(include|includes|contain|contains)\b"
-                 r"|\bphases\b"),
-]
-
-
-INTENT_WORDS = ["after", "before", "next", "which", "prerequisite", "prerequisites", "duration", "long",
-                "start", "begin", "resource", "resources", "course", "courses", "follow", "follows"]
-
-
-def intent(question: str) -> str | None:
-    """What kind of curriculum question this is, from its wording alone (None: not one).
-    Typos of the few words that decide it are forgiven: 'aftr GANs' asks what comes after."""
-    fixed = re.sub(r"[A-Za-z]{4,}", lambda m: _closest_intent_word(m.group(0)), question)
-    for name, pattern in INTENTS:
-        if re.search(pattern, fixed, re.I):
-            return name
-    return None
-
-
-def _closest_intent_word(word: str) -> str:
-    close = difflib.get_close_matches(word.lower(), INTENT_WORDS, n=1, cutoff=0.8)
-    return close[0] if close else word
-
-
-def _is_phase_typo(word: str) -> bool:
-    return word == "phase" or difflib.SequenceMatcher(None, word, "phase").ratio() >= 0.8 and word != "phrase"
-
-
-_ORDINALS = {
-    "one": 1, "first": 1, "two": 2, "second": 2, "three": 3, "third": 3, "four": 4,
-    "fourth": 4, "five": 5, "fifth": 5, "six": 6, "sixth": 6, "seven": 7, "seventh": 7,
-    "eight": 8, "eighth": 8, "nine": 9, "ninth": 9, "ten": 10, "tenth": 10,
-}
-
-
-PHASE_WORDS = re.compile(r"\b(?:the\s+)?(?:ph?a?s?e\w{0,2}\s*#?\s*(?:\d+|[a-z]+)|[a-z]+\s+phase)\b", re.I)
-
-
-def _phase_reference(text: str, n_phases: int) -> int | None:
-    """'phase 2', 'phse 2', 'phase two', 'the second phase', 'the last phase' -> the phase number."""
-    t = re.sub(r"\b[a-z]{3,6}(?=\s*#?\s*\d)", lambda m: "phase" if _is_phase_typo(m.group(0)) else m.group(0), text.lower())
-    m = re.search(r"\bphase\s*#?\s*(\d+|[a-z]+)\b", t) or re.search(r"\b([a-z]+|\d+)(?:st|nd|rd|th)?\s+phase\b", t)
-    if not m:
-        return None
-    word = m.group(1)
-    if word in ("last", "final"):
-        return n_phases
-    number = int(word) if word.isdigit() else _ORDINALS.get(word)
-    return number if number and 1 <= number <= n_phases else None

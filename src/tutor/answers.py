@@ -1,0 +1,217 @@
+"""Reading -> the curriculum answer, written from the graph: one function per intent.
+
+Names, order, durations and links all come from the parsed roadmap and the cards, so these
+answers are right whatever the model. Each function returns Facts (markdown and the nodes it
+is about, for the sources) or None when the graph cannot answer, and the question goes on to
+retrieval and the model. Adding an intent is an entry in data/intents.toml and a function here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from .corpus import Corpus
+from .reading import Reading
+from .roadmap import Node, Phase, Resource, Roadmap, Section, breadcrumb, label
+
+
+@dataclass
+class Facts:
+    text: str
+    nodes: list = field(default_factory=list)  # Node | Resource | "overview", for the sources
+
+
+class Composer:
+    def __init__(self, corpus: Corpus):
+        self.corpus = corpus
+        self.roadmap: Roadmap = corpus.roadmap
+
+    def curriculum(self, reading: Reading, done: set[str]) -> Facts | None:
+        if reading.missing_phase is not None:
+            n = len(self.roadmap.phases)
+            return Facts(f"The roadmap has {n} phases, numbered 1 to {n}, so there is no phase "
+                         f"{reading.missing_phase}. " + phase_list(self.roadmap), list(self.roadmap.phases))
+        answer = ANSWERS.get(reading.intent)
+        return answer(self, reading, done) if answer else None
+
+    def clarify(self, reading: Reading) -> Facts:
+        names = [lk.title for lk in reading.candidates]
+        options = ", ".join(f"**{n}**" for n in names[:-1]) + f" or **{names[-1]}**" if len(names) > 1 else f"**{names[0]}**"
+        return Facts(f"I am not sure which part of the roadmap you mean. Did you mean {options}? "
+                     "Ask again with its name, e.g. \"What comes after " + names[0] + "?\"",
+                     [lk.node for lk in reading.candidates])
+
+    # ---------------------------------------------------------------- wording
+    def describe(self, node: Node, full: bool = False) -> str:
+        if isinstance(node, Phase):
+            return f"**{label(node)}** ({_duration(node)}): " + "; ".join(s.title for s in node.sections) + "."
+        if isinstance(node, Section):
+            phase = node.phase
+            where = f"{label(phase)}, {_duration(phase)}" if phase else "outside the phases"
+            items = "; ".join(i.title for i in node.items)
+            res = ", ".join(self.resource_line(r) for r in unique(node.resources))
+            return f"**{node.title}** ({where}): {items}." + (f" Resources: {res}." if res else "")
+        res = ", ".join(self.resource_line(r) for r in unique(self.roadmap.resources_for(node)))
+        text = f"**{node.title}**" + (f": {node.description}" if node.description else "") + f" ({where(node)})."
+        return text + (f" Resources: {res}." if res and not full else "")
+
+    def resource_line(self, r: Resource, summary: bool = False) -> str:
+        """A markdown link named by its card; with `summary`, the card's first sentence too."""
+        card = self.corpus.card(r.url)
+        link = f"[{card.title if card else r.title}]({r.url})"
+        return f"{link}: {card.summary()}" if summary and card else link
+
+    def next_from_progress(self, done: set[str]) -> Facts:
+        for section in self.roadmap.sections:
+            for item in section.items:
+                if item.id not in done and section.id not in done and section.phase.id not in done:
+                    intro = ("Based on what you have ticked, your next step is" if done
+                             else "You have not ticked anything yet, so start with")
+                    return Facts(f"{intro} **{item.title}** ({where(item)}).\n1. {self.describe(section)}", [item, section])
+        return Facts("You have ticked every step of the roadmap. Keep going with the last phase's "
+                     "ongoing research and community work.")
+
+
+# ---------------------------------------------------------------- one function per intent
+
+
+def answer_next(c: Composer, r: Reading, done: set[str]) -> Facts | None:
+    rm = c.roadmap
+    nodes = r.nodes
+    if not nodes:
+        return c.next_from_progress(done)
+    subject = max(nodes, key=rm.position)  # "I know CNNs and RNNs": after the later one
+    steps = rm.after(subject)
+    if not steps:
+        if rm.section_of(subject) is not None and rm.section_of(subject).phase is None:
+            return None
+        last = rm.phases[-1]
+        return Facts(f"**{label(subject)}** is the last step of the roadmap: {label(last)} is "
+                     f"{_duration(last).lower()}: keep reading, building and contributing.", [subject])
+    text = f"After **{label(subject)}** ({where(subject)}), the roadmap continues with:\n"
+    text += "\n".join(f"{n}. {c.describe(step)}" for n, step in enumerate(steps, 1))
+    return Facts(text, steps)
+
+
+def answer_prereq(c: Composer, r: Reading, done: set[str]) -> Facts | None:
+    rm = c.roadmap
+    if not r.nodes:
+        return answer_start(c, r, done)
+    subject = min(r.nodes, key=rm.position)
+    steps = rm.before(subject)
+    if not steps:
+        return Facts(f"**{label(subject)}** is where the roadmap begins: it needs nothing before it.", [subject])
+    text = f"Before **{label(subject)}** ({where(subject)}), the roadmap has you study:\n"
+    text += "\n".join(f"{n}. {c.describe(step)}" for n, step in enumerate(steps, 1))
+    phase = rm.phase_of(subject)
+    if phase and phase.number > 1:
+        earlier = ", ".join(label(p) for p in rm.phases[: phase.number - 1])
+        text += f"\n\nIt builds on everything earlier in the roadmap: {earlier}."
+    return Facts(text, steps)
+
+
+def answer_duration(c: Composer, r: Reading, done: set[str]) -> Facts | None:
+    rm = c.roadmap
+    if not r.nodes:
+        return Facts(total_duration(rm), ["overview", *rm.phases])
+    lines, nodes = [], []
+    for subject in r.nodes[:2]:
+        phase = rm.phase_of(subject)
+        if phase is None:
+            continue
+        d = _duration(phase)
+        if isinstance(subject, Phase):
+            lines.append(f"**{label(phase)}** takes {d} in the roadmap.")
+            nodes.append(phase)
+        else:
+            lines.append(f"**{label(subject)}** is part of {label(phase)}, which takes **{d}** in the roadmap "
+                         "(the roadmap gives durations per phase, not per topic).")
+            nodes += [subject, phase]
+    return Facts("\n".join(lines), nodes) if lines else None
+
+
+def answer_phase(c: Composer, r: Reading, done: set[str]) -> Facts | None:
+    rm = c.roadmap
+    lines = []
+    for subject in r.nodes[:2]:
+        phase = rm.phase_of(subject)
+        if isinstance(subject, Phase):
+            lines.append(c.describe(subject))
+        elif phase is None:
+            lines.append(f"**{label(subject)}** is general advice outside the phases ({where(subject)}).")
+        else:
+            lines.append(f"**{label(subject)}** is in **{label(phase)}**, under {where(subject)}.")
+    return Facts("\n".join(lines), r.nodes[:2]) if lines else None
+
+
+def answer_start(c: Composer, r: Reading, done: set[str]) -> Facts | None:
+    rm = c.roadmap
+    subject = r.subject
+    if subject is not None and not isinstance(subject, Phase):
+        # "I forgot everything about calculus, where do I restart?": go back to that topic.
+        return Facts(f"Go back to {c.describe(subject)}", [subject])
+    first = rm.sections[0]
+    text = f"Start at the beginning: **{label(rm.phases[0])}** ({_duration(rm.phases[0])}).\n1. {c.describe(first)}"
+    if isinstance(subject, Phase) and subject.number > 1:
+        text += f"\n\nIf you already know the earlier phases, {label(subject)} starts with {c.describe(subject.sections[0])}"
+        return Facts(text, [rm.phases[0], first, subject.sections[0]])
+    return Facts(text, [rm.phases[0], first])
+
+
+def answer_resources(c: Composer, r: Reading, done: set[str]) -> Facts | None:
+    subject = r.subject
+    if subject is None:
+        return None
+    resources = unique(c.roadmap.resources_for(subject))
+    if not resources:
+        return None
+    text = f"For **{label(subject)}** ({where(subject)}), the roadmap links:\n"
+    text += "\n".join(f"- {c.resource_line(res, summary=True)}" for res in resources)
+    return Facts(text, [*resources, subject])
+
+
+def answer_contents(c: Composer, r: Reading, done: set[str]) -> Facts | None:
+    subject = r.subject
+    if subject is None:
+        return Facts(phase_list(c.roadmap), ["overview", *c.roadmap.phases])
+    if isinstance(subject, Phase | Section):
+        return Facts(c.describe(subject, full=True), [subject])
+    return None
+
+
+ANSWERS: dict[str, Callable[[Composer, Reading, set[str]], Facts | None]] = {
+    "next": answer_next, "prereq": answer_prereq, "duration": answer_duration, "phase": answer_phase,
+    "start": answer_start, "resources": answer_resources, "contents": answer_contents,
+}
+
+
+# ---------------------------------------------------------------- small helpers
+
+
+def where(node: Node) -> str:
+    crumb = breadcrumb(node)
+    return crumb.rsplit(" › ", 1)[0] if " › " in crumb else crumb
+
+
+def unique(resources: list[Resource]) -> list[Resource]:
+    return list({r.url: r for r in resources}.values())
+
+
+def _duration(phase: Phase) -> str:
+    return phase.duration.text if phase.duration else "no set duration"
+
+
+def phase_list(rm: Roadmap) -> str:
+    return "The phases:\n" + "\n".join(f"{p.number}. **{p.title}** ({_duration(p)})" for p in rm.phases)
+
+
+def total_duration(rm: Roadmap) -> str:
+    low, high, open_ended = rm.total_duration()
+    text = f"The whole roadmap takes about **{low:g}-{high:g} months**"
+    if open_ended:
+        text += " plus " + ", ".join(f"{label(p)}, which is {_duration(p).lower()}" for p in open_ended)
+    return text + ".\n" + phase_list(rm)
+
+
+

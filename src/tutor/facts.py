@@ -1,0 +1,152 @@
+"""Reading + retrieved chunks -> the facts block of an open answer, from the data only.
+
+Candidates are the roadmap lines of the nodes a question names or retrieves ("Activation
+Functions: ReLU, sigmoid, tanh") and the sentences of the resource cards behind them. Each is
+scored by the embedder's cosine to the question and picked with maximal marginal relevance
+(MMR), so the block answers the question without saying one thing twice. The named subjects'
+own lines always come first; a comparison gets lines for every subject it names.
+
+Every fact cites its chunk. Nothing here is generated, so the block is right whatever the model.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .corpus import Card, Chunk, Corpus
+from .reading import Reading
+from .retrieve import Hit
+from .roadmap import Item, Node, Phase, Resource, Section, label
+from .text import content_words, split_sentences
+
+MMR_LAMBDA = 0.7  # weight of relevance against novelty
+MIN_COSINE = 0.30  # a card sentence less similar than this to the question is not a fact for it
+MAX_LINES = 4  # one subject
+MAX_PER_SUBJECT = 3  # comparisons
+
+
+@dataclass(frozen=True)
+class Fact:
+    text: str  # one markdown line, without its citation
+    chunk: Chunk  # where it comes from
+    subject: str = ""  # the id of the named subject it belongs to ("" = found by retrieval)
+    card: str = ""  # the card's url, for card sentences
+    first: bool = False  # a subject's own roadmap line: always shown
+
+
+class FactPicker:
+    def __init__(self, corpus: Corpus, embedder, chunk_by_id: dict[str, Chunk], chunk_by_url: dict[str, Chunk]):
+        self.corpus = corpus
+        self.embedder = embedder
+        self.chunk_by_id = chunk_by_id
+        self.chunk_by_url = chunk_by_url
+        self._vectors: dict[str, np.ndarray] = {}  # text -> unit vector, filled as facts are met
+
+    def pick(self, reading: Reading, hits: list[Hit]) -> list[Fact]:
+        candidates = self.candidates(reading, hits)
+        if not candidates:
+            return []
+        self._embed([f.text for f in candidates])
+        vectors = np.stack([self._vectors[f.text] for f in candidates])  # (n, dim)
+        relevance = vectors @ reading.vector if reading.vector is not None else np.zeros(len(candidates))
+        subjects = list(dict.fromkeys(f.subject for f in candidates if f.subject))
+        compare = len(subjects) > 1
+        chosen: list[int] = [i for i, f in enumerate(candidates) if f.first]
+        limit = MAX_PER_SUBJECT * len(subjects) if compare else MAX_LINES
+        while len(chosen) < limit:
+            best, best_score = None, -1e9
+            for i, f in enumerate(candidates):
+                if i in chosen or relevance[i] < MIN_COSINE and not f.first:
+                    continue
+                if compare and (not f.subject or sum(candidates[j].subject == f.subject for j in chosen) >= MAX_PER_SUBJECT):
+                    continue
+                novelty = max((float(vectors[i] @ vectors[j]) for j in chosen), default=0.0)
+                score = MMR_LAMBDA * relevance[i] - (1 - MMR_LAMBDA) * novelty
+                if score > best_score:
+                    best, best_score = i, score
+            if best is None:
+                break
+            chosen.append(best)
+        return [candidates[i] for i in chosen]
+
+    # ---------------------------------------------------------------- candidates
+    def candidates(self, reading: Reading, hits: list[Hit]) -> list[Fact]:
+        out: list[Fact] = []
+        if reading.resource is not None:
+            res = reading.resource.node
+            out += self._card_facts(self.corpus.card(res.url), res.url, subject=res.url, first=True)
+        for node in [lk.node for lk in (reading.subjects or reading.followup)][:3]:
+            chunk = self.chunk_by_id.get(node.id)
+            if chunk is not None:
+                out.append(Fact(node_line(node), chunk, node.id, first=True))
+            for res in _resources(self.corpus.roadmap, node):
+                out += self._card_facts(self.corpus.card(res.url), res.url, subject=node.id)
+        for hit in hits:
+            c = hit.chunk
+            if c.kind == "resource":
+                out += self._card_facts(self.corpus.card(c.url), c.url)
+                continue
+            try:
+                node = self.corpus.roadmap.node(c.id)
+            except KeyError:
+                continue
+            if isinstance(node, Section):
+                out += [Fact(node_line(i), self.chunk_by_id.get(i.id, c)) for i in node.items if i.description]
+            else:
+                out.append(Fact(node_line(node), c))
+        seen, unique = set(), []
+        for f in out:
+            if f.text not in seen:
+                seen.add(f.text)
+                unique.append(f)
+        return unique
+
+    def _card_facts(self, card: Card | None, url: str, subject: str = "", first: bool = False) -> list[Fact]:
+        chunk = self.chunk_by_url.get(url.rstrip("/").lower())
+        if card is None or chunk is None:
+            return []
+        sentences = [s for s in split_sentences(card.body) if len(content_words(s)) >= 4]
+        return [Fact(s, chunk, subject, card.url, first and n == 0) for n, s in enumerate(sentences)]
+
+    def _embed(self, texts: list[str]) -> None:
+        todo = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if todo:
+            for t, v in zip(todo, self.embedder.embed_batch(todo)):
+                self._vectors[t] = v
+
+
+def node_line(node: Node) -> str:
+    if isinstance(node, Phase):
+        d = node.duration.text if node.duration else "no set duration"
+        return f"**{label(node)}** ({d}): " + "; ".join(s.title for s in node.sections) + "."
+    if isinstance(node, Section):
+        return f"**{node.title}**: " + "; ".join(i.title for i in node.items) + "."
+    return f"**{node.title}**" + (f": {node.description}" if node.description else "")
+
+
+def _resources(roadmap, node: Node) -> list[Resource]:
+    if isinstance(node, Phase):
+        return []
+    if isinstance(node, Item) and not node.resources and node.section.phase is None:
+        return []
+    return list({r.url: r for r in roadmap.resources_for(node)}.values())
+
+
+def render(facts: list[Fact], number: dict[str, int], corpus: Corpus) -> str:
+    """Markdown lines, card sentences of one card joined behind its link, each with its [n]."""
+    lines: list[str] = []
+    linked: dict[str, int] = {}  # card url -> index in lines
+    for f in facts:
+        n = number[f.chunk.id]
+        if f.card:
+            if f.card in linked:
+                lines[linked[f.card]] = lines[linked[f.card]].removesuffix(f" [{n}]") + f" {f.text} [{n}]"
+                continue
+            card = corpus.card(f.card)
+            linked[f.card] = len(lines)
+            lines.append(f"- [{card.title}]({card.url}): {f.text} [{n}]")
+        else:
+            lines.append(f"- {f.text} [{n}]")
+    return "\n".join(lines)

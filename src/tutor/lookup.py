@@ -1,0 +1,270 @@
+"""A learner's loose words -> the roadmap nodes they name, each with a confidence and the reason.
+
+Three signals, strongest first:
+1. exact names: a run of the question's words equals a node's title, its bracketed acronym
+   ("CNNs"), a part of it ("NumPy" of "NumPy, Pandas, Matplotlib"), its title without a
+   generic last word ("diffusion" of "Diffusion Models"), a term of its description ("LoRA"),
+   or an alias from data/aliases.toml ("the maths" -> Mathematics & Statistics Fundamentals);
+2. fuzzy names: the same, with spelling mistakes forgiven by rapidfuzz ("transformrs");
+3. meaning: the question's embedding against each node's "title: description" embedding, used
+   only when nothing was named, and only above a threshold calibrated on tests/data/routing.jsonl.
+
+Phases are also named by number or position ("phase two", "the last phase"), or as the phase of
+something ("the diffusion phase" -> Phase 4). When a question names a node and something inside
+it ("GANs in phase 3", "the math foundations"), it means the inner one.
+
+This module does not decide what a question asks (that is reading.py); it only names things.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from .roadmap import Item, Node, Phase, Resource, Roadmap, Section, label
+from .text import STOPWORDS, WORD, stem
+
+DATA = Path(__file__).parent / "data"
+
+# Words that ask *about* something without naming it: they never start or end a name.
+QUESTION_WORDS = frozenset(stem(w) for w in """
+    learn learning learnt study studying studied know knowing understand understanding good best
+    great recommend recommended resource resources course courses material materials topic topics
+    step steps come comes came first start starting begin beginning long take takes taking time
+    need needs needed prerequisite prerequisites cover covers covered covering please tell explain
+    show give list get got go going want like thing things stuff roadmap finish finished done
+    completed complete way ready now should would could im ive id dont lot bit really already
+    move moving next previous mastered master basically pretty well new part parts section sections
+    stage stages phase phases chapter module unit area piece month months week weeks year years
+    hour hours day days beginner beginners newbie novice complete total scratch zero lol ok okay
+    hey hi hello thanks thank guys bro tackle pick back restart refresh forgotten forgot forget
+""".split())
+
+# Last words that make a title more formal without making it more specific.
+GENERIC_TAIL = frozenset(stem(w) for w in "basics fundamentals introduction techniques models model mechanism".split())
+
+GENERIC_PARTS = {(stem(w),) for w in "development applications skills limitations".split()}
+
+PHASE_NUMBER = re.compile(
+    r"\b(?:phase|phse|phas|pahse|fase|stage)\s*#?\s*(\d+|one|two|three|four|five|six|seven|eight|nine|ten)\b"
+    r"|\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|final|1st|2nd|3rd|[4-9]th)\s+(?:phase|stage)\b",
+    re.I,
+)
+PHASE_OF = re.compile(r"\s+(?:phase|stage|part)\b", re.I)
+ORDINALS = {"one": 1, "first": 1, "1st": 1, "two": 2, "second": 2, "2nd": 2, "three": 3, "third": 3, "3rd": 3,
+            "four": 4, "fourth": 4, "five": 5, "fifth": 5, "six": 6, "sixth": 6, "seven": 7, "seventh": 7,
+            "eight": 8, "eighth": 8, "nine": 9, "ninth": 9, "ten": 10, "tenth": 10}
+
+# How sure each kind of match is. A description term is a weaker name than a title.
+CONFIDENCE = {"title": 1.0, "alias": 0.95, "acronym": 0.95, "part": 0.9, "short title": 0.85,
+              "description term": 0.75, "phase number": 1.0}
+FUZZY_CUTOFF = 86  # rapidfuzz ratio (0-100); calibrated on routing.jsonl: 'transformrs', 'difusion'
+EMBEDDING_CUTOFF = 0.55  # cosine; calibrated on routing.jsonl, see tests/test_reading.py
+
+
+@dataclass(frozen=True)
+class Link:
+    node: Node | Resource
+    confidence: float  # 0..1
+    how: str  # "title", "alias", "fuzzy title", "embedding", ...
+    span: str  # the question's words that named it
+    start: int = 0  # token positions of the span in the question
+    end: int = 0
+
+    @property
+    def id(self) -> str:
+        return self.node.url if isinstance(self.node, Resource) else self.node.id
+
+    @property
+    def title(self) -> str:
+        return self.node.title if isinstance(self.node, Resource) else label(self.node)
+
+    def to_dict(self) -> dict:
+        return {"id": self.id, "title": self.title, "confidence": round(self.confidence, 3),
+                "how": self.how, "span": self.span}
+
+
+def load_aliases(path: Path = DATA / "aliases.toml") -> dict[str, list[str]]:
+    """{node title: [alias, ...]}; titles that the roadmap lacks are skipped by Lookup."""
+    with open(path, "rb") as f:
+        return {title: list(entry["aliases"]) for title, entry in tomllib.load(f).items()}
+
+
+def tokens(text: str) -> list[str]:
+    return [stem(w) for w in WORD.findall(text.lower())]
+
+
+def name_key(text: str) -> tuple[str, ...]:
+    """The words of a name that can name it: stems without function or question words."""
+    return tuple(w for w in tokens(text) if w not in STOPWORDS and w not in QUESTION_WORDS)
+
+
+class Lookup:
+    def __init__(self, roadmap: Roadmap, aliases: dict[str, list[str]] | None = None,
+                 resource_titles: dict[str, str] | None = None, embedder=None):
+        """`resource_titles`: {url: a second name}, e.g. each card's title; `embedder`: optional,
+        for the meaning signal."""
+        self.roadmap = roadmap
+        self.names: dict[tuple[str, ...], tuple[Node | Resource, str]] = {}
+        self._build(aliases or {}, resource_titles or {})
+        self._keys = [" ".join(k) for k in self.names]
+        self._key_list = list(self.names)
+        self.embedder = embedder
+        self.vectors = None
+        if embedder is not None:
+            texts = [f"{label(n)}: {n.description}" if isinstance(n, Item) and n.description else label(n)
+                     for n in roadmap.nodes]
+            self.vectors = embedder.embed_batch(texts)  # (n_nodes, dim), unit rows
+
+    # ---------------------------------------------------------------- the name table
+    def _build(self, aliases: dict[str, list[str]], resource_titles: dict[str, str]) -> None:
+        rm = self.roadmap
+        candidates: dict[tuple[str, ...], list[tuple[float, int, int, Node | Resource, str]]] = {}
+
+        def add(text: str, node, how: str, order: int):
+            key = name_key(text)
+            if not key or len(key) == 1 and len(key[0]) < 2:
+                return
+            depth = 0 if isinstance(node, Phase) else 1 if isinstance(node, Section) else 2
+            candidates.setdefault(key, []).append((CONFIDENCE[how], -depth, -order, node, how))
+
+        for order, node in enumerate(rm.nodes):
+            title = node.title
+            add(title, node, "title", order)
+            bare = re.sub(r"\s*\([^)]*\)", "", title)
+            add(bare, node, "title", order)
+            for acronym in re.findall(r"\(([A-Za-z0-9\-]+)\)", title + " " + getattr(node, "description", "")):
+                if len(acronym) <= 8:
+                    add(acronym, node, "acronym", order)
+            parts = [p for p in re.split(r"\s*(?:&|/|,| vs\.? | and )\s*", bare) if p.strip()]
+            if len(parts) > 1:
+                for part in parts:
+                    if name_key(part) not in GENERIC_PARTS:  # "Development" alone names no phase
+                        add(part, node, "part", order)
+            key = name_key(bare)
+            if len(key) > 1 and key[-1] in GENERIC_TAIL:
+                add(" ".join(key[:-1]), node, "short title", order)
+            if isinstance(node, Item) and node.kind == "topic":
+                for term in re.split(r"\s*(?:,|;|\band\b|\bvs\.?)\s*", node.description):
+                    term = re.sub(r"\s*\([^)]*\)", "", term)
+                    if 1 <= len(name_key(term)) <= 3:
+                        add(term, node, "description term", order)
+        for order, res in enumerate({r.url: r for r in rm.resources}.values(), len(rm.nodes)):
+            for title in (res.title, resource_titles.get(res.url, "")):
+                # "Attention Is All You Need" is not named by "attention" alone.
+                if len(name_key(title)) > 1 or len([w for w in tokens(title) if w not in STOPWORDS]) == 1:
+                    add(title, res, "title", order)
+        by_title = {label(n): n for n in rm.nodes} | {n.title: n for n in rm.nodes}
+        for title, names in aliases.items():
+            node = by_title.get(title)
+            if node is None:
+                continue
+            for alias in names:
+                add(alias, node, "alias", 0)
+        generic = set(name_key(rm.title))  # "Generative AI Learning Roadmap": its words name all of it
+        for key, found in candidates.items():
+            if set(key) <= generic:
+                continue
+            found.sort(key=lambda c: c[:3], reverse=True)  # surest, then broadest, then earliest
+            best = found[0]
+            rivals = [c for c in found[1:] if c[3] is not best[3] and c[0] == best[0] and c[1] == best[1]]
+            if best[4] == "description term" and rivals:
+                continue  # a term two topics share names neither
+            self.names[key] = (best[3], best[4])
+
+    # ---------------------------------------------------------------- linking
+    def link(self, text: str, resources: bool = True) -> list[Link]:
+        """Every node the text names, surest first, no two from overlapping words; inner nodes
+        win over the nodes that contain them."""
+        words = tokens(text)
+        keep = [i for i, w in enumerate(words) if w not in STOPWORDS and w not in QUESTION_WORDS]
+        found: list[Link] = []
+        for n in (5, 4, 3, 2, 1):
+            for at in range(len(keep) - n + 1):
+                window = keep[at: at + n]
+                if window[-1] - window[0] >= n + 2:  # too spread out to be one name
+                    continue
+                key = tuple(words[i] for i in window)
+                span = " ".join(key)
+                hit = self.names.get(key)
+                if hit is not None:
+                    node, how = hit
+                    found.append(Link(node, CONFIDENCE[how], how, span, window[0], window[-1] + 1))
+                    continue
+                if len(span) < 5:
+                    continue
+                for _, score, at in process.extract(span, self._keys, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=3):
+                    name = self._key_list[at]
+                    # Word by word too: 'month foundation' is not 'math foundation'.
+                    if len(name) == len(key) and all(fuzz.ratio(a, b) >= FUZZY_CUTOFF - 6 for a, b in zip(key, name)):
+                        node, how = self.names[name]
+                        found.append(Link(node, CONFIDENCE[how] * score / 100, f"fuzzy {how}", span,
+                                          window[0], window[-1] + 1))
+                        break
+        found += self._phases(text, words)
+        chosen: list[Link] = []
+        for link in sorted(found, key=lambda lk: (-(lk.end - lk.start), -lk.confidence)):
+            if not resources and isinstance(link.node, Resource):
+                continue
+            if any(link.start < c.end and c.start < link.end for c in chosen):
+                continue
+            if any(c.node is link.node for c in chosen):
+                continue
+            chosen.append(link)
+        chosen = self._phase_of(text, chosen)
+        nodes = [c.node for c in chosen if not isinstance(c.node, Resource)]
+        chosen = [c for c in chosen if isinstance(c.node, Resource)
+                  or not any(self.roadmap.contains(c.node, other) for other in nodes)]
+        return sorted(chosen, key=lambda lk: (-lk.confidence, lk.start))
+
+    def phase_numbers(self, text: str) -> list[tuple[int, re.Match]]:
+        """Phase numbers the text mentions ('phase two', 'the last phase'), in range or not."""
+        out = []
+        for m in PHASE_NUMBER.finditer(text):
+            word = (m.group(1) or m.group(2)).lower()
+            number = len(self.roadmap.phases) if word in ("last", "final") else \
+                int(word) if word.isdigit() else ORDINALS.get(word, int(re.sub(r"\D", "", word) or 0))
+            out.append((number, m))
+        return out
+
+    def _phases(self, text: str, words: list[str]) -> list[Link]:
+        out = []
+        for number, m in self.phase_numbers(text):
+            phase = self.roadmap.phase(number) if number else None
+            if phase is None:
+                continue
+            start = len(tokens(text[: m.start()]))
+            out.append(Link(phase, CONFIDENCE["phase number"], "phase number", m.group(0), start,
+                            start + len(tokens(m.group(0)))))
+        return out
+
+    def _phase_of(self, text: str, links: list[Link]) -> list[Link]:
+        """'the diffusion phase', 'the transformer part' -> the phase that holds the named node."""
+        words = tokens(text)
+        out = []
+        for link in links:
+            after = words[link.end: link.end + 1]
+            node = link.node
+            if after and after[0] in ("phase", "stage") and not isinstance(node, Phase | Resource) and node.phase:
+                out.append(Link(node.phase, link.confidence, f"phase of {label(node)}", link.span, link.start, link.end + 1))
+            else:
+                out.append(link)
+        return out
+
+    def by_meaning(self, vector: np.ndarray, top: int = 3) -> list[Link]:
+        """Nodes ranked by cosine to a question vector (unit length); empty without an embedder."""
+        if self.vectors is None:
+            return []
+        scores = self.vectors @ vector  # (n_nodes,): cosine, rows are unit length
+        order = np.argsort(-scores)[:top]
+        return [Link(self.roadmap.nodes[i], float(scores[i]), "embedding", "") for i in order]
+
+    def find(self, text: str) -> Node | None:
+        """The surest node the text names (no resources), or None."""
+        links = self.link(text, resources=False)
+        return links[0].node if links else None

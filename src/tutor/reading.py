@@ -1,0 +1,344 @@
+"""A question (+ the chat so far) -> one frozen Reading: what it asks, about what, and may it be answered.
+
+A question is read once, here, and everything downstream (route, retrieval boosts, answers,
+`tutor ask --json`, the eval rows) uses that Reading. Each verdict carries its evidence: the
+rule or example that decided it and its score, so a wrong route can be diagnosed from the output.
+
+Steps:
+1. normalise chat spellings ("wat shud i lern" -> "what should I learn"), from data/intents.toml;
+2. safety: the injection policy of data/safety.toml; language: py3langid, but only when most
+   words are not English words the tutor knows, so short or mixed English is never flagged;
+3. subjects: lookup.py names the roadmap nodes and resources the question mentions;
+4. intent: rules first (data/intents.toml), else the nearest example phrasings by the embedder's
+   cosine, with the named subjects replaced by X so that "after GANs" reads like "after X";
+5. follow-up: a question with no subject of its own that says "that/it/this", or asks only
+   curriculum words, refers to what the tutor's last answer recommended, else to the subject of
+   the learner's last question;
+6. on topic: it names something in the roadmap, or comes close to a chunk of it (cosine).
+
+route(reading) is a pure function of the Reading.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .lookup import DATA, EMBEDDING_CUTOFF, QUESTION_WORDS, Link, Lookup
+from .roadmap import Phase, Resource, Section
+from .text import STOPWORDS, WORD, stem
+
+NAVIGATION = ("next", "prereq", "duration", "phase", "start", "resources", "contents")
+NAMES_A_TOPIC = ("next", "prereq", "duration", "phase", "resources", "contents")  # unclear topic -> clarify
+FOLLOW_UP = re.compile(r"\b(it|that|this|those|them|these|there|then)\b", re.I)
+MIN_EXAMPLE_COSINE = 0.5  # below this, no example is close: the question is a general one (concept)
+CLEAR_INTENT = 0.75  # an example this close makes a navigation question on topic even if its subject is unknown
+LANGUAGE_CONFIDENCE = 0.5  # py3langid's probability needed to call a question with few known words not English
+KNOWN_WORD_SHARE = 0.5
+LANGUAGES = "en es fr de it pt nl pl tr sv da no fi id ms vi ru uk cs ro hu el zh ja ko ar he hi".split()  # at least this share of known English words keeps a question English
+
+
+@dataclass(frozen=True)
+class Verdict:
+    ok: bool
+    rule: str  # what decided it: a rule name, an example phrasing, a language code
+    score: float = 1.0
+
+    def to_dict(self) -> dict:
+        return {"ok": self.ok, "rule": self.rule, "score": round(float(self.score), 3)}
+
+
+@dataclass(frozen=True)
+class Reading:
+    question: str  # as asked (cleaned)
+    text: str  # normalised: chat spellings expanded
+    intent: str  # one of NAVIGATION or "concept"
+    intent_evidence: Verdict
+    subjects: tuple[Link, ...]  # the roadmap nodes the question names, surest first
+    resource: Link | None  # a resource the question names by its title
+    followup: tuple[Link, ...]  # what "that/it" refers to, from the chat so far
+    candidates: tuple[Link, ...]  # the likeliest nodes when a navigation subject is unclear
+    language: Verdict
+    safety: Verdict
+    on_topic: Verdict
+    missing_phase: int | None = None  # "phase 9" in a roadmap of six
+    vector: np.ndarray | None = field(default=None, compare=False, repr=False)  # (dim,) unit
+
+    @property
+    def nodes(self) -> list:
+        """The nodes the question is about: its own subjects, else what it refers back to, else
+        where the roadmap links the resource it names."""
+        if self.subjects or self.followup:
+            return [lk.node for lk in (self.subjects or self.followup)]
+        if self.resource is not None:
+            return [self.resource.node.item or self.resource.node.section]
+        return []
+
+    @property
+    def subject(self):
+        nodes = self.nodes
+        return nodes[0] if nodes else None
+
+    def to_dict(self) -> dict:
+        return {
+            "intent": self.intent, "intent_evidence": self.intent_evidence.to_dict(),
+            "subjects": [lk.to_dict() for lk in self.subjects],
+            "resource": self.resource.to_dict() if self.resource else None,
+            "followup": [lk.to_dict() for lk in self.followup],
+            "candidates": [lk.to_dict() for lk in self.candidates],
+            "language": self.language.to_dict(), "safety": self.safety.to_dict(),
+            "on_topic": self.on_topic.to_dict(), "missing_phase": self.missing_phase, "route": route(self),
+        }
+
+
+def route(reading: Reading) -> str:
+    """refusal | clarify | curriculum | rag, from the Reading alone."""
+    if not (reading.safety.ok and reading.language.ok and reading.on_topic.ok):
+        return "refusal"
+    if reading.intent in NAVIGATION or reading.missing_phase is not None:
+        if reading.candidates and not reading.nodes:
+            return "clarify"
+        return "curriculum"
+    return "rag"
+
+
+# ---------------------------------------------------------------- policy data
+
+
+@dataclass(frozen=True)
+class Pattern:
+    name: str
+    regex: re.Pattern
+    must_match: tuple[str, ...]
+    must_not: tuple[str, ...]
+    intent: str = ""
+    unless: re.Pattern | None = None
+
+    def matches(self, text: str) -> bool:
+        return bool(self.regex.search(text)) and not (self.unless and self.unless.search(text))
+
+
+def _pattern(entry: dict, name: str = "") -> Pattern:
+    unless = re.compile(entry["unless"], re.I) if entry.get("unless") else None
+    return Pattern(entry.get("name", name), re.compile(entry["pattern"], re.I), tuple(entry.get("must_match", ())),
+                   tuple(entry.get("must_not", ())), entry.get("intent", ""), unless)
+
+
+@dataclass(frozen=True)
+class Policy:
+    examples: dict[str, list[str]]  # intent -> phrasings (X = a named topic)
+    must_not: dict[str, list[str]]
+    rules: list[Pattern]
+    normalize: dict[str, str]
+    refuse: list[Pattern]
+    allow: list[Pattern]
+
+    @classmethod
+    def load(cls, folder: Path = DATA) -> Policy:
+        with open(folder / "intents.toml", "rb") as f:
+            intents = tomllib.load(f)
+        with open(folder / "safety.toml", "rb") as f:
+            safety = tomllib.load(f)
+        rules = [_pattern(r, f"{r['intent']} rule") for r in intents.pop("rule", [])]
+        normalize = intents.pop("normalize", {})
+        return cls({k: v["examples"] for k, v in intents.items()}, {k: v.get("must_not", []) for k, v in intents.items()},
+                   rules, normalize, [_pattern(r) for r in safety.get("refuse", [])],
+                   [_pattern(r) for r in safety.get("allow", [])])
+
+
+# ---------------------------------------------------------------- the reader
+
+
+class Reader:
+    def __init__(self, lookup: Lookup, embedder, policy: Policy | None = None, index=None,
+                 english_words: set[str] | None = None, min_relevance: float = 0.30):
+        """`index`: the FAISS index (for the on-topic cosine); `english_words`: word stems the
+        tutor knows as English (the corpus vocabulary), for the language check; `min_relevance`:
+        the best chunk cosine below which a question that names nothing is off-topic."""
+        self.min_relevance = min_relevance
+        self.lookup = lookup
+        self.embedder = embedder
+        self.policy = policy or Policy.load()
+        self.index = index
+        self.english = set(english_words or ()) | STOPWORDS | QUESTION_WORDS | {stem(w) for p in
+                       self.policy.examples.values() for e in p for w in WORD.findall(e.lower())}
+        self.labels = [intent for intent, phrases in self.policy.examples.items() for _ in phrases]
+        self.phrases = [p for phrases in self.policy.examples.values() for p in phrases]
+        # The words the examples use are the words of asking; any other word names a topic.
+        self.frame = {stem(w) for p in self.phrases for w in WORD.findall(p.lower())} - {"x"}
+        masked = [self.mask(p, self.lookup.link(p)) for p in self.phrases]
+        self.example_vectors = embedder.embed_batch(masked)  # (n_examples, dim), unit rows
+        self._langid = None
+
+    def read(self, question: str, history: list[dict] | None = None) -> Reading:
+        history = history or []
+        text = self.normalise(question)
+        safety = self.safety(text)
+        links = self.lookup.link(text)
+        language = self.language(text, links)
+        resource = next((lk for lk in links if isinstance(lk.node, Resource)), None)
+        subjects = tuple(lk for lk in links if not isinstance(lk.node, Resource))
+        framed = self.mask(text, links)
+        masked = self.mask(text, links, content=True)
+        vectors = self.embedder.embed_batch([question, masked])  # (2, dim): one call for both
+        intent, evidence = self.intent(framed, vectors[1])
+        followup: tuple[Link, ...] = ()
+        if not subjects and (FOLLOW_UP.search(text) or not self._content(text, links)):
+            followup = self.refers_to(history)
+        candidates: tuple[Link, ...] = ()
+        if intent in NAMES_A_TOPIC and not subjects and not followup and self._content(text, links):
+            candidates = tuple(lk for lk in self.lookup.by_meaning(vectors[0], top=3))
+            if candidates and candidates[0].confidence >= EMBEDDING_CUTOFF and \
+                    (len(candidates) < 2 or candidates[0].confidence - candidates[1].confidence >= 0.04):
+                subjects, candidates = candidates[:1], ()
+        if resource is not None and not subjects and intent in ("duration", "resources", "contents", "start"):
+            # "How long does the Deep Learning Specialization take?": the card answers, not the graph.
+            intent, evidence = "concept", Verdict(True, f"a named resource ({resource.title}) is answered from its card")
+        if intent == "concept" and len(subjects) == 1 and isinstance(subjects[0].node, Phase | Section) \
+                and not resource and not self._content(text, links):
+            # "Tell me about phase 5": a phase or section is explained by what it contains.
+            intent, evidence = "contents", Verdict(True, f"a {type(subjects[0].node).__name__.lower()} asked about as a concept")
+        on_topic = self.on_topic(text, subjects, resource, followup, intent, vectors[0], links, evidence.score)
+        missing = next((n for n, _ in self.lookup.phase_numbers(text) if self.lookup.roadmap.phase(n) is None), None)
+        if missing is not None:
+            on_topic = Verdict(True, f"asks about phase {missing}, which the roadmap does not have")
+        return Reading(question, text, intent, evidence, subjects, resource, followup, candidates,
+                       language, safety, on_topic, missing, vectors[0])
+
+    # ---- steps
+    def normalise(self, question: str) -> str:
+        table = self.policy.normalize
+
+        def fix(m: re.Match) -> str:
+            return table.get(m.group(0).lower().replace("'", ""), m.group(0))
+
+        return re.sub(r"[A-Za-z0-9']+", fix, question)
+
+    def safety(self, text: str) -> Verdict:
+        for p in self.policy.refuse:
+            if p.matches(text):
+                allowed = next((a for a in self.policy.allow if a.matches(text)), None)
+                if allowed is None:
+                    return Verdict(False, f"refuse: {p.name}")
+                return Verdict(True, f"allow: {allowed.name} (over {p.name})")
+        return Verdict(True, "no injection pattern")
+
+    def language(self, question: str, links: list[Link] = ()) -> Verdict:
+        """Topic names are the same in every language, so only the other words are weighed."""
+        letters = [ch for ch in question if ch.isalpha()]
+        if letters and sum(not ch.isascii() for ch in letters) > len(letters) / 2:
+            return Verdict(False, "mostly non-Latin letters", 1.0)
+        named = {i for lk in links for i in range(lk.start, lk.end)}
+        raw = [w for i, w in enumerate(WORD.findall(question.lower())) if i not in named]
+        if not raw:
+            return Verdict(True, "no words", 1.0)
+        known = sum(stem(w) in self.english or w in self.english for w in raw) / len(raw)
+        if known > KNOWN_WORD_SHARE or len(raw) < 2:
+            return Verdict(True, f"known English words {known:.0%}", known)
+        lang, prob = self._classify(question)
+        if lang != "en" and prob >= LANGUAGE_CONFIDENCE:
+            return Verdict(False, f"py3langid: {lang}", prob)
+        return Verdict(True, f"py3langid: {lang}", prob)
+
+    def _classify(self, text: str) -> tuple[str, float]:
+        if self._langid is None:
+            from py3langid.langid import MODEL_DIR, MODEL_FILE, LanguageIdentifier
+
+            self._langid = LanguageIdentifier.from_modelpath(MODEL_DIR / MODEL_FILE, norm_probs=True)
+            self._langid.set_languages(LANGUAGES)  # fewer rivals: clearer probabilities on short text
+        lang, prob = self._langid.classify(text)
+        return lang, float(prob)
+
+    def mask(self, text: str, links: list[Link], content: bool = False) -> str:
+        """The question with each named topic replaced by X; with `content`, each word that could
+        name one too: what is asked is in the frame, not in the topic ("which phase covers X?")."""
+        pieces = list(WORD.finditer(text.lower()))
+        spans = {(lk.start, lk.end) for lk in links if lk.start < lk.end <= len(pieces)}
+        if content:  # words no example uses are topic words, whatever they are ("SQL", "blockchain")
+            used = {i for lk in links for i in range(lk.start, lk.end)}
+            spans |= {(i, i + 1) for i, p in enumerate(pieces) if i not in used and stem(p.group(0)) not in self.frame
+                      and stem(p.group(0)) not in STOPWORDS and not p.group(0).isdigit()}
+        out, pos = [], 0
+        for start, end in sorted(spans):
+            begin = pieces[start].start()
+            if begin < pos:
+                continue
+            out += [text[pos:begin], "X"]
+            pos = pieces[end - 1].end()
+        return re.sub(r"\bX(?:[\s/&,-]+X\b)+", "X", "".join(out) + text[pos:])
+
+    def intent(self, framed: str, vector: np.ndarray) -> tuple[str, Verdict]:
+        """Rules over the question with its topics as X, else the nearest examples to `vector`,
+        the embedding of the question with every topic word as X."""
+        for rule in self.policy.rules:
+            if rule.matches(framed):
+                return rule.intent, Verdict(True, f"rule: {rule.name}")
+        scores = self.example_vectors @ vector  # (n_examples,) cosine
+        top = np.argsort(-scores)[:3]
+        best = int(top[0])
+        if scores[best] < MIN_EXAMPLE_COSINE:
+            return "concept", Verdict(True, f"no close example (best {self.phrases[best]!r})", float(scores[best]))
+        votes: dict[str, float] = {}
+        for i in top:
+            if scores[i] >= scores[best] - 0.05:
+                votes[self.labels[i]] = votes.get(self.labels[i], 0.0) + float(scores[i])
+        intent = max(votes, key=votes.get)
+        example = next(self.phrases[i] for i in top if self.labels[i] == intent)
+        return intent, Verdict(True, f"example: {example!r}", float(scores[best]))
+
+    def refers_to(self, history: list[dict]) -> tuple[Link, ...]:
+        """What 'that' means: the steps the tutor's last answer recommended (named there but not in
+        the question it answered), else the subjects of the learner's last question."""
+        last_user = next((m["content"] for m in reversed(history) if m.get("role") == "user"), "")
+        last_tutor = next((m["content"] for m in reversed(history) if m.get("role") == "assistant"), "")
+        asked = self.lookup.link(last_user, resources=False) if last_user else []
+        if RECOMMENDS.search(last_tutor):
+            asked_nodes = {id(lk.node) for lk in asked}
+            said = []
+            bold = re.findall(r"\*\*(.+?)\*\*", last_tutor)
+            for name in bold or [last_tutor]:  # our own answers bold the steps they name
+                links = sorted(self.lookup.link(name, resources=False), key=lambda lk: lk.start)
+                said += links[:1] if bold else links
+            said = [lk for lk in said if id(lk.node) not in asked_nodes]
+            if said:
+                return tuple(Link(lk.node, lk.confidence, "the tutor's last answer", lk.span) for lk in said[:2])
+        return tuple(Link(lk.node, lk.confidence, "the learner's last question", lk.span) for lk in asked[:1])
+
+    def on_topic(self, text, subjects, resource, followup, intent, vector, links, evidence_score=0.0) -> Verdict:
+        if subjects or resource:
+            best = (subjects or (resource,))[0]
+            return Verdict(True, f"names {best.title!r}", best.confidence)
+        if followup:
+            return Verdict(True, "refers to the chat so far", followup[0].confidence)
+        cosine = float(self.index.search(vector, 1)[0][1]) if self.index is not None else 0.0
+        if cosine >= self.min_relevance:
+            return Verdict(True, "close to a roadmap chunk", cosine)
+        if intent in (*NAMES_A_TOPIC, "start") and evidence_score >= CLEAR_INTENT:
+            return Verdict(True, "asks the roadmap's order about something it may not name", evidence_score)
+        if intent in NAVIGATION and not self._content(text, links):
+            return Verdict(True, "only curriculum words", cosine)
+        return Verdict(False, "names nothing in the roadmap and is far from it", cosine)
+
+    def _content(self, text: str, links: list[Link]) -> list[str]:
+        """Words that could name a topic but named none: what is left after the names."""
+        words = WORD.findall(text.lower())
+        return [words[i] for i in self._content_positions(text, links)]
+
+    def _content_positions(self, text: str, links: list[Link]) -> list[int]:
+        used = {i for lk in links for i in range(lk.start, lk.end)}
+        return [i for i, w in enumerate(WORD.findall(text.lower())) if i not in used
+                and stem(w) not in STOPWORDS and stem(w) not in QUESTION_WORDS and stem(w) not in _INTENT_WORDS
+                and not w.isdigit() and len(w) > 2]
+
+
+RECOMMENDS = re.compile(r"\b(continues with|next step is|start with|comes? next|comes?|then|followed by|"
+                        r"the roadmap has you study|move on to)\b", re.I)
+
+
+_INTENT_WORDS = frozenset(stem(w) for w in """after before next long how many much months weeks years
+    duration which where when what phase start begin first resource course read watch cover covered
+    include contain overview whole entire total overall roadmap""".split())
