@@ -1,0 +1,163 @@
+"""Faults and misuse (issue #11): each gives one clear line naming the file or field, or is
+handled. Downloads and the LLM server are real HTTP servers on 127.0.0.1; folders made
+read-only are really read-only (chattr +i when the tests run as root)."""
+
+import os
+import shutil
+import subprocess
+
+import pytest
+
+from conftest import HashEmbedder
+from test_models import Server
+from tutor.cli import main
+from tutor.config import TutorError
+from tutor.models import ModelSpec, pull, read_registry, resolve_model_path
+
+FAKE_GGUF = b"GGUF" + bytes(range(256)) * 12288  # 3 MiB: the magic, then bytes
+
+
+def run(capsys, *args) -> tuple[int, str]:
+    """`tutor ARGS` in this process: (exit code, stdout + stderr), never a traceback."""
+    code = main([str(a) for a in args])
+    captured = capsys.readouterr()
+    output = captured.out + captured.err
+    assert "unexpected error" not in output and "Traceback" not in output, output
+    return code, output
+
+
+@pytest.fixture
+def server():
+    s = Server(FAKE_GGUF)
+    yield s
+    s.httpd.shutdown()
+
+
+@pytest.fixture
+def hash_embedder(monkeypatch):
+    """The CLI loads MiniLM by name; the tests use the hash embedder (the one faked boundary)."""
+    monkeypatch.setattr("tutor.runtime.SentenceTransformerEmbedder", lambda name: HashEmbedder())
+
+
+def _writable(folder) -> bool:
+    try:
+        (folder / ".probe").write_text("")
+    except OSError:
+        return False
+    (folder / ".probe").unlink()
+    return True
+
+
+@pytest.fixture
+def read_only():
+    """Makes folders read-only, for root too (chattr +i), and writable again afterwards."""
+    made = []
+
+    def make(folder):
+        made.append(folder)
+        folder.chmod(0o555)
+        if _writable(folder) and shutil.which("chattr"):
+            subprocess.run(["chattr", "+i", str(folder)], capture_output=True)
+        if _writable(folder):
+            pytest.skip("cannot make a folder read-only on this machine")
+        return folder
+
+    yield make
+    for folder in made:
+        if shutil.which("chattr"):
+            subprocess.run(["chattr", "-i", str(folder)], capture_output=True)
+        folder.chmod(0o755)
+
+
+# ---------------------------------------------------------------- downloads
+
+
+def registry(tmp_path, *rows: str):
+    path = tmp_path / "models.txt"
+    path.write_text("# name source file size sha256 chat_format n_ctx\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def test_a_cut_download_without_content_length_keeps_its_part_name(server, tmp_path, capsys):
+    server.send_length, server.cut_after = False, 1_200_000  # the body just stops: no error from HTTP
+    models = registry(tmp_path, f"tiny {server.url} tiny.gguf 3MB - - 2048")
+    args = ["--models-file", models, "--models-dir", tmp_path / "m"]
+    code, out = run(capsys, "models", "pull", "tiny", *args)
+    assert code == 2 and "download of tiny is incomplete: it holds only 1200000 bytes, not about 3MB; " \
+        f"run the same command again to resume from {tmp_path / 'm' / 'tiny.gguf.part'}" in out
+    assert not (tmp_path / "m" / "tiny.gguf").exists()
+    code, out = run(capsys, "models", *args)
+    assert "available" not in out and "not pulled" in out
+    code, out = run(capsys, "models", "pull", "tiny", *args)  # resumes, and now the length is known
+    assert code == 0 and server.ranges[-1] == "bytes=1200000-"
+    assert (tmp_path / "m" / "tiny.gguf").read_bytes() == FAKE_GGUF
+    assert "available" in run(capsys, "models", *args)[1]
+
+
+def test_a_cut_download_with_a_known_length_is_never_renamed(server, tmp_path):
+    server.send_length = True
+    server.honour_range = False
+    (tmp_path / "tiny.gguf.part").write_bytes(FAKE_GGUF[:1000])
+    server.cut_after = 2_000_000  # a 200 to our Range request, then the connection drops
+    with pytest.raises(TutorError, match="download of tiny interrupted"):
+        pull(ModelSpec("tiny", server.url, "tiny.gguf", "-", "", "", 2048), tmp_path, progress=False)
+    assert (tmp_path / "tiny.gguf.part").read_bytes() == FAKE_GGUF[:2_000_000]  # restarted at zero
+    assert not (tmp_path / "tiny.gguf").exists()
+
+
+@pytest.mark.parametrize("send_length", [True, False])
+def test_a_200_answer_to_a_range_request_restarts_from_zero(server, tmp_path, send_length):
+    server.honour_range, server.send_length = False, send_length
+    (tmp_path / "tiny.gguf.part").write_bytes(b"GGUF" + b"old version" * 100)  # no sha to catch it
+    path = pull(ModelSpec("tiny", server.url, "tiny.gguf", "3MB", "", "", 2048), tmp_path, progress=False)
+    assert server.ranges == ["bytes=1104-"]
+    assert path.read_bytes() == FAKE_GGUF, "the whole file again, not appended to the old part"
+
+
+def test_a_206_answer_that_does_not_continue_the_part_restarts_from_zero(server, tmp_path):
+    server.whole_as_206 = True  # "206, bytes 0-...": the whole file again, not the rest of ours
+    (tmp_path / "tiny.gguf.part").write_bytes(FAKE_GGUF[:5000])
+    path = pull(ModelSpec("tiny", server.url, "tiny.gguf", "3MB", "", "", 2048), tmp_path, progress=False)
+    assert server.ranges == ["bytes=5000-", None] and path.read_bytes() == FAKE_GGUF
+
+
+def test_something_that_is_not_a_gguf_is_removed_not_renamed(tmp_path):
+    page = b"<html>rate limited</html>" * 50_000
+    s = Server(page)
+    try:
+        with pytest.raises(TutorError, match=r"failed: it is not a GGUF file \(it starts with b'<htm'"):
+            pull(ModelSpec("tiny", s.url, "tiny.gguf", "-", "", "", 2048), tmp_path, progress=False)
+    finally:
+        s.httpd.shutdown()
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("name", ["../../x.gguf", "/tmp/x.gguf", "sub/x.gguf", "..", "x.bin"])
+def test_a_registry_file_must_stay_inside_the_models_folder(tmp_path, capsys, name):
+    models = registry(tmp_path, f"evil https://example.org/x.gguf {name} 1GB - - 2048")
+    code, out = run(capsys, "models", "--models-file", models, "--models-dir", tmp_path / "m")
+    assert code == 2
+    assert f"models.txt:2: file must be a plain file name ending in .gguf, with no folder in it; got {name!r}" in out
+    with pytest.raises(TutorError, match="must be a plain file name"):
+        pull(ModelSpec("evil", "https://example.org/x.gguf", name, "-", "", "", 2048), tmp_path / "m")
+    assert not (tmp_path / "m").exists() and not (tmp_path.parent / "x.gguf").exists()
+
+
+@pytest.mark.parametrize("content, why", [
+    (os.urandom(3 << 20), "it is not a GGUF file"),
+    (FAKE_GGUF[:40_000], "it holds only 40000 bytes"),  # under the minimum size of any model
+    (FAKE_GGUF[:1_400_000], "it holds only 1400000 bytes, not about 3MB"),  # under half of models.txt's size
+])
+def test_models_does_not_list_a_truncated_or_random_gguf_as_available(server, tmp_path, capsys, content, why):
+    (tmp_path / "m").mkdir()
+    (tmp_path / "m" / "tiny.gguf").write_bytes(content)
+    models = registry(tmp_path, f"tiny {server.url} tiny.gguf 3MB - - 2048")
+    args = ["--models-file", models, "--models-dir", tmp_path / "m"]
+    code, out = run(capsys, "models", *args)
+    assert code == 0 and "available" not in out and "not pulled" in out
+    spec = read_registry(models)[0]
+    with pytest.raises(TutorError, match=f"model 'tiny': .*tiny.gguf is not usable \\({why}"):
+        resolve_model_path(spec, tmp_path / "m")
+    code, out = run(capsys, "models", "pull", "tiny", *args)  # pulling again replaces it
+    assert code == 0 and (tmp_path / "m" / "tiny.gguf").read_bytes() == FAKE_GGUF
+    assert resolve_model_path(spec, tmp_path / "m") == tmp_path / "m" / "tiny.gguf"
