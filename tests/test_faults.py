@@ -5,13 +5,15 @@ read-only are really read-only (chattr +i when the tests run as root)."""
 import os
 import shutil
 import subprocess
+import time
 
 import pytest
 
-from conftest import HashEmbedder
+from conftest import REAL_CORPUS, HashEmbedder
 from test_models import Server
 from tutor.cli import main
 from tutor.config import TutorError
+from tutor.index import IndexProblem, build, load, staleness
 from tutor.models import ModelSpec, pull, read_registry, resolve_model_path
 
 FAKE_GGUF = b"GGUF" + bytes(range(256)) * 12288  # 3 MiB: the magic, then bytes
@@ -161,3 +163,44 @@ def test_models_does_not_list_a_truncated_or_random_gguf_as_available(server, tm
     code, out = run(capsys, "models", "pull", "tiny", *args)  # pulling again replaces it
     assert code == 0 and (tmp_path / "m" / "tiny.gguf").read_bytes() == FAKE_GGUF
     assert resolve_model_path(spec, tmp_path / "m") == tmp_path / "m" / "tiny.gguf"
+
+
+# ---------------------------------------------------------------- index
+
+
+@pytest.fixture
+def built_index(tmp_path, real_corpus):
+    build(real_corpus, HashEmbedder(), tmp_path / "index", progress=False)
+    return tmp_path / "index"
+
+
+@pytest.mark.parametrize("manifest", ["[]", "null", '"x"', '{"files": [1]}', '{"files": {"chunks.jsonl": 3}}'])
+def test_a_manifest_of_the_wrong_shape_means_rebuild(built_index, capsys, hash_embedder, manifest):
+    (built_index / "manifest.json").write_text(manifest)
+    reason = staleness(built_index, REAL_CORPUS, "hash-embedder")
+    assert "manifest.json is not a JSON object with a 'files' table" in reason
+    with pytest.raises(IndexProblem, match="manifest.json is not a JSON object"):
+        load(built_index)
+    code, out = run(capsys, "index", "--index", built_index, "--embedder", "hash-embedder")
+    assert code == 0 and "built " in out
+    assert staleness(built_index, REAL_CORPUS, "hash-embedder") is None
+
+
+def test_a_corrupt_index_in_a_read_only_folder_is_one_clear_line(built_index, capsys, hash_embedder, read_only):
+    with open(built_index / "chunks.jsonl", "a") as f:
+        f.write("not a chunk\n")
+    read_only(built_index)
+    code, out = run(capsys, "search", "GANs", "--index", built_index, "--embedder", "hash-embedder")
+    assert code == 2 and f"cannot write the index to {built_index} (" in out
+    assert "make it writable or point --index at another folder" in out
+
+
+def test_a_build_removes_the_temporary_folders_of_killed_builds(built_index, real_corpus):
+    old, fresh = built_index / ".tmp-killed", built_index / ".tmp-running"
+    for folder in (old, fresh):
+        folder.mkdir()
+        (folder / "vectors.faiss").write_bytes(b"half")
+    two_hours_ago = time.time() - 7200
+    os.utime(old, (two_hours_ago, two_hours_ago))
+    build(real_corpus, HashEmbedder(), built_index, progress=False)
+    assert sorted(p.name for p in built_index.glob(".tmp-*")) == [".tmp-running"], "a build may be under way"
