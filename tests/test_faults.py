@@ -13,6 +13,7 @@ from conftest import REAL_CORPUS, HashEmbedder
 from test_models import Server
 from tutor.cli import main
 from tutor.config import TutorError
+from tutor.corpus import Corpus
 from tutor.index import IndexProblem, build, load, staleness
 from tutor.models import ModelSpec, pull, read_registry, resolve_model_path
 
@@ -204,3 +205,34 @@ def test_a_build_removes_the_temporary_folders_of_killed_builds(built_index, rea
     os.utime(old, (two_hours_ago, two_hours_ago))
     build(real_corpus, HashEmbedder(), built_index, progress=False)
     assert sorted(p.name for p in built_index.glob(".tmp-*")) == [".tmp-running"], "a build may be under way"
+
+
+# ---------------------------------------------------------------- corpus
+
+
+def test_a_card_that_is_not_utf8_is_named(corpus_copy, tmp_path, capsys, hash_embedder):
+    card = corpus_copy / "resources" / "bad-bytes.md"
+    card.write_bytes(b"---\ntitle: Caf\xe9\n---\ntext\n")
+    with pytest.raises(TutorError, match="bad-bytes.md: not valid UTF-8 \\(byte 0xe9 at offset 14\\)"):
+        Corpus.load(corpus_copy)
+    code, out = run(capsys, "index", "--corpus", corpus_copy, "--index", tmp_path / "i")
+    assert code == 2 and f"{card}: not valid UTF-8" in out
+
+
+def test_a_card_the_roadmap_does_not_link_is_a_load_error(corpus_copy, tmp_path, capsys, hash_embedder):
+    card = sorted((corpus_copy / "resources").glob("*.md"))[0]
+    url = next(line for line in card.read_text().splitlines() if line.startswith("url:"))[4:].strip()
+    card.write_text(card.read_text().replace(url, "https://example.org/not-in-the-roadmap"))
+    with pytest.raises(TutorError) as e:
+        Corpus.load(corpus_copy)
+    assert str(e.value) == (f"{card}: url https://example.org/not-in-the-roadmap is not linked from "
+                            f"{corpus_copy / 'roadmap.md'}; link it there or remove the card")
+    code, out = run(capsys, "index", "--corpus", corpus_copy, "--index", tmp_path / "i")
+    assert code == 2 and "not-in-the-roadmap is not linked from" in out
+
+
+def test_search_with_a_corpus_that_does_not_exist(built_index, tmp_path, capsys, hash_embedder):
+    missing = tmp_path / "nonexistent"
+    code, out = run(capsys, "search", "GANs", "--corpus", missing, "--index", built_index, "--embedder", "hash-embedder")
+    assert code == 2
+    assert f"cannot read the corpus: {missing / 'roadmap.md'}: No such file or directory; point --corpus at" in out
