@@ -2,20 +2,26 @@
 handled. Downloads and the LLM server are real HTTP servers on 127.0.0.1; folders made
 read-only are really read-only (chattr +i when the tests run as root)."""
 
+import json
 import os
+import re
 import shutil
 import subprocess
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from conftest import REAL_CORPUS, HashEmbedder
 from test_models import Server
 from tutor.cli import main
-from tutor.config import TutorError
+from tutor.config import Settings, TutorError
 from tutor.corpus import Corpus
 from tutor.index import IndexProblem, build, load, staleness
+from tutor.llm import OpenAIHTTPModel, capped
 from tutor.models import ModelSpec, pull, read_registry, resolve_model_path
+from tutor.runtime import open_model
 
 FAKE_GGUF = b"GGUF" + bytes(range(256)) * 12288  # 3 MiB: the magic, then bytes
 
@@ -236,3 +242,134 @@ def test_search_with_a_corpus_that_does_not_exist(built_index, tmp_path, capsys,
     code, out = run(capsys, "search", "GANs", "--corpus", missing, "--index", built_index, "--embedder", "hash-embedder")
     assert code == 2
     assert f"cannot read the corpus: {missing / 'roadmap.md'}: No such file or directory; point --corpus at" in out
+
+
+# ---------------------------------------------------------------- the LLM over HTTP
+
+
+def chunk(text) -> str:
+    return "data: " + json.dumps({"choices": [{"delta": {"content": text}}]})
+
+
+class ChatServer:
+    """An OpenAI-compatible /chat/completions on 127.0.0.1: after `stall` seconds it streams
+    `lines` as server-sent events, `delay` seconds apart, whatever max_tokens it was sent."""
+
+    def __init__(self):
+        self.lines, self.delay, self.stall, self.requests = [], 0.0, 0.0, []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                outer.requests.append(json.loads(self.rfile.read(int(self.headers["Content-Length"]))))
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.end_headers()
+                time.sleep(outer.stall)
+                try:
+                    for line in outer.lines:
+                        self.wfile.write(f"{line}\n\n".encode())
+                        self.wfile.flush()
+                        time.sleep(outer.delay)
+                except OSError:  # the client hung up
+                    pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_port}/v1"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+
+@pytest.fixture
+def chat_server():
+    s = ChatServer()
+    yield s
+    s.httpd.shutdown()
+
+
+HI = [{"role": "user", "content": "Hi"}]
+
+
+@pytest.mark.parametrize("line", ["data: {not json", "data: [1,2,3]", 'data: {"choices":[null]}',
+                                  'data: {"choices":{"0":1}}', 'data: {"choices":[{"delta":{"content":5}}]}'])
+def test_garbage_from_the_llm_server_is_one_clear_line(chat_server, line):
+    chat_server.lines = [chunk("Fine "), line, "data: [DONE]"]
+    model = OpenAIHTTPModel(chat_server.url)
+    with pytest.raises(TutorError) as e:
+        list(model.stream(HI, 32, 0.2))
+    assert str(e.value) == (f"the LLM server at {chat_server.url}/chat/completions sent something that "
+                            f"is not an OpenAI chat chunk: {line[5:].strip()!r}")
+
+
+def test_what_a_real_server_sends_besides_text_is_not_garbage(chat_server, make_tutor):
+    chat_server.lines = ['data: {"choices":[{"delta":{"role":"assistant"}}]}', chunk("A VAE "), chunk("encodes."),
+                         'data: {"choices":[{"delta":{},"finish_reason":"stop"}]}',
+                         'data: {"choices":[],"usage":{"total_tokens":9}}', "data: [DONE]"]
+    assert "".join(OpenAIHTTPModel(chat_server.url).stream(HI, 32, 0.2)) == "A VAE encodes."
+    chat_server.lines = ['data: {"error": {"message": "model not loaded"}}']
+    with pytest.raises(TutorError, match=re.escape("reported an error: {'message': 'model not loaded'}")):
+        list(OpenAIHTTPModel(chat_server.url).stream(HI, 32, 0.2))
+
+
+def test_the_token_cap_holds_when_the_server_ignores_max_tokens(chat_server):
+    chat_server.lines = [chunk("word ")] * 500 + ["data: [DONE]"]
+    pieces = list(OpenAIHTTPModel(chat_server.url).stream(HI, 16, 0.2))
+    assert chat_server.requests[0]["max_tokens"] == 16 and len(pieces) == 16
+
+
+def test_the_wall_clock_cap_holds_for_a_slow_server(chat_server):
+    chat_server.lines, chat_server.delay = [chunk("slow ")] * 1000, 0.05
+    started = time.monotonic()
+    pieces = list(OpenAIHTTPModel(chat_server.url, max_seconds=1.0).stream(HI, 2048, 0.2))
+    assert 1.0 <= time.monotonic() - started < 3.0 and 5 < len(pieces) < 40
+
+
+def test_a_silent_server_ends_the_answer_at_the_wall_clock_cap(chat_server):
+    chat_server.stall, chat_server.lines = 4.0, [chunk("late")]
+    started = time.monotonic()
+    with pytest.raises(TutorError, match=f"the LLM server at {chat_server.url}/chat/completions sent nothing for 1 s"):
+        list(OpenAIHTTPModel(chat_server.url, max_seconds=1.0).stream(HI, 32, 0.2))
+    assert time.monotonic() - started < 3.5
+
+
+def test_both_caps_hold_for_any_generation_and_close_it():
+    closed = []
+
+    def endless(delay=0.0):
+        try:
+            while True:
+                time.sleep(delay)
+                yield "x"
+        finally:
+            closed.append(True)
+
+    assert len(list(capped(endless(), 7, 60.0))) == 7 and closed == [True]
+    started = time.monotonic()
+    assert 2 < len(list(capped(endless(0.05), 10_000, 0.5))) < 15 and len(closed) == 2
+    assert time.monotonic() - started < 1.5
+
+
+def test_max_answer_seconds_is_a_setting_given_to_both_models():
+    assert Settings().max_answer_seconds == 60.0
+    with pytest.raises(TutorError, match="max_answer_seconds=0.0 is out of range"):
+        Settings.from_overrides(max_answer_seconds="0")
+    settings = Settings.from_overrides(llm_url="http://127.0.0.1:9/v1", max_answer_seconds="5")
+    assert open_model(settings).max_seconds == 5.0
+
+
+@pytest.mark.slow
+def test_the_wall_clock_cap_holds_in_process():
+    """No piece after the deadline. (The cap is checked as pieces arrive: llama.cpp reading a
+    long prompt is not interrupted, so how long the first piece takes depends on the machine.)"""
+    from tutor.llm import LlamaCppModel
+
+    spec = read_registry(Settings().models_file)[0]
+    model = LlamaCppModel(resolve_model_path(spec, Settings().models_dir), max_seconds=2.0)
+    model.warm_up()
+    started, stamps = time.monotonic(), []
+    essay = [{"role": "user", "content": "Write a long essay about the history of mathematics, with many sections."}]
+    for _ in model.stream(essay, 2048, 0.0):
+        stamps.append(time.monotonic() - started)
+    assert all(t < 2.05 for t in stamps), stamps  # uncapped: 400+ tokens, many seconds
