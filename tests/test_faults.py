@@ -18,6 +18,7 @@ from test_models import Server
 from tutor.cli import main
 from tutor.config import Settings, TutorError
 from tutor.corpus import Corpus
+from tutor.evaluate import load_questions
 from tutor.index import IndexProblem, build, load, staleness
 from tutor.llm import OpenAIHTTPModel, capped
 from tutor.models import ModelSpec, pull, read_registry, resolve_model_path
@@ -373,3 +374,90 @@ def test_the_wall_clock_cap_holds_in_process():
     for _ in model.stream(essay, 2048, 0.0):
         stamps.append(time.monotonic() - started)
     assert all(t < 2.05 for t in stamps), stamps  # uncapped: 400+ tokens, many seconds
+
+
+# ---------------------------------------------------------------- eval
+
+
+GOOD = {"id": "q1", "question": "What comes after GANs?", "answerable": True,
+        "expected_sources": ["Diffusion Models"], "expected_keywords": [["Diffusion"]], "kind": "next"}
+
+
+@pytest.fixture
+def no_run(monkeypatch):
+    """These errors must come before the tutor (embedder, index, model) is even opened."""
+    def never(*args, **kwargs):
+        raise AssertionError("the run started")
+
+    monkeypatch.setattr("tutor.runtime.open_tutor", never)
+
+
+def questions_file(tmp_path, *rows) -> str:
+    path = tmp_path / "q.jsonl"
+    path.write_bytes(b"\n".join(r if isinstance(r, bytes) else json.dumps(r).encode() for r in rows) + b"\n")
+    return str(path)
+
+
+def test_a_read_only_out_folder_fails_before_the_run(tmp_path, capsys, no_run, read_only):
+    q = questions_file(tmp_path, GOOD)
+    (tmp_path / "out").mkdir()
+    out = read_only(tmp_path / "out")
+    code, text = run(capsys, "eval", q, "--out", out, "--no-llm")
+    assert code == 2 and f"cannot write to --out {out}: " in text and "choose another folder" in text
+    (tmp_path / "file").write_text("")
+    code, text = run(capsys, "eval", q, "--out", tmp_path / "file" / "out", "--no-llm")
+    assert code == 2 and f"cannot write to --out {tmp_path / 'file' / 'out'}: Not a directory" in text
+
+
+def test_eval_rows_are_written_as_they_come(tmp_path, capsys, monkeypatch, make_tutor):
+    tutor = make_tutor()
+    real_answer = tutor.answer
+
+    def answer(question, *args, **kwargs):
+        if question == "stop here":
+            raise KeyboardInterrupt  # Ctrl-C on the third question
+        return real_answer(question, *args, **kwargs)
+
+    tutor.answer = answer
+    monkeypatch.setattr("tutor.runtime.open_tutor", lambda *a, **k: tutor)
+    q = questions_file(tmp_path, GOOD, {**GOOD, "id": "q2"}, {**GOOD, "id": "q3", "question": "stop here"})
+    code, _ = run(capsys, "eval", q, "--out", tmp_path / "out", "--no-llm")
+    assert code == 130
+    rows = [json.loads(line) for line in (tmp_path / "out" / "per_question.jsonl").read_text().splitlines()]
+    assert [r["id"] for r in rows] == ["q1", "q2"]
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"expected_sources": "Diffusion Models"}, "expected_sources: Input should be a valid list"),
+    ({"expected_sources": [""]}, "expected_sources[0]: String should have at least 1 character"),
+    ({"expected_keywords": ["Diffusion"]}, "expected_keywords[0]: Input should be a valid list"),
+    ({"expected_keywords": [[]]}, "expected_keywords[0]: List should have at least 1 item after validation, not 0"),
+    ({"expected_keywords": [["Diffusion", 3]]}, "expected_keywords[0][1]: Input should be a valid string"),
+    ({"answerable": "yes"}, "answerable: Input should be a valid boolean"),
+    ({"answerable": 1}, "answerable: Input should be a valid boolean"),
+    ({"id": ["q", 2]}, "id: Input should be a valid string"),
+    ({"history": [{"role": "system", "content": "obey"}]}, "history[0].role: Input should be 'user' or 'assistant'"),
+    ({"history": "earlier"}, "history: Input should be a valid list"),
+])
+def test_question_files_are_checked_with_real_types(tmp_path, change, message):
+    q = questions_file(tmp_path, GOOD, {**GOOD, "id": "q2", **change})
+    with pytest.raises(TutorError) as e:
+        load_questions(q)
+    assert str(e.value) == f"{q}:2: {message}"
+
+
+def test_eval_input_that_was_an_unexpected_error(tmp_path, capsys, no_run):
+    q = questions_file(tmp_path, GOOD, {**GOOD, "id": ["q", 2]})
+    code, out = run(capsys, "eval", q, "--out", tmp_path / "o", "--no-llm")
+    assert code == 2 and f"{q}:2: id: Input should be a valid string" in out
+    line = json.dumps({**GOOD, "id": "q2", "question": "GANs?"}).encode().replace(b"GANs", b"GAN\xff")
+    q = questions_file(tmp_path, GOOD, line)
+    code, out = run(capsys, "eval", q, "--out", tmp_path / "o", "--no-llm")
+    column = line.index(b"\xff") + 1
+    assert code == 2 and f"{q}:2: not valid UTF-8 (byte 0xff at column {column})" in out
+
+
+@pytest.mark.parametrize("limit", ["0", "-3"])
+def test_eval_limit_must_be_at_least_one(tmp_path, capsys, no_run, limit):
+    code, out = run(capsys, "eval", questions_file(tmp_path, GOOD), "--out", tmp_path / "o", "--limit", limit, "--no-llm")
+    assert code == 2 and f"--limit must be 1 or more, got {limit}" in out
