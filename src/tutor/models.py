@@ -123,7 +123,7 @@ def resolve_model_path(spec: ModelSpec, models_dir: Path) -> Path:
         raise TutorError(f"model {spec.name!r} is not on this machine: {how}")
     problem = gguf_problem(path, spec)
     if problem:
-        raise TutorError(f"model {spec.name!r}: {path} is not usable ({problem}); {how} again")
+        raise TutorError(f"model {spec.name!r}: {path} is not usable: {problem}; {how} again")
     return path
 
 
