@@ -11,17 +11,22 @@ from tutor.cli import main
 from tutor.config import TutorError
 from tutor.models import ModelSpec, find_model, pull, read_registry
 
-PAYLOAD = bytes(range(256)) * 4096  # 1 MiB
+PAYLOAD = b"GGUF" + bytes(range(256)) * 8192  # a fake GGUF of 2 MiB: the magic, then bytes
 SHA = hashlib.sha256(PAYLOAD).hexdigest()
 
 
 class Server:
-    """Serves PAYLOAD with Range support; `cut_after` drops the connection after N bytes once,
-    `honour_range=False` makes it answer 200 with the whole file like a simple server."""
+    """Serves `payload` with Range support; `cut_after` drops the connection after N bytes once,
+    `honour_range=False` makes it answer 200 with the whole file like a simple server,
+    `send_length=False` leaves out Content-Length (the body ends when the connection closes),
+    `whole_as_206=True` answers a Range request with 206 and the whole file, from byte 0."""
 
-    def __init__(self):
+    def __init__(self, payload: bytes = PAYLOAD):
+        self.payload = payload
         self.cut_after = None
         self.honour_range = True
+        self.send_length = True
+        self.whole_as_206 = False
         self.ranges = []
         outer = self
 
@@ -34,13 +39,15 @@ class Server:
                 rng = self.headers.get("Range")
                 outer.ranges.append(rng)
                 if rng and outer.honour_range:
-                    start = int(rng.split("=")[1].split("-")[0])
+                    start = 0 if outer.whole_as_206 else int(rng.split("=")[1].split("-")[0])
                     self.send_response(206)
-                    self.send_header("Content-Range", f"bytes {start}-{len(PAYLOAD) - 1}/{len(PAYLOAD)}")
+                    size = len(outer.payload)
+                    self.send_header("Content-Range", f"bytes {start}-{size - 1}/{size}")
                 else:
                     self.send_response(200)
-                body = PAYLOAD[start:]
-                self.send_header("Content-Length", str(len(body)))
+                body = outer.payload[start:]
+                if outer.send_length:
+                    self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 if outer.cut_after is not None:
                     self.wfile.write(body[: outer.cut_after])
@@ -63,7 +70,7 @@ def server():
 
 
 def spec(url, sha=SHA):
-    return ModelSpec("tiny", url, "tiny.gguf", "1MB", sha, "", 2048)
+    return ModelSpec("tiny", url, "tiny.gguf", "2MB", sha, "", 2048)
 
 
 def test_pull_downloads_and_verifies(server, tmp_path):
@@ -119,7 +126,7 @@ def test_a_malformed_registry_names_the_line(tmp_path):
 
 def test_models_cli_lists_and_pulls(server, tmp_path, capsys):
     registry = tmp_path / "models.txt"
-    registry.write_text((ROOT / "models.txt").read_text() + f"tiny {server.url} tiny.gguf 1MB {SHA} - 2048\n")
+    registry.write_text((ROOT / "models.txt").read_text() + f"tiny {server.url} tiny.gguf 2MB {SHA} - 2048\n")
     args = ["--models-file", str(registry), "--models-dir", str(tmp_path / "m")]
     assert main(["models", *args]) == 0
     out = capsys.readouterr().out

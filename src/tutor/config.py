@@ -53,6 +53,9 @@ class Settings:
     llm_url: str = _setting("", "Base URL of an OpenAI-compatible server; empty = in-process llama.cpp.")
     temperature: float = _setting(0.2, "Sampling temperature; low keeps a small model on facts.", 0.0, 2.0)
     max_tokens: int = _setting(160, "Longest generated answer, in tokens.", 16, 2048)
+    max_answer_seconds: float = _setting(
+        60.0, "Generation stops after this many seconds, whatever the model or server does.", 1.0, 3600.0
+    )
     n_ctx: int = _setting(2048, "Context window given to llama.cpp, in tokens.", 512, 32768)
     threads: int = _setting(2, "CPU threads for llama.cpp (this machine has 2 cores).", 1, 64)
     seed: int = _setting(42, "Sampling seed, so runs can be repeated.", 0, 2**31 - 1)

@@ -80,7 +80,17 @@ def parse_card(text: str, path: str) -> Card:
 
 
 def load_cards(folder: Path) -> list[Card]:
-    return [parse_card(p.read_text(encoding="utf-8"), str(p)) for p in sorted(Path(folder).glob("*.md"))]
+    cards = []
+    for p in sorted(Path(folder).glob("*.md")):
+        try:
+            text = p.read_text(encoding="utf-8")
+        except UnicodeDecodeError as e:
+            raise TutorError(f"{p}: not valid UTF-8 (byte {e.object[e.start]:#04x} at offset {e.start}); "
+                             "save the card as UTF-8") from None
+        except OSError as e:
+            raise TutorError(f"cannot read the card {p}: {e.strerror}") from None
+        cards.append(parse_card(text, str(p)))
+    return cards
 
 
 class Corpus:
@@ -97,7 +107,15 @@ class Corpus:
         folder = Path(folder)
         if not (folder / "roadmap.md").exists():
             raise TutorError(f"no roadmap.md in {folder}; point --corpus at a folder holding roadmap.md and resources/")
-        return cls(load(folder / "roadmap.md"), load_cards(folder / "resources"), folder)
+        roadmap, cards = load(folder / "roadmap.md"), load_cards(folder / "resources")
+        # Every card is placed where the roadmap links it: a card the roadmap does not link has
+        # no place, and each question that names it would fail later, far from the cause.
+        linked = {_key(r.url) for r in roadmap.resources}
+        for card in cards:
+            if _key(card.url) not in linked:
+                raise TutorError(f"{card.path}: url {card.url} is not linked from {folder / 'roadmap.md'}; "
+                                 "link it there or remove the card")
+        return cls(roadmap, cards, folder)
 
     def card(self, url: str) -> Card | None:
         return self.by_url.get(_key(url))

@@ -14,6 +14,9 @@ import statistics
 import subprocess
 import time
 from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from .config import ROOT, Settings, TutorError, sha256_file
 from .guard import ARXIV, CITATION, URL
@@ -26,13 +29,41 @@ ORDER_KINDS = ("next", "prereq", "duration")
 # ---------------------------------------------------------------- input
 
 
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+
+class Turn(BaseModel):
+    model_config = ConfigDict(strict=True, extra="forbid")
+    role: Literal["user", "assistant"]
+    content: str
+
+
+class Question(BaseModel):
+    """One line of a question file. Strict, because the metrics trust the types: an expected
+    source "GAN Lab" given as a string instead of a list would be matched letter by letter, and
+    an empty string matches every source."""
+
+    model_config = ConfigDict(strict=True, extra="allow")  # unknown fields are kept as they are
+    id: str
+    question: str
+    answerable: bool
+    expected_sources: list[Text] = []
+    expected_keywords: list[Annotated[list[Text], Field(min_length=1)]] = []  # groups of aliases
+    history: list[Turn] = []
+    kind: Text = "other"
+
+
 def load_questions(path: Path) -> list[dict]:
     try:
-        lines = Path(path).read_text(encoding="utf-8").splitlines()
+        lines = Path(path).read_bytes().split(b"\n")
     except OSError as e:
         raise TutorError(f"cannot read {path}: {e.strerror}") from None
     questions, seen = [], set()
-    for lineno, line in enumerate(lines, 1):
+    for lineno, raw in enumerate(lines, 1):
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise TutorError(f"{path}:{lineno}: not valid UTF-8 (byte {raw[e.start]:#04x} at column {e.start + 1})") from None
         if not line.strip():
             continue
         try:
@@ -44,19 +75,25 @@ def load_questions(path: Path) -> list[dict]:
         missing = [f for f in REQUIRED if f not in q]
         if missing:
             raise TutorError(f"{path}:{lineno}: missing field(s) {', '.join(missing)}")
-        if not isinstance(q["question"], str) or not isinstance(q["answerable"], bool):
-            raise TutorError(f"{path}:{lineno}: 'question' must be a string and 'answerable' true or false")
+        try:
+            q = Question.model_validate(q).model_dump()
+        except ValidationError as e:
+            raise TutorError(f"{path}:{lineno}: {_first_error(e)}") from None
         if q["id"] in seen:
             raise TutorError(f"{path}:{lineno}: duplicate id {q['id']!r}")
         seen.add(q["id"])
-        q.setdefault("expected_sources", [])
-        q.setdefault("expected_keywords", [])
-        q.setdefault("history", [])
-        q.setdefault("kind", "other")
-        questions.append(q)  # unknown fields are kept as they are
+        questions.append(q)
     if not questions:
         raise TutorError(f"{path}: no questions")
     return questions
+
+
+def _first_error(e: ValidationError) -> str:
+    """'expected_keywords[0][1]: Input should be a valid string', and how many more there are."""
+    err = e.errors()[0]
+    where = "".join(f"[{part}]" if isinstance(part, int) else f".{part}" for part in err["loc"]).lstrip(".")
+    more = f" (and {e.error_count() - 1} more)" if e.error_count() > 1 else ""
+    return f"{where}: {err['msg']}{more}"
 
 
 # ---------------------------------------------------------------- metrics
@@ -160,11 +197,17 @@ def run_eval(args, settings: Settings) -> int:
 
     from .runtime import open_model, open_tutor
 
+    if args.limit is not None and args.limit < 1:
+        raise TutorError(f"--limit must be 1 or more, got {args.limit}")
     questions = load_questions(Path(args.questions))
     if args.limit:
         questions = questions[: args.limit]
     out = Path(args.out)
-    out.mkdir(parents=True, exist_ok=True)
+    try:  # now, not after every question has been answered
+        out.mkdir(parents=True, exist_ok=True)
+        open(out / "per_question.jsonl", "w").close()
+    except OSError as e:
+        raise TutorError(f"cannot write to --out {out}: {e.strerror}; choose another folder") from None
     llm = not args.no_llm
 
     tutor = open_tutor(settings, with_model=False, progress=False)
@@ -177,21 +220,11 @@ def run_eval(args, settings: Settings) -> int:
     corpus_refs = _corpus_refs(tutor)
 
     records = []
-    for q in tqdm(questions, desc="evaluating", unit="q"):
-        try:
-            answer = tutor.answer(q["question"], q["history"], generate=llm).finish()
-        except TutorError as e:  # an empty question in the file: counts as refused, run goes on
-            records.append(_record(q, [], "", True, {}, {"error": str(e)}))
-            continue
-        except Exception as e:  # a bug on one question must not lose the rest of the run
-            records.append(_record(q, [], "", False, {}, {"error": f"{type(e).__name__}: {e}"}))
-            continue
-        sources = [h.to_dict() for h in answer.sources]
-        text = answer.text if llm else ""
-        scores = retrieval_scores(q["expected_sources"], sources) if q["expected_sources"] else {}
-        if llm:
-            scores.update(answer_scores(q, text, [h.chunk.text for h in answer.sources], len(answer.sources), corpus_refs))
-        records.append(_record(q, sources, text, answer.abstained, answer.timings, scores, answer.route))
+    with open(out / "per_question.jsonl", "w", encoding="utf-8") as rows:
+        for q in tqdm(questions, desc="evaluating", unit="q"):
+            records.append(_evaluate_one(tutor, q, llm, corpus_refs))
+            rows.write(json.dumps(records[-1], ensure_ascii=False) + "\n")
+            rows.flush()  # as they come: a run stopped half-way keeps every answer so far
 
     summary = summarise(records, llm)
     summary["speed"]["model_load_s"] = model_load_s
@@ -200,15 +233,27 @@ def run_eval(args, settings: Settings) -> int:
     kinds = sorted({r["kind"] for r in records})
     summary["by_kind"] = {k: summarise([r for r in records if r["kind"] == k], llm) for k in kinds}
 
-    with open(out / "per_question.jsonl", "w", encoding="utf-8") as f:
-        for r in records:
-            f.write(json.dumps(r, ensure_ascii=False) + "\n")
     (out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     (out / "report.md").write_text(_report(summary, records, llm))
     _chart(summary, out / "report.png")
     print(_headline(summary))
     print(f"wrote {out}/per_question.jsonl, summary.json, report.md, report.png")
     return _check_thresholds(args, summary)
+
+
+def _evaluate_one(tutor, q: dict, llm: bool, corpus_refs: set[str]) -> dict:
+    try:
+        answer = tutor.answer(q["question"], q["history"], generate=llm).finish()
+    except TutorError as e:  # an empty question in the file: counts as refused, run goes on
+        return _record(q, [], "", True, {}, {"error": str(e)})
+    except Exception as e:  # a bug on one question must not lose the rest of the run
+        return _record(q, [], "", False, {}, {"error": f"{type(e).__name__}: {e}"})
+    sources = [h.to_dict() for h in answer.sources]
+    text = answer.text if llm else ""
+    scores = retrieval_scores(q["expected_sources"], sources) if q["expected_sources"] else {}
+    if llm:
+        scores.update(answer_scores(q, text, [h.chunk.text for h in answer.sources], len(answer.sources), corpus_refs))
+    return _record(q, sources, text, answer.abstained, answer.timings, scores, answer.route)
 
 
 def _record(q, sources, text, abstained, timings, scores, route="") -> dict:

@@ -9,7 +9,8 @@ index/ holds three files:
 
 Writes are atomic: the files are written to a temporary folder and moved into place, the
 manifest last. A crash part-way leaves a manifest whose file hashes do not match, which `load`
-reports as a broken index, so a half-written index is never used.
+reports as a broken index, so a half-written index is never used. A build that was killed
+leaves its temporary folder behind; the next build removes those older than STALE_TMP_SECONDS.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from .corpus import CHUNKER_VERSION, Chunk, Corpus, corpus_fingerprint
 from .embed import Embedder
 
 VECTORS, CHUNKS, MANIFEST = "vectors.faiss", "chunks.jsonl", "manifest.json"
+STALE_TMP_SECONDS = 3600  # writing the files takes seconds: an older .tmp-* is from a killed build
 
 
 class IndexProblem(TutorError):
@@ -58,15 +60,22 @@ def staleness(index_dir: Path, corpus_dir: Path, embedder_name: str) -> str | No
         manifest = json.loads(path.read_text())
     except (OSError, ValueError) as e:
         return f"the index manifest {path} is unreadable ({e})"
+    if not _well_formed(manifest):
+        return f"the index manifest {path} is not a JSON object with a 'files' table of names and hashes"
+    try:
+        corpus_hash = corpus_fingerprint(corpus_dir)
+    except OSError as e:
+        raise TutorError(f"cannot read the corpus: {e.filename}: {e.strerror}; point --corpus at a "
+                         "folder holding roadmap.md and resources/") from None
     expected = {
         "embedder": embedder_name,
         "chunker_version": CHUNKER_VERSION,
-        "corpus_hash": corpus_fingerprint(corpus_dir),
+        "corpus_hash": corpus_hash,
     }
     for key, want in expected.items():
         if manifest.get(key) != want:
             return f"the index was built with {key}={manifest.get(key)!r}, now {want!r}"
-    for name, digest in manifest.get("files", {}).items():
+    for name, digest in manifest["files"].items():
         file = Path(index_dir) / name
         if not file.exists() or sha256_file(file) != digest:
             return f"the index file {file} is missing or does not match its manifest"
@@ -87,8 +96,13 @@ def build(corpus: Corpus, embedder: Embedder, index_dir: Path, progress: bool = 
     table.add(vectors)
 
     index_dir = Path(index_dir)
-    index_dir.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=index_dir))
+    try:
+        index_dir.mkdir(parents=True, exist_ok=True)
+        _remove_stale_tmp(index_dir)
+        tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=index_dir))
+    except OSError as e:
+        raise TutorError(f"cannot write the index to {index_dir} ({e.strerror}); make it writable "
+                         "or point --index at another folder") from None
     try:
         faiss.write_index(table, str(tmp / VECTORS))
         with open(tmp / CHUNKS, "w", encoding="utf-8") as f:
@@ -107,9 +121,27 @@ def build(corpus: Corpus, embedder: Embedder, index_dir: Path, progress: bool = 
         (tmp / MANIFEST).write_text(json.dumps(manifest, indent=2) + "\n")
         for name in (VECTORS, CHUNKS, MANIFEST):  # manifest last: it vouches for the others
             os.replace(tmp / name, index_dir / name)
+    except OSError as e:
+        raise TutorError(f"cannot write the index to {index_dir} ({e.strerror}: {e.filename})") from None
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return Index(chunks, table, manifest)
+
+
+def _well_formed(manifest) -> bool:
+    """The shape `staleness` and `load` rely on; any valid JSON can sit in manifest.json."""
+    files = manifest.get("files") if isinstance(manifest, dict) else None
+    return isinstance(files, dict) and all(isinstance(v, str) for v in files.values())
+
+
+def _remove_stale_tmp(index_dir: Path) -> None:
+    for tmp in index_dir.glob(".tmp-*"):
+        try:
+            stale = tmp.is_dir() and time.time() - tmp.stat().st_mtime > STALE_TMP_SECONDS
+        except OSError:  # removed meanwhile by another build
+            continue
+        if stale:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def load(index_dir: Path) -> Index:
@@ -118,6 +150,8 @@ def load(index_dir: Path) -> Index:
     index_dir = Path(index_dir)
     try:
         manifest = json.loads((index_dir / MANIFEST).read_text())
+        if not _well_formed(manifest):
+            raise IndexProblem(f"{index_dir / MANIFEST} is not a JSON object with a 'files' table of names and hashes")
         for name, digest in manifest["files"].items():
             if sha256_file(index_dir / name) != digest:
                 raise IndexProblem(f"{index_dir / name} does not match its manifest (a build was interrupted?)")

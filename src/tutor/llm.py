@@ -4,6 +4,9 @@ Two implementations:
 - LlamaCppModel: llama-cpp-python in this process (the default; fully offline).
 - OpenAIHTTPModel: any OpenAI-compatible server (`python -m llama_cpp.server`, llama.cpp's
   llama-server with parallel slots, vLLM, Ollama): how a deployment outgrows one machine.
+
+Both enforce their limits on our side (`capped`): at most max_tokens pieces, and none after
+max_seconds, whatever the model or the server does with the max_tokens it was sent.
 """
 
 from __future__ import annotations
@@ -36,13 +39,29 @@ def approx_tokens(text: str) -> int:
     return len(text) // 3 + 1
 
 
+def capped(pieces: Iterator[str], max_tokens: int, max_seconds: float) -> Iterator[str]:
+    """The first `max_tokens` pieces of `pieces` that arrive within `max_seconds`; then `pieces`
+    is closed, which ends the generation (and releases the model's lock or the HTTP stream)."""
+    deadline = time.monotonic() + max_seconds
+    try:
+        for n, piece in enumerate(pieces, 1):
+            if time.monotonic() > deadline:
+                return
+            yield piece
+            if n >= max_tokens:
+                return
+    finally:
+        pieces.close()
+
+
 class LlamaCppModel:
     def __init__(self, path: Path, name: str = "", n_ctx: int = 2048, threads: int = 2,
-                 seed: int = 42, chat_format: str = ""):
+                 seed: int = 42, chat_format: str = "", max_seconds: float = 60.0):
         from llama_cpp import Llama
 
         self.name = name or Path(path).stem
         self.n_ctx = n_ctx
+        self.max_seconds = max_seconds
         self.path = Path(path)
         started = time.perf_counter()
         try:
@@ -60,6 +79,9 @@ class LlamaCppModel:
         return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=True))
 
     def stream(self, messages: list[Message], max_tokens: int, temperature: float) -> Iterator[str]:
+        return capped(self._pieces(messages, max_tokens, temperature), max_tokens, self.max_seconds)
+
+    def _pieces(self, messages: list[Message], max_tokens: int, temperature: float) -> Iterator[str]:
         with self.lock:
             pieces = self.llm.create_chat_completion(
                 messages=messages, max_tokens=max_tokens, temperature=temperature,
@@ -77,18 +99,24 @@ class LlamaCppModel:
 
 
 class OpenAIHTTPModel:
-    def __init__(self, base_url: str, name: str = "default", n_ctx: int = 2048, timeout: float = 120.0):
+    def __init__(self, base_url: str, name: str = "default", n_ctx: int = 2048, timeout: float = 120.0,
+                 max_seconds: float = 60.0):
         import httpx
 
         self.base_url = base_url.rstrip("/")
         self.name = name
         self.n_ctx = n_ctx
-        self.client = httpx.Client(timeout=timeout)
+        self.max_seconds = max_seconds
+        # No single wait may outlast the answer's own time limit: a silent server ends the answer.
+        self.client = httpx.Client(timeout=min(timeout, max_seconds))
 
     def count_tokens(self, text: str) -> int:
         return approx_tokens(text)
 
     def stream(self, messages: list[Message], max_tokens: int, temperature: float) -> Iterator[str]:
+        return capped(self._pieces(messages, max_tokens, temperature), max_tokens, self.max_seconds)
+
+    def _pieces(self, messages: list[Message], max_tokens: int, temperature: float) -> Iterator[str]:
         import httpx
 
         body = {"model": self.name, "messages": messages, "max_tokens": max_tokens,
@@ -105,12 +133,37 @@ class OpenAIHTTPModel:
                     data = line[5:].strip()
                     if data == "[DONE]":
                         break
-                    choices = json.loads(data).get("choices") or [{}]
-                    text = (choices[0].get("delta") or {}).get("content")
+                    text = _delta_text(data, url)
                     if text:
                         yield text
+        except httpx.ReadTimeout:
+            raise TutorError(f"the LLM server at {url} sent nothing for {self.client.timeout.read:g} s") from None
         except httpx.HTTPError as e:
             raise TutorError(f"cannot reach the LLM server at {self.base_url} ({type(e).__name__}: {e})") from None
 
     def warm_up(self) -> None:
         pass
+
+
+def _delta_text(data: str, url: str) -> str:
+    """The text in one streamed chat chunk: {"choices": [{"delta": {"content": "..."}}]}.
+    A chunk without choices (a usage report) or without content (the role) carries none."""
+    garbage = TutorError(f"the LLM server at {url} sent something that is not an OpenAI chat chunk: {data[:80]!r}")
+    try:
+        event = json.loads(data)
+    except ValueError:
+        raise garbage from None
+    if not isinstance(event, dict):
+        raise garbage
+    if "error" in event:
+        raise TutorError(f"the LLM server at {url} reported an error: {str(event['error'])[:200]}")
+    choices = event.get("choices") or []
+    if not isinstance(choices, list):
+        raise garbage
+    if not choices:
+        return ""
+    delta = (choices[0].get("delta") or {}) if isinstance(choices[0], dict) else None
+    text = (delta.get("content") or "") if isinstance(delta, dict) else None
+    if not isinstance(text, str):
+        raise garbage
+    return text

@@ -36,10 +36,12 @@ def open_index(settings: Settings, embedder=None, progress: bool = True, rebuild
 def open_model(settings: Settings) -> ChatModel:
     spec = find_model(read_registry(settings.models_file), settings.model)
     if settings.llm_url:
-        return OpenAIHTTPModel(settings.llm_url, name=spec.name, n_ctx=min(settings.n_ctx, spec.n_ctx))
+        return OpenAIHTTPModel(settings.llm_url, name=spec.name, n_ctx=min(settings.n_ctx, spec.n_ctx),
+                               max_seconds=settings.max_answer_seconds)
     path = resolve_model_path(spec, settings.models_dir)
     return LlamaCppModel(path, name=spec.name, n_ctx=min(settings.n_ctx, spec.n_ctx),
-                         threads=settings.threads, seed=settings.seed, chat_format=spec.chat_format)
+                         threads=settings.threads, seed=settings.seed, chat_format=spec.chat_format,
+                         max_seconds=settings.max_answer_seconds)
 
 
 def open_tutor(settings: Settings, with_model: bool = True, progress: bool = True) -> Tutor:
