@@ -191,58 +191,26 @@ def cmd_search(args, settings: Settings) -> int:
     return 0
 
 
-def cmd_ask(args, settings: Settings) -> int:
-    from .runtime import open_tutor
+def cmd_ask(args, settings: Settings, open_tutor=None) -> int:
+    from .terminal import answer_once, console_for
 
+    if open_tutor is None:
+        from .runtime import open_tutor
     tutor = open_tutor(settings, progress=not args.json)
-    answer = tutor.answer(args.question)
     if args.json:
-        answer.finish()
+        answer = tutor.answer(args.question).finish()
         print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
         return OK
-    for piece in answer:
-        print(piece, end="", flush=True)
-    print()
-    print_sources(answer.sources)
-    return 0
+    return answer_once(tutor, args.question, console_for())
 
 
-def print_sources(hits) -> None:
-    if not hits:
-        return
-    print("\nSources:")
-    for n, hit in enumerate(hits, 1):
-        c = hit.chunk
-        print(f"  [{n}] {c.breadcrumb}" + (f"\n      {c.url}" if c.url else ""))
+def cmd_chat(args, settings: Settings, open_tutor=None) -> int:
+    """`open_tutor(settings)` builds the tutor; by default the real one from runtime.py."""
+    from .terminal import chat, console_for
 
-
-def cmd_chat(args, settings: Settings) -> int:
-    from .runtime import open_tutor
-
-    tutor = open_tutor(settings)
-    history: list[dict] = []
-    print("Ask about the Generative AI roadmap. Ctrl-D or 'quit' to leave.")
-    while True:
-        try:
-            question = input("\nyou> ").strip()
-        except EOFError:
-            print()
-            return 0
-        if question.lower() in ("quit", "exit"):
-            return 0
-        if not question:
-            continue
-        try:
-            answer = tutor.answer(question, history)
-            print("tutor> ", end="")
-            for piece in answer:
-                print(piece, end="", flush=True)
-            print()
-            print_sources(answer.sources)
-        except TutorError as e:  # a bad question must not end the conversation
-            print(f"tutor: {e}")
-            continue
-        history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
+    if open_tutor is None:
+        from .runtime import open_tutor
+    return chat(open_tutor(settings), console_for())
 
 
 def cmd_models(args, settings: Settings) -> int:
