@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 
 import pexpect
-from rich.console import Console
 
 from conftest import REAL_CORPUS, FakeModel, HashEmbedder
 from tutor.cli import build_parser, cmd_ask, cmd_chat, settings_from
@@ -27,6 +26,8 @@ from tutor.tutor import Tutor
 
 UP = "\x1b[A"
 AFTER_GANS = "What should I learn after GANs?"  # a curriculum answer: Markdown from the graph, no model
+URLS = ["https://www.kaggle.com/notebooks", "https://arxiv.org/abs/2208.11970",
+        "https://huggingface.co/docs/diffusers/index"]  # the links in its answer
 SLOW_REPLY = "A VAE has an encoder and a decoder [1]. " * 30  # 270 words: most of a minute at DELAY each
 DELAY = 0.2
 
@@ -70,18 +71,19 @@ def test_chat_in_a_terminal_recalls_questions_and_ctrl_c_stops_only_the_answer(t
     env = {"TERM": "xterm-256color", "INPUTRC": "/dev/null", "PYTHONPATH": str(Path(__file__).parents[1] / "src"),
            "PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "LANG": "C.UTF-8"}
     child = pexpect.spawn(sys.executable, [__file__, str(tmp_path / "index")], env=env, encoding="utf-8",
-                          dimensions=(40, 200), timeout=60)
+                          dimensions=(40, 100), timeout=60)
     try:
         child.expect("you> ")
         child.sendline(AFTER_GANS)
         child.expect("Sources:")
-        assert "Diffusion Models" in child.before and "**" not in child.before  # Markdown, rendered
+        assert "**" not in child.before  # Markdown, rendered
+        assert all(url in child.before for url in URLS)  # long lines wrapped, not cut off
         child.expect("you> ")
 
         child.send(UP)  # readline recalls the last question; Enter asks it again
         child.expect(re.escape(AFTER_GANS))
         child.send("\r")
-        child.expect("Diffusion Models")
+        child.expect_exact(URLS[-1])
         child.expect("Sources:")
         child.expect("you> ")
 
@@ -111,25 +113,32 @@ def test_chat_in_a_terminal_recalls_questions_and_ctrl_c_stops_only_the_answer(t
 # ---------------------------------------------------------------- rendering
 
 
-def test_answers_in_a_pipe_stay_plain_text(capsys, make_tutor):
+def plain_answer(make_tutor, capsys, monkeypatch) -> str:
+    for name in ("FORCE_COLOR", "TTY_COMPATIBLE"):  # either would make rich treat a pipe as a terminal
+        monkeypatch.delenv(name, raising=False)
     args = build_parser().parse_args(["ask", AFTER_GANS])
     assert cmd_ask(args, settings_from(args), open_tutor=lambda settings, progress: make_tutor()) == 0
-    out = capsys.readouterr().out
+    return capsys.readouterr().out
+
+
+def test_answers_in_a_pipe_stay_plain_text(make_tutor, capsys, monkeypatch):
+    out = plain_answer(make_tutor, capsys, monkeypatch)
     assert out.startswith("After **Generative Adversarial Networks (GANs)**")
     assert "[Understanding Diffusion Models](https://arxiv.org/abs/2208.11970)" in out
     assert "\nSources:\n  [1] " in out and "\x1b[" not in out
 
 
-def test_answers_on_a_terminal_are_rendered_markdown(make_tutor):
+def test_answers_on_a_terminal_are_rendered_markdown(make_tutor, capsys, monkeypatch):
+    urls = re.findall(r"\]\((\S+?)\)", plain_answer(make_tutor, capsys, monkeypatch))
+    monkeypatch.setenv("TTY_COMPATIBLE", "1")  # rich's switch for "this is a terminal"
+    monkeypatch.setenv("COLUMNS", "80")
     out = io.StringIO()
-    console = Console(file=out, force_terminal=True, width=200, highlight=False)  # as on a tty
-    assert answer_once(make_tutor(), AFTER_GANS, console) == 0
+    assert answer_once(make_tutor(), AFTER_GANS, console_for(out)) == 0
     shown = out.getvalue()
     assert "**" not in shown and "](" not in shown
     assert "\x1b[1mGenerative Adversarial Networks (GANs)" in shown  # bold
-    assert "Understanding Diffusion Models" in shown
-    assert "https://arxiv.org/abs/2208.11970" in shown  # the link's URL stays visible
-    assert "Sources:" in shown
+    assert "Understanding Diffusion Models" in shown and "Sources:" in shown
+    assert urls == URLS and all(url in shown for url in urls)  # links keep their URL
 
 
 def test_ctrl_c_during_a_stream_keeps_what_was_shown():

@@ -56,7 +56,8 @@ def print_sources(hits, console: Console) -> None:
     for n, hit in enumerate(hits, 1):
         c = hit.chunk
         lines.append(f"  [{n}] {c.breadcrumb}" + (f"\n      {c.url}" if c.url else ""))
-    # markup=False: breadcrumbs and URLs may contain [brackets] that are not rich markup.
+    # markup=False: breadcrumbs and URLs may contain [brackets] that are not rich markup;
+    # soft_wrap=True: plain lines are left to the terminal to wrap, and never cut in a pipe.
     console.print("\n".join(lines), markup=False, soft_wrap=True)
 
 
@@ -79,7 +80,8 @@ def chat(tutor, console: Console) -> int:
     except ImportError:  # no readline on Windows: input() still works, without history
         pass
     history: list[dict] = []
-    console.print("Ask about the Generative AI roadmap. Ctrl-C stops an answer; Ctrl-D or 'quit' leaves.")
+    console.print("Ask about the Generative AI roadmap. Ctrl-C stops an answer; Ctrl-D or 'quit' leaves.",
+                  soft_wrap=True)
     while True:
         console.print()
         try:
@@ -99,7 +101,7 @@ def chat(tutor, console: Console) -> int:
             console.print("tutor>", style="bold", end="\n" if console.is_terminal else " ")
             text, stopped = show(answer, console)
         except TutorError as e:  # a bad question must not end the conversation
-            console.print(f"tutor: {e}", markup=False)
+            console.print(f"tutor: {e}", markup=False, soft_wrap=True)
             continue
         except KeyboardInterrupt:  # Ctrl-C while the sources were being looked up
             answer, text, stopped = None, "", True
