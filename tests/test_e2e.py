@@ -97,7 +97,7 @@ def test_the_http_backend_against_a_real_llama_cpp_server():
 
 def test_an_unreachable_llm_server_is_a_clear_error():
     out = run("ask", "--llm-url", f"http://127.0.0.1:{free_port()}/v1", "What is the CLIP paper about?")
-    assert out.returncode == 2 and "cannot reach the LLM server" in out.stderr and "Traceback" not in out.stderr
+    assert out.returncode == 1 and "cannot reach the LLM server" in out.stderr and "Traceback" not in out.stderr
 
 
 def test_eval_with_the_real_model_on_a_subset(tmp_path):
@@ -118,10 +118,10 @@ def test_eval_input_errors_name_the_line(tmp_path):
     bad = tmp_path / "q.jsonl"
     bad.write_text('{"id": "a", "question": "GANs?", "answerable": true, "extra": 1}\n{"id": "b", "question": 3\n')
     out = run("eval", str(bad), "--out", str(tmp_path / "o"), "--no-llm")
-    assert out.returncode == 2 and "q.jsonl:2: not valid JSON" in out.stderr
+    assert out.returncode == 1 and "q.jsonl:2: not valid JSON" in out.stderr
     bad.write_text('{"id": "a", "question": "GANs?"}\n')
     out = run("eval", str(bad), "--out", str(tmp_path / "o"), "--no-llm")
-    assert out.returncode == 2 and "q.jsonl:1: missing field(s) answerable" in out.stderr
+    assert out.returncode == 1 and "q.jsonl:1: missing field(s) answerable" in out.stderr
 
 
 def test_retrieval_thresholds_fail_the_run(tmp_path):

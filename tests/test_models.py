@@ -133,5 +133,5 @@ def test_models_cli_lists_and_pulls(server, tmp_path, capsys):
     assert "smollm2-135m" in out and "available" in out and "not pulled" in out
     assert main(["models", "pull", "tiny", *args]) == 0
     assert (tmp_path / "m" / "tiny.gguf").read_bytes() == PAYLOAD
-    assert main(["models", "pull", "nope", *args]) == 2
+    assert main(["models", "pull", "nope", *args]) == 1
     assert "unknown model 'nope'" in capsys.readouterr().err

@@ -1,7 +1,8 @@
 """The `tutor` command: index | search | ask | chat | models | eval | bench | serve.
 
-Names and paths become objects here (via runtime.py). Every TutorError becomes one line on
-stderr and exit code 2; no traceback reaches the user.
+Names and paths become objects here (via runtime.py). Each subcommand offers only the settings
+it uses, with their defaults. Errors become one line on stderr and an exit code (see EXIT_CODES);
+no traceback reaches the user.
 """
 
 from __future__ import annotations
@@ -11,50 +12,88 @@ import json
 import os
 import sys
 import time
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
 
 from .config import Settings, TutorError
 
-SETTING_FLAGS = {  # flag -> setting name; shared by every subcommand that answers
-    "--model": "model", "--llm-url": "llm_url", "--k": "k", "--temperature": "temperature",
-    "--max-tokens": "max_tokens", "--threads": "threads", "--n-ctx": "n_ctx",
-    "--corpus": "corpus_dir", "--index": "index_dir", "--embedder": "embedder",
-    "--models-file": "models_file", "--models-dir": "models_dir", "--feedback-file": "feedback_file",
+OK, FAILED, USAGE, INTERRUPTED = 0, 1, 2, 130
+EXIT_CODES = """exit codes:
+  0    success
+  1    a runtime error (no index, no model, server unreachable, ...) or a failed check (eval thresholds)
+  2    a usage error: unknown command or flag, missing argument, setting out of range
+  130  interrupted with Ctrl-C"""
+
+
+class UsageError(TutorError):
+    """The command line itself is wrong: exit code 2, like argparse's own errors."""
+
+
+SETTING_FLAGS = {  # setting name -> flag
+    "corpus_dir": "--corpus", "index_dir": "--index", "embedder": "--embedder", "k": "--k",
+    "model": "--model", "llm_url": "--llm-url", "temperature": "--temperature",
+    "max_tokens": "--max-tokens", "threads": "--threads", "n_ctx": "--n-ctx",
+    "models_file": "--models-file", "models_dir": "--models-dir",
+    "feedback_file": "--feedback-file", "host": "--host", "port": "--port",
 }
+# The settings each subcommand uses, and so offers as flags.
+INDEX = ("corpus_dir", "index_dir", "embedder")
+MODEL = ("model", "llm_url", "temperature", "max_tokens", "threads", "n_ctx", "models_file", "models_dir")
+REGISTRY = ("models_file", "models_dir")
+ANSWER = INDEX + ("k",) + MODEL
 
 
-def _settings_parser() -> argparse.ArgumentParser:
-    parent = argparse.ArgumentParser(add_help=False)
-    helps = {name: help for name, _, help in Settings.describe()}
-    for flag, name in SETTING_FLAGS.items():
-        parent.add_argument(flag, dest=name, metavar=name.upper(), help=helps[name])
-    return parent
+def _add_settings(parser: argparse.ArgumentParser, names: tuple[str, ...], **defaults) -> None:
+    """Flags for these settings. A flag left out stays None, so the Settings default applies;
+    `defaults` replace the Settings default for this subcommand (search lists 5 hits; answers use k=4)."""
+    described = {name: (default, help) for name, default, help in Settings.describe()}
+    group = parser.add_argument_group("settings")
+    for name in names:
+        default, help = described[name]
+        shown = defaults.get(name, default)
+        metavar = "PATH" if isinstance(default, Path) else {int: "N", float: "X"}.get(type(default), "TEXT")
+        group.add_argument(SETTING_FLAGS[name], dest=name, metavar=metavar, default=defaults.get(name),
+                           help=f"{help} (default: {shown if shown != '' else 'none'})")
+
+
+def _version() -> str:
+    try:
+        return version("tutor")
+    except PackageNotFoundError:  # running from a checkout that was never pip-installed
+        return "unknown"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    common = _settings_parser()
-    p = argparse.ArgumentParser(prog="tutor", description="Offline tutor for the Generative AI learning roadmap.")
+    p = argparse.ArgumentParser(prog="tutor", description="Offline tutor for the Generative AI learning roadmap.",
+                                epilog=EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--version", action="version", version=f"tutor {_version()}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    s = sub.add_parser("index", parents=[common], help="build the search index (only if stale)")
+    s = sub.add_parser("index", help="build the search index (only if stale)")
     s.add_argument("--rebuild", action="store_true", help="rebuild even when the index is fresh")
+    _add_settings(s, INDEX)
 
-    s = sub.add_parser("search", parents=[common], help="show the ranked chunks for a query")
+    s = sub.add_parser("search", help="show the ranked chunks for a query")
     s.add_argument("query")
     s.add_argument("--json", action="store_true", help="print JSON instead of text")
     s.add_argument("--phase", type=int, help="only chunks from this phase")
     s.add_argument("--kind", help="only this kind: topic, section, resource, or a resource kind such as paper")
+    _add_settings(s, INDEX + ("k",), k=5)
 
-    s = sub.add_parser("ask", parents=[common], help="answer one question (streamed), then list the sources")
+    s = sub.add_parser("ask", help="answer one question (streamed), then list the sources")
     s.add_argument("question")
     s.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    _add_settings(s, ANSWER)
 
-    sub.add_parser("chat", parents=[common], help="a terminal chat with history (Ctrl-D to quit)")
+    s = sub.add_parser("chat", help="a terminal chat with history (Ctrl-C stops an answer, Ctrl-D quits)")
+    _add_settings(s, ANSWER)
 
-    s = sub.add_parser("models", parents=[common], help="list the models in models.txt, or pull one")
-    s.add_argument("action", nargs="?", choices=["list", "pull"], default="list")
+    s = sub.add_parser("models", help="list the models in models.txt, or pull one")
+    s.add_argument("action", nargs="?", choices=["list", "pull"], default="list", help="(default: list)")
     s.add_argument("name", nargs="?", help="with pull: the model to download")
+    _add_settings(s, REGISTRY)
 
-    s = sub.add_parser("eval", parents=[common], help="measure answer quality and speed on a question file")
+    s = sub.add_parser("eval", help="measure answer quality and speed on a question file")
     s.add_argument("questions")
     s.add_argument("--out", required=True, help="folder for per_question.jsonl, summary.json, report.md, report.png")
     s.add_argument("--no-llm", action="store_true", help="retrieval and curriculum only; no generation")
@@ -62,42 +101,48 @@ def build_parser() -> argparse.ArgumentParser:
     for metric in ("hit-at-5", "mrr-at-10", "keyword-recall", "rejection-rate", "curriculum-accuracy"):
         s.add_argument(f"--min-{metric}", type=float, metavar="X", help=f"fail unless {metric.replace('-', '_')} >= X")
     s.add_argument("--max-hallucinated-links", type=int, metavar="N", help="fail if more than N invented links")
+    _add_settings(s, ANSWER)
 
-    s = sub.add_parser("bench", parents=[common], help="raw llama.cpp speed vs. the tutor's own TTFT and tokens/s")
-    s.add_argument("--runs", type=int, default=5)
+    s = sub.add_parser("bench", help="raw llama.cpp speed vs. the tutor's own TTFT and tokens/s")
+    s.add_argument("--runs", type=int, default=5, help="(default: 5)")
+    _add_settings(s, ANSWER)
 
-    s = sub.add_parser("serve", parents=[common], help="start the browser chat")
-    s.add_argument("--host", default=None, help="bind address (default 127.0.0.1)")
-    s.add_argument("--port", type=int, default=None, help="port (default 7860)")
+    s = sub.add_parser("serve", help="start the browser chat")
     s.add_argument("--auth", help="user:password required to open the app")
+    _add_settings(s, ANSWER + ("feedback_file", "host", "port"))
     return p
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
-    values = {name: getattr(args, name, None) for name in SETTING_FLAGS.values()}
-    if getattr(args, "host", None):
-        values["host"] = args.host
-    if getattr(args, "port", None):
-        values["port"] = args.port
-    return Settings.from_overrides(**values)
+    values = {name: getattr(args, name, None) for name in SETTING_FLAGS}
+    try:
+        return Settings.from_overrides(**values)
+    except TutorError as e:
+        raise UsageError(str(e)) from None
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as e:  # --help, --version, or a usage error argparse has already printed
+        return e.code
     try:
         settings = settings_from(args)
-        return COMMANDS[args.command](args, settings) or 0
+        return COMMANDS[args.command](args, settings) or OK
+    except UsageError as e:
+        print(f"tutor {args.command}: error: {e}", file=sys.stderr)
+        return USAGE
     except TutorError as e:
         print(f"tutor: error: {e}", file=sys.stderr)
-        return 2
+        return FAILED
     except KeyboardInterrupt:
         print("\ninterrupted", file=sys.stderr)
-        return 130
+        return INTERRUPTED
     except Exception as e:  # a bug: one line for the user, the traceback only on request
         if os.environ.get("TUTOR_DEBUG"):
             raise
         print(f"tutor: unexpected error ({type(e).__name__}: {e}); set TUTOR_DEBUG=1 to see where", file=sys.stderr)
-        return 1
+        return FAILED
 
 
 # ---------------------------------------------------------------- commands
@@ -126,7 +171,7 @@ def cmd_search(args, settings: Settings) -> int:
     tutor = open_tutor(settings, with_model=False, progress=not args.json)
     t0 = time.perf_counter()
     reading = tutor.read(args.query)
-    results = tutor.search(reading, k=settings.k if args.k else 5, phase=args.phase, kind=args.kind)
+    results = tutor.search(reading, k=settings.k, phase=args.phase, kind=args.kind)
     ms = (time.perf_counter() - t0) * 1000
     if args.json:
         print(json.dumps({"query": reading.question, "retrieval_ms": round(ms, 2), "best_cosine": round(results.best_dense, 4),
@@ -143,58 +188,26 @@ def cmd_search(args, settings: Settings) -> int:
     return 0
 
 
-def cmd_ask(args, settings: Settings) -> int:
-    from .runtime import open_tutor
+def cmd_ask(args, settings: Settings, open_tutor=None) -> int:
+    from .terminal import answer_once, console_for
 
+    if open_tutor is None:
+        from .runtime import open_tutor
     tutor = open_tutor(settings, progress=not args.json)
-    answer = tutor.answer(args.question)
     if args.json:
-        answer.finish()
+        answer = tutor.answer(args.question).finish()
         print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
-        return 0
-    for piece in answer:
-        print(piece, end="", flush=True)
-    print()
-    print_sources(answer.sources)
-    return 0
+        return OK
+    return answer_once(tutor, args.question, console_for())
 
 
-def print_sources(hits) -> None:
-    if not hits:
-        return
-    print("\nSources:")
-    for n, hit in enumerate(hits, 1):
-        c = hit.chunk
-        print(f"  [{n}] {c.breadcrumb}" + (f"\n      {c.url}" if c.url else ""))
+def cmd_chat(args, settings: Settings, open_tutor=None) -> int:
+    """`open_tutor(settings)` builds the tutor; by default the real one from runtime.py."""
+    from .terminal import chat, console_for
 
-
-def cmd_chat(args, settings: Settings) -> int:
-    from .runtime import open_tutor
-
-    tutor = open_tutor(settings)
-    history: list[dict] = []
-    print("Ask about the Generative AI roadmap. Ctrl-D or 'quit' to leave.")
-    while True:
-        try:
-            question = input("\nyou> ").strip()
-        except EOFError:
-            print()
-            return 0
-        if question.lower() in ("quit", "exit"):
-            return 0
-        if not question:
-            continue
-        try:
-            answer = tutor.answer(question, history)
-            print("tutor> ", end="")
-            for piece in answer:
-                print(piece, end="", flush=True)
-            print()
-            print_sources(answer.sources)
-        except TutorError as e:  # a bad question must not end the conversation
-            print(f"tutor: {e}")
-            continue
-        history += [{"role": "user", "content": question}, {"role": "assistant", "content": answer.text}]
+    if open_tutor is None:
+        from .runtime import open_tutor
+    return chat(open_tutor(settings), console_for())
 
 
 def cmd_models(args, settings: Settings) -> int:
@@ -203,7 +216,7 @@ def cmd_models(args, settings: Settings) -> int:
     specs = read_registry(settings.models_file)
     if args.action == "pull":
         if not args.name:
-            raise TutorError("say which model to pull, e.g. `tutor models pull qwen2.5-0.5b`")
+            raise UsageError("say which model to pull, e.g. `tutor models pull qwen2.5-0.5b`")
         path = pull(find_model(specs, args.name), settings.models_dir)
         print(f"{args.name}: {path}")
         return 0
@@ -229,8 +242,13 @@ def cmd_bench(args, settings: Settings) -> int:
 
 
 def cmd_serve(args, settings: Settings) -> int:
-    from .web import serve
+    from .web import parse_auth, serve
 
+    if args.auth:
+        try:
+            parse_auth(args.auth)
+        except TutorError as e:  # a malformed flag: a usage error, before anything loads
+            raise UsageError(str(e)) from None
     return serve(settings, auth=args.auth)
 
 
