@@ -48,7 +48,7 @@ def fake_tutor(index_dir: Path, model):
         settings = Settings.from_overrides(settings, min_relevance=0.15)  # the hash embedder's cosines are lower
         corpus = Corpus.load(REAL_CORPUS)
         index = build(corpus, HashEmbedder(), index_dir, progress=False)
-        return Tutor(corpus, Retriever(index, HashEmbedder(), settings.rrf_k, corpus.roadmap), model, settings)
+        return Tutor(corpus, Retriever(index, HashEmbedder(), settings.rrf_k), model, settings)
 
     return open_tutor
 
