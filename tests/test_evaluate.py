@@ -1,4 +1,5 @@
 import json
+import math
 from types import SimpleNamespace
 
 import pytest
@@ -30,15 +31,33 @@ def test_retrieval_scores_by_hand():
     assert s["recall_at_5"] == 1.0 and 0 < s["ndcg_at_10"] < 1
     many = retrieval_scores(["Phase 3"], [GAN_LAB, GAN_LAB, GAN_LAB])
     assert many["ndcg_at_10"] == pytest.approx(1.0)  # never above 1 when several chunks match
+    # Standard nDCG: the ideal ranking holds one relevant source per expected string.
+    two = retrieval_scores(["GAN Lab", "Nowhere"], [GAN_LAB, OTHER])
+    assert two["ndcg_at_10"] == pytest.approx(1 / (1 + 1 / math.log2(3)))
     assert retrieval_scores(["GAN Lab"], [OTHER] * 6)["mrr_at_10"] == 0.0
 
 
 def test_answer_scores_count_invented_links_and_bad_citations():
-    q = {"expected_keywords": [["diffusion"], ["Phase 4", "fourth phase"]]}
-    answer = "Diffusion comes in Phase 4 [1], see https://made.up/x and 2401.00001 [3]."
-    s = answer_scores(q, answer, ["diffusion models phase"], 2, {"https://poloclub.github.io/ganlab"})
-    assert s["keyword_recall"] == 1.0 and s["key_hit"] == 1.0
+    q = {"expected_keywords": [["diffusion"], ["Phase 4", "fourth phase"]], "question": "after GANs?"}
+    answer = "Diffusion comes in Phase 4 [1], see https://made.up/x and arXiv:2401.00001 [3]."
+    parts = [{"kind": "data", "text": answer}]
+    s = answer_scores(q, answer, ["diffusion models phase", "other"], parts, {"https://poloclub.github.io/ganlab"})
+    assert s["keyword_recall"] == 1.0 and s["key_hit"] == 1.0 and s["keyword_recall_data"] == 1.0
     assert s["hallucinated_links"] == 2 and s["citations"] == 2 and s["valid_citations"] == 1
+
+
+def test_model_sentences_are_scored_apart_from_the_facts():
+    q = {"expected_keywords": [["ReLU"], ["tanh"]], "question": "Which activation functions should I know?"}
+    data = "- **Activation Functions**: ReLU, sigmoid, tanh [1]"
+    model = ("ReLU, sigmoid and tanh are the activation functions [1]. Sigmoid: 3. "
+             "Activation functions include dropout layers [1]. ReLU, sigmoid and tanh are the activation functions [1].")
+    parts = [{"kind": "data", "text": data}, {"kind": "model", "text": model}]
+    s = answer_scores(q, data + "\n\n" + model, ["Activation Functions: ReLU, sigmoid, tanh"], parts, set())
+    assert s["model_sentences"] == 4
+    assert s["faithful_sentences"] == 3  # "dropout layers" is in no source
+    assert s["degenerate_sentences"] == 1  # "Sigmoid: 3."
+    assert s["repeated_sentences"] == 2  # the facts line said it; then the model said it twice
+    assert s["keyword_recall_data"] == 1.0 and s["keyword_recall_model"] == 1.0
 
 
 def test_question_files_keep_unknown_fields_and_name_bad_lines(tmp_path):

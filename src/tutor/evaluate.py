@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import resource
 import statistics
 import subprocess
@@ -19,8 +20,6 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError
 
 from .config import ROOT, Settings, TutorError, sha256_file
-from .guard import ARXIV, CITATION, URL
-from .text import STOPWORDS, words
 
 REQUIRED = ("id", "question", "answerable")
 ORDER_KINDS = ("next", "prereq", "duration")
@@ -108,12 +107,19 @@ def matches(expected: str, source: dict) -> bool:
 
 
 def retrieval_scores(expected: list[str], sources: list[dict]) -> dict:
+    """Binary relevance against the expected strings. nDCG@10 is the standard one: each expected
+    string counts once (the first source that matches it), and the ideal ranking puts one
+    relevant source per expected string at the top."""
     relevant = [any(matches(e, s) for e in expected) for s in sources[:10]]
     first = next((i for i, r in enumerate(relevant) if r), None)
-    dcg = sum(1 / math.log2(i + 2) for i, r in enumerate(relevant) if r)
-    # Several chunks can match one expected string, so the ideal list holds as many relevant
-    # items as were found (at least one per expected string): nDCG stays within 0..1.
-    ideal = sum(1 / math.log2(i + 2) for i in range(min(max(len(expected), sum(relevant)), 10)))
+    credited: set[str] = set()
+    dcg = 0.0
+    for i, s in enumerate(sources[:10]):
+        new = [e for e in expected if e not in credited and matches(e, s)]
+        if new:
+            credited.add(new[0])
+            dcg += 1 / math.log2(i + 2)
+    ideal = sum(1 / math.log2(i + 2) for i in range(min(len(expected), 10)))
     found = [e for e in expected if any(matches(e, s) for s in sources[:5])]
     return {
         "hit_at_1": float(first == 0),
@@ -124,21 +130,71 @@ def retrieval_scores(expected: list[str], sources: list[dict]) -> dict:
     }
 
 
-def answer_scores(q: dict, answer: str, source_texts: list[str], n_sources: int, corpus_refs: set[str]) -> dict:
-    low = answer.lower()
+# The eval's own text checks, kept apart from guard.py on purpose: a sentence or link the guard
+# misses must still be counted here.
+LINK = re.compile(r"\b(?:https?://|www\.)[^\s<>()\[\]\"']+|\barxiv(?:\.org/abs/|:\s*)\d{4}\.\d{4,5}", re.I)
+FUNCTION_WORDS = frozenset("""a an the and or but of for to in on at by with from into as is are was were be been
+    being it its this that these those there here which who what when where why how do does did can could will would
+    should may might must has have had not no so than then also very more most such each other their they them
+    you your we our i me my he she his her one two about over under after before while both between through""".split())
+
+
+def _eval_words(text: str) -> list[str]:
+    out = []
+    for w in re.findall(r"[a-z0-9]+", text.lower()):
+        if w in FUNCTION_WORDS or w.isdigit():
+            continue
+        out.append(w[:-1] if len(w) > 3 and w.endswith("s") and not w.endswith("ss") else w)
+    return out
+
+
+def _sentences(text: str) -> list[str]:
+    text = re.sub(r"^>\s*\*[^*]*\*\s*", "", text.strip())  # the explanation's label
+    return [s.strip() for s in re.split(r"(?<=[.!?])\s+(?=[A-Z\[])|\n+", text) if s.strip()]
+
+
+def answer_scores(q: dict, answer: str, sources: list[str], parts: list[dict], corpus_refs: set[str]) -> dict:
+    """Keyword recall (all of the answer, and per part), links outside the corpus, citations,
+    and the model's sentences: faithful to their cited sources, degenerate, or repeated."""
     groups = q["expected_keywords"]
-    hits = [any(alias.lower() in low for alias in group) for group in groups]
-    refs = [u.rstrip("/.,;").lower() for u in URL.findall(answer)] + ARXIV.findall(answer)
-    citations = [int(n) for n in CITATION.findall(answer)]
-    given = set(words(" ".join(source_texts)))
-    content = [w for w in words(answer) if w not in STOPWORDS]
+
+    def recall(text: str) -> float | None:
+        low = text.lower()
+        return sum(any(a.lower() in low for a in g) for g in groups) / len(groups) if groups else None
+
+    data = " ".join(p["text"] for p in parts if p["kind"] == "data")
+    model = " ".join(p["text"] for p in parts if p["kind"] == "model")
+    refs = [m.group(0).rstrip("/.,;").lower() for m in LINK.finditer(answer)]
+    refs = [r if r.startswith(("http", "www")) else re.sub(r"\D*(\d{4}\.\d{4,5})", r"\1", r) for r in refs]
+    citations = [int(n) for n in re.findall(r"\[(\d+)\]", answer)]
+    model_sentences = _sentences(model)
+    faithful, degenerate, repeated = [], 0, 0
+    seen = [set(_eval_words(s)) for s in _sentences(data)]
+    for s in model_sentences:
+        words = _eval_words(re.sub(r"\[\d+\]", "", s))
+        cited = [int(n) for n in re.findall(r"\[(\d+)\]", s) if 1 <= int(n) <= len(sources)]
+        support = set(_eval_words(" ".join(sources[n - 1] for n in cited) if cited else " ".join(sources)))
+        support |= set(_eval_words(q["question"]))
+        faithful.append(float(all(w in support for w in words)) if words else 0.0)
+        if len(words) < 3 or s.rstrip().endswith(":") or re.fullmatch(r"[\W\d]*", s):
+            degenerate += 1
+        mine = set(words)
+        if mine and any(len(mine & o) / len(mine | o) >= 0.8 for o in seen if o):
+            repeated += 1
+        seen.append(mine)
+    hits = recall(answer)
     return {
-        "keyword_recall": sum(hits) / len(hits) if hits else None,
-        "key_hit": float(all(hits)) if hits else None,
+        "keyword_recall": hits,
+        "key_hit": float(hits == 1.0) if hits is not None else None,
+        "keyword_recall_data": recall(data),
+        "keyword_recall_model": recall(model) if model else None,
         "hallucinated_links": sum(r not in corpus_refs for r in refs),
         "citations": len(citations),
-        "valid_citations": sum(1 <= n <= n_sources for n in citations),
-        "grounding": sum(w in given for w in content) / len(content) if content else None,
+        "valid_citations": sum(1 <= n <= len(sources) for n in citations),
+        "model_sentences": len(model_sentences),
+        "faithful_sentences": sum(faithful),
+        "degenerate_sentences": degenerate,
+        "repeated_sentences": repeated,
     }
 
 
@@ -162,14 +218,25 @@ def summarise(records: list[dict], llm: bool) -> dict:
     out["retrieval"] = {m: _mean(r["scores"].get(m) for r in with_sources)
                         for m in ("hit_at_1", "hit_at_5", "recall_at_5", "mrr_at_10", "ndcg_at_10")}
     if llm:
-        cits = sum(r["scores"]["citations"] for r in records)
+        def total(metric):
+            return sum(r["scores"].get(metric) or 0 for r in records)
+
+        cits, shown = total("citations"), total("model_sentences")
+        open_kinds = [r for r in answerable if r["kind"] in ("concept", "resource")]
         out["answer"] = {
-            "keyword_recall": _mean(r["scores"]["keyword_recall"] for r in answerable),
-            "key_hit": _mean(r["scores"]["key_hit"] for r in answerable),
-            "curriculum_accuracy": _mean(r["scores"]["key_hit"] for r in answerable if r["kind"] in ORDER_KINDS),
-            "hallucinated_links": sum(r["scores"]["hallucinated_links"] for r in records),
-            "citation_validity": round(sum(r["scores"]["valid_citations"] for r in records) / cits, 4) if cits else 1.0,
-            "grounding": _mean(r["scores"]["grounding"] for r in answerable if not r["abstained"]),
+            "keyword_recall": _mean(r["scores"].get("keyword_recall") for r in answerable),
+            "key_hit": _mean(r["scores"].get("key_hit") for r in answerable),
+            "curriculum_accuracy": _mean(r["scores"].get("key_hit") for r in answerable if r["kind"] in ORDER_KINDS),
+            "open_keyword_recall": _mean(r["scores"].get("keyword_recall") for r in open_kinds),
+            "open_key_hit": _mean(r["scores"].get("key_hit") for r in open_kinds),
+            "keyword_recall_data": _mean(r["scores"].get("keyword_recall_data") for r in answerable),
+            "keyword_recall_model": _mean(r["scores"].get("keyword_recall_model") for r in answerable),
+            "hallucinated_links": total("hallucinated_links"),
+            "citation_validity": round(total("valid_citations") / cits, 4) if cits else 1.0,
+            "model_sentences": shown,
+            "faithfulness": round(total("faithful_sentences") / shown, 4) if shown else None,
+            "degenerate_sentences": total("degenerate_sentences"),
+            "repeated_sentences": total("repeated_sentences"),
         }
     out["abstention"] = {
         "rejection_rate": _mean(float(r["abstained"]) for r in unanswerable),
@@ -177,6 +244,8 @@ def summarise(records: list[dict], llm: bool) -> dict:
     }
     t = [r["timings"] for r in records]
     out["speed"] = {
+        "read_ms_p50": _pct([x.get("read_ms") for x in t], 50),
+        "read_ms_p95": _pct([x.get("read_ms") for x in t], 95),
         "retrieval_ms_p50": _pct([x.get("retrieval_ms") for x in t], 50),
         "retrieval_ms_p95": _pct([x.get("retrieval_ms") for x in t], 95),
         "ttft_s_p50": _pct([x.get("ttft_s") for x in t], 50),
@@ -252,21 +321,25 @@ def _evaluate_one(tutor, q: dict, llm: bool, corpus_refs: set[str]) -> dict:
     text = answer.text if llm else ""
     scores = retrieval_scores(q["expected_sources"], sources) if q["expected_sources"] else {}
     if llm:
-        scores.update(answer_scores(q, text, [h.chunk.text for h in answer.sources], len(answer.sources), corpus_refs))
-    return _record(q, sources, text, answer.abstained, answer.timings, scores, answer.route)
+        parts = answer.to_dict()["parts"]
+        scores.update(answer_scores(q, text, [h.chunk.text for h in answer.sources], parts, corpus_refs))
+    record = _record(q, sources, text, answer.abstained, answer.timings, scores, answer.route)
+    record["reading"] = answer.reading.to_dict() if answer.reading else None
+    record["parts"] = answer.to_dict()["parts"] if llm else []
+    return record
 
 
 def _record(q, sources, text, abstained, timings, scores, route="") -> dict:
     return {"id": q["id"], "question": q["question"], "kind": q["kind"], "answerable": q["answerable"],
             "expected_sources": q["expected_sources"], "expected_keywords": q["expected_keywords"],
             "sources": sources, "answer": text, "abstained": abstained, "route": route, "scores": scores,
-            "timings": {k: timings.get(k) for k in ("retrieval_ms", "ttft_s", "llm_ttft_s", "total_s", "tokens_per_s")}}
+            "timings": {k: timings.get(k) for k in ("read_ms", "retrieval_ms", "ttft_s", "llm_ttft_s", "total_s", "tokens_per_s")}}
 
 
 def _corpus_refs(tutor) -> set[str]:
-    refs = {c.url.rstrip("/").lower() for c in tutor.retriever.chunks if c.url}
+    refs = {c.url.rstrip("/.,;").lower() for c in tutor.retriever.chunks if c.url}
     for c in tutor.retriever.chunks:
-        refs.update(ARXIV.findall(f"{c.text} {c.url}"))
+        refs.update(re.findall(r"\d{4}\.\d{4,5}", f"{c.text} {c.url}"))
     return refs
 
 
