@@ -75,3 +75,8 @@ def test_fingerprint_changes_when_a_card_changes(corpus_copy):
     card = next((corpus_copy / "resources").glob("*.md"))
     card.write_text(card.read_text() + "\nOne more sentence.\n")
     assert corpus_fingerprint(corpus_copy) != before
+
+
+def test_card_summaries_are_whole_sentences(real_corpus):
+    card = next(c for c in real_corpus.cards if c.slug == "python-for-everybody")
+    assert card.summary().endswith("by Dr. Charles Severance of the University of Michigan.")

@@ -19,6 +19,7 @@ from pathlib import Path
 
 from .config import TutorError
 from .roadmap import Item, Phase, Roadmap, Section, breadcrumb, label, load
+from .text import split_sentences
 
 CHUNKER_VERSION = 2  # bump when the chunk text changes shape, so built indexes count as stale (2: section-level resources)
 CARD_FIELDS = ("title", "url", "kind", "provider", "cost", "level", "topics")
@@ -38,9 +39,9 @@ class Card:
     path: str
 
     def summary(self) -> str:
-        """The first sentence: written to stand alone."""
-        # Not after an initial: "by Marc Peter Deisenroth, A. Aldo Faisal and ..." is one sentence.
-        return re.split(r"(?<=[.!?])(?<![\s(][A-Z]\.)\s+", self.body.strip(), maxsplit=1)[0]
+        """The first sentence, written to stand alone; pysbd keeps "Dr." and "A. Aldo" inside it."""
+        sentences = split_sentences(self.body)
+        return sentences[0] if sentences else ""
 
 
 @dataclass(frozen=True)
