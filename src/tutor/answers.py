@@ -48,10 +48,10 @@ class Composer:
             return f"**{label(node)}** ({_duration(node)}): " + "; ".join(s.title for s in node.sections) + "."
         if isinstance(node, Section):
             phase = node.phase
-            where = f"{label(phase)}, {_duration(phase)}" if phase else "outside the phases"
+            place = f"{label(phase)}, {_duration(phase)}" if phase else "outside the phases"
             items = "; ".join(i.title for i in node.items)
             res = ", ".join(self.resource_line(r) for r in unique(node.resources))
-            return f"**{node.title}** ({where}): {items}." + (f" Resources: {res}." if res else "")
+            return f"**{node.title}** ({place}): {items}." + (f" Resources: {res}." if res else "")
         res = ", ".join(self.resource_line(r) for r in unique(self.roadmap.resources_for(node)))
         text = f"**{node.title}**" + (f": {node.description}" if node.description else "") + f" ({where(node)})."
         return text + (f" Resources: {res}." if res and not full else "")
