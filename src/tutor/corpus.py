@@ -22,7 +22,7 @@ from .roadmap import Item, Phase, Roadmap, Section, breadcrumb, label, load
 from .text import split_sentences
 
 CHUNKER_VERSION = 2  # bump when the chunk text changes shape, so built indexes count as stale (2: section-level resources)
-CARD_FIELDS = ("title", "url", "kind", "provider", "cost", "level", "topics")
+CARD_FIELDS = ("title", "url", "kind", "provider", "cost", "level", "topics", "checked")
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,7 @@ class Card:
     cost: str
     level: str
     topics: str
+    checked: str  # the date its facts were last checked against the resource, YYYY-MM-DD
     body: str
     path: str
 
@@ -74,6 +75,8 @@ def parse_card(text: str, path: str) -> Card:
     missing = [f for f in CARD_FIELDS if not meta.get(f)]
     if missing:
         raise TutorError(f"{path}: card header lacks {', '.join(missing)}")
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", meta["checked"]):
+        raise TutorError(f"{path}: 'checked' must be a date like 2026-11-26, got {meta['checked']!r}")
     body = m.group(2).strip()
     if not body:
         raise TutorError(f"{path}: card has no text under its header")
