@@ -22,7 +22,6 @@ from datetime import UTC, date, datetime, timedelta
 from rapidfuzz import fuzz, process
 
 from .config import TutorError
-from .lookup import Lookup, load_aliases
 from .progress import Progress
 from .roadmap import Item, Node, Phase, Resource, Roadmap, label, slugify
 
@@ -104,12 +103,16 @@ class Plan:
 # ---------------------------------------------------------------- the target
 
 
-def resolve_target(roadmap: Roadmap, text: str, lookup: Lookup | None = None) -> Node:
+def resolve_target(roadmap: Roadmap, text: str, lookup=None) -> Node:
     """A learner's words -> the phase, section or topic a plan leads to. A resource stands for the
     step it serves ("GAN Lab" -> GANs). Unknown words are a TutorError listing close names."""
     if not text.strip():
         raise TutorError("say where the plan should lead, e.g. --target \"Diffusion Models\" or --target \"phase 4\"")
-    lookup = lookup or Lookup(roadmap, load_aliases())
+    if lookup is None:
+        # Imported here, not on top: the CLI reads this module's defaults for every --help.
+        from .lookup import Lookup, load_aliases
+
+        lookup = Lookup(roadmap, load_aliases())
     links = lookup.link(text)
     if not links:
         raise TutorError(f"no phase, section or topic of the roadmap is called {text.strip()!r}; "

@@ -229,7 +229,7 @@ class Quiz:
             if len(item.phase.sections) > 1:
                 out["section"].append(Question(
                     "section", f"Which section of Phase {item.phase.number} holds “{item.title}”?", item.section.title,
-                    self._where(item), item, nodes=(item.section,), names=names_of(item.section)))
+                    self._where(item.section), item, nodes=(item.section,), names=names_of(item.section)))
         for p in phases:
             for res in {r.url: r for r in p.resources}.values():
                 out["resource"] += self._resource_questions(res)
