@@ -40,6 +40,7 @@ NAMING = {"title", "alias", "acronym", "part", "short title", "phase number"}  #
 VAGUE = frozenset(content_words("""building understanding identifying leveraging academic latest forward
     direct vanilla core prevention art technique techniques them"""))
 NUMBER_WORDS = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
+ACCEPTED = ""  # the key of a question's own accepted names in the name table
 KIND_ORDER = ("term", "phase", "list", "after", "before", "section", "resource", "duration")
 
 
@@ -110,13 +111,22 @@ def norm(text: str) -> str:
     return " ".join(w for w in words(text) if w not in STOPWORDS)
 
 
-def _close(a: str, b: str, cutoff: float = MATCH) -> bool:
-    a, b = norm(a), norm(b)
+def _similarity(a: str, b: str) -> float:
+    """rapidfuzz ratio (0-100) of two normalised names; numbers and short names must be exact."""
     if not a or not b or re.findall(r"\d+", a) != re.findall(r"\d+", b):  # "Phase 4" is not "Phase 5"
-        return False
+        return 0.0
     if min(len(a), len(b)) <= 3:
-        return a == b
-    return fuzz.ratio(a, b) >= cutoff
+        return 100.0 if a == b else 0.0
+    return fuzz.ratio(a, b)
+
+
+def _close(a: str, b: str) -> bool:
+    return _similarity(norm(a), norm(b)) >= MATCH
+
+
+def _key(node) -> str:
+    """Resources are compared by url: the roadmap can link one resource from two lines."""
+    return node.url if isinstance(node, Resource) else node.id
 
 
 def names_of(node) -> tuple[str, ...]:
@@ -189,6 +199,12 @@ class Quiz:
         self.lookup = lookup or Lookup(self.roadmap, load_aliases(),
                                        resource_titles={c.url: c.title for c in corpus.cards})
         self.roadmap_file = "roadmap.md"
+        # (normalised name, node key) for every name in the data: titles, bare titles, acronyms,
+        # resource and card titles. An answer is judged by the nearest of them.
+        self._names = [(norm(n), _key(node)) for node in self.roadmap.nodes for n in names_of(node)]
+        for res in self.roadmap.resources:
+            card = corpus.card(res.url)
+            self._names += [(norm(t), res.url) for t in {res.title, card.title if card else res.title}]
 
     # ---- sources
     def _where(self, node) -> str:
@@ -330,13 +346,20 @@ class Quiz:
             return Result(question, given, 0.0, note="that is the term from the question, not what covers it")
         if question.phase is not None and self._phase_number(given) == question.phase:
             return Result(question, given, 1.0)
-        if any(_close(given, name) for name in question.names):
-            return Result(question, given, 1.0)
-        links = [lk for lk in self.lookup.link(given, resources=True)
-                 if lk.how.removeprefix("fuzzy ") in NAMING]
-        if links and all(any(lk.node is n for n in question.nodes) for lk in links):
-            return Result(question, given, 1.0)
-        return Result(question, given, 0.0)
+        # The nearest of all the names in the data decides: "Unsupervised Learning" is a title of
+        # its own, not a typo of "Supervised Learning".
+        want = {_key(n) for n in question.nodes}
+        said = norm(given)
+        best, right = 0.0, False
+        for name, key in [*self._names, *((norm(n), ACCEPTED) for n in question.names)]:
+            score = _similarity(said, name)
+            if score > best or score == best and key in want | {ACCEPTED}:
+                best, right = score, key in want | {ACCEPTED}
+        if best >= MATCH:
+            return Result(question, given, float(right))
+        # Otherwise the names Lookup knows beyond titles: aliases, acronyms from descriptions ("VAEs").
+        links = [lk for lk in self.lookup.link(given, resources=True) if lk.how.removeprefix("fuzzy ") in NAMING]
+        return Result(question, given, float(bool(links) and all(_key(lk.node) in want for lk in links)))
 
     def _phase_number(self, given: str) -> int | None:
         found = self.lookup.phase_numbers(given)
