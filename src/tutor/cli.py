@@ -118,7 +118,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--target", required=True, help='where the plan leads: a phase, section or topic, e.g. "Diffusion Models" or "phase 4"')
     s.add_argument("--hours", type=_hours, default=BASELINE_HOURS, metavar="H",
                    help=f"hours of study a week (default: {BASELINE_HOURS:g}, what the roadmap's durations are read as)")
-    s.add_argument("--done", metavar="FILE", help="a progress file (JSON, exported from the page or `tutor quiz`): ticked steps are left out")
+    s.add_argument("--done", metavar="FILE", help="your progress file (JSON, as `tutor quiz --done` writes it): ticked steps are left out")
     s.add_argument("--start", type=_date, metavar="YYYY-MM-DD", help="the first week starts on this day (default: next Monday)")
     s.add_argument("--open-hours", type=_hours, default=OPEN_PHASE_HOURS, metavar="H",
                    help=f"hours per step of a phase with no bounded duration (default: {OPEN_PHASE_HOURS:g})")

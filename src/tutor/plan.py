@@ -258,7 +258,7 @@ def to_markdown(plan: Plan) -> str:
     lines.append(
         f"From **{first.title}** ({label(first.phase)}) to **{target}**"
         + (f" ({label(plan.target.phase)})" if not isinstance(plan.target, Phase) else "")
-        + f", at {plan.hours_per_week:g} hours a week from Monday {plan.start.isoformat()}: "
+        + f", at {plan.hours_per_week:g} hours a week from {plan.start:%A} {plan.start.isoformat()}: "
         f"{len(plan.steps)} steps, {plan.total_hours:.0f} hours, **{len(plan.weeks)} weeks** "
         f"(about {plan.months:.1f} months), last week starting {plan.weeks[-1].start.isoformat()}."
         + (f" {plan.skipped} ticked step(s) are left out." if plan.skipped else "")
