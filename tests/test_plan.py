@@ -225,11 +225,11 @@ def test_markdown_states_the_baseline_and_lists_each_weeks_topics_and_resources(
     assert "read as 10 hours of study a week; this plan scales them to your 8 hours a week" in md
     assert "Phase 4: Advanced Generative Models: 3-4 months taken as 3.5 months" in md
     assert f"**{len(plan.weeks)} weeks**" in md
-    assert md.count("\n### Week ") == len(plan.weeks)
-    week_one = md.split("### Week 1 ")[1].split("### Week 2 ")[0]
-    assert "Linear Algebra (Mathematics & Statistics Fundamentals): 7 h" in week_one
+    assert md.count("\n## Week ") == len(plan.weeks)
+    week_one = md.split("## Week 1 ")[1].split("## Week 2 ")[0]
+    assert "Linear Algebra (Phase 1 › Mathematics & Statistics Fundamentals): 7 h" in week_one
     assert "(https://www.coursera.org/specializations/mathematics-machine-learning)" in week_one
-    last = md.split(f"### Week {len(plan.weeks)} ")[1]
+    last = md.split(f"## Week {len(plan.weeks)} ")[1]
     assert "Latent Diffusion Models" in last and "https://huggingface.co/docs/diffusers/index" in last
 
 

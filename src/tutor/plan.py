@@ -245,7 +245,7 @@ def _slot_line(slot: Slot) -> str:
         how = f"{_h(slot.hours)} (finishes)"
     else:
         how = f"{_h(slot.hours)} (continues)"
-    return f"{item.title} ({item.section.title}): {how}"
+    return f"{item.title} (Phase {item.phase.number} › {item.section.title}): {how}"
 
 
 def to_markdown(plan: Plan) -> str:
@@ -264,12 +264,8 @@ def to_markdown(plan: Plan) -> str:
         + (f" {plan.skipped} ticked step(s) are left out." if plan.skipped else "")
     )
     lines += ["", "How the hours are counted:"] + [f"- {a}" for a in plan.assumptions]
-    phase = None
-    for week in plan.weeks:
-        if week.slots[0].step.item.phase is not phase:
-            phase = week.slots[0].step.item.phase
-            lines += ["", f"## {label(phase)}"]
-        lines += ["", f"### Week {week.number} (from {week.start.isoformat()}, {_h(week.hours)})"]
+    for week in plan.weeks:  # a week can end one phase and start the next: each step names its phase
+        lines += ["", f"## Week {week.number} (from {week.start.isoformat()}, {_h(week.hours)})"]
         lines += [f"- {_slot_line(s)}" for s in week.slots]
         resources = week.resources(plan.roadmap)
         if resources:
