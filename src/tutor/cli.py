@@ -374,7 +374,7 @@ def _ask_quiz(quiz, questions, args, seed: int) -> int:
         print(f"Source: {q.source}")
     if not results:
         return OK
-    print(f"\nScore: {sum(r.score for r in results):g} of {len(results)}.")
+    print(f"\nScore: {round(sum(r.score for r in results), 1):g} of {len(results)}.")
     passed = tickable(results)
     if not passed:
         return OK
@@ -395,6 +395,8 @@ def _ask_quiz(quiz, questions, args, seed: int) -> int:
     except EOFError:
         print()
         return OK
+    if not sys.stdin.isatty():
+        print(reply)
     if reply.strip().lower() in ("y", "yes"):
         progress = Progress(roadmap, [*progress.ticked, *new])
         write_progress(path, progress)
