@@ -11,9 +11,11 @@ Kinds of question, each from one place in the data (the source is shown with the
               card's first sentence with the title masked
     duration  How long is Phase 3?                           the phase heading
 
-Checking needs no model: answers are normalised (case, punctuation, plurals), compared with
-rapidfuzz so typos pass, and resolved with Lookup (titles, acronyms, aliases, never a description
-term, so repeating the question's own term does not count). Lists earn partial credit per point;
+Checking needs no model: answers are normalised (case, punctuation, plurals) and compared with
+rapidfuzz against every name in the data (titles, bare titles, acronyms, resource and card titles);
+the nearest name decides, so typos pass but "Unsupervised Learning" is not "Supervised Learning".
+Below the match threshold Lookup's other names count (aliases, acronyms such as "VAEs"), never a
+description term, and repeating the question's own term never does. Lists earn partial credit per point;
 a duration inside the range earns half. A question is passed at full marks, and a topic whose
 questions were all passed can be ticked (`tickable`). The same seed gives the same quiz.
 """
