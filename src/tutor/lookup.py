@@ -64,7 +64,7 @@ ORDINALS = {"one": 1, "first": 1, "1st": 1, "two": 2, "second": 2, "2nd": 2, "th
 CONFIDENCE = {"title": 1.0, "alias": 0.95, "acronym": 0.95, "part": 0.9, "short title": 0.85,
               "description term": 0.75, "phase number": 1.0}
 FUZZY_CUTOFF = 86  # rapidfuzz ratio (0-100); calibrated on routing.jsonl: 'transformrs', 'difusion'
-EMBEDDING_CUTOFF = 0.55  # cosine; calibrated on routing.jsonl, see tests/test_reading.py
+EMBEDDING_CUTOFF = 0.60  # cosine; calibrated on routing.jsonl, see tests/test_reading.py
 
 
 @dataclass(frozen=True)
@@ -106,10 +106,12 @@ def name_key(text: str) -> tuple[str, ...]:
 
 class Lookup:
     def __init__(self, roadmap: Roadmap, aliases: dict[str, list[str]] | None = None,
-                 resource_titles: dict[str, str] | None = None, embedder=None):
+                 resource_titles: dict[str, str] | None = None, embedder=None, common: set[str] = frozenset()):
         """`resource_titles`: {url: a second name}, e.g. each card's title; `embedder`: optional,
-        for the meaning signal."""
+        for the meaning signal; `common`: word stems too common in the corpus ("building",
+        "metrics") to name a topic on their own as a description term."""
         self.roadmap = roadmap
+        self.common = common
         self.names: dict[tuple[str, ...], tuple[Node | Resource, str]] = {}
         self._build(aliases or {}, resource_titles or {})
         self._keys = [" ".join(k) for k in self.names]
@@ -152,7 +154,8 @@ class Lookup:
             if isinstance(node, Item) and node.kind == "topic":
                 for term in re.split(r"\s*(?:,|;|\band\b|\bvs\.?)\s*", node.description):
                     term = re.sub(r"\s*\([^)]*\)", "", term)
-                    if 1 <= len(name_key(term)) <= 3:
+                    key = name_key(term)
+                    if 1 <= len(key) <= 3 and not (len(key) == 1 and key[0] in self.common):
                         add(term, node, "description term", order)
         for order, res in enumerate({r.url: r for r in rm.resources}.values(), len(rm.nodes)):
             for title in (res.title, resource_titles.get(res.url, "")):

@@ -38,6 +38,7 @@ FOLLOW_UP = re.compile(r"\b(it|that|this|those|them|these|there|then|he|she|they
 # A question about the roadmap's parts or order names a part even when the name is unknown
 # ("the blockchain module", "after the fancy stuff"): it gets a clarifying question, not a refusal.
 STRUCTURE = re.compile(r"\b(after|before|next|phase|stage|part|section|module|chapter|unit|topic|stuff|bit|step)s?\b", re.I)
+PARTS = re.compile(r"\b(phase|stage|part|section|module|chapter|unit)s?\b", re.I)
 WHOLE = re.compile(r"\b(whole|entire|total|overall|full) (roadmap|thing|path|program|course)\b|\bin total\b|"
                    r"\bstart to finish\b|\bend to end\b|\ball of it\b", re.I)
 MIN_EXAMPLE_COSINE = 0.5  # below this, no example is close: the question is a general one (concept)
@@ -191,14 +192,20 @@ class Reader:
             resource and getattr(lk.node, "kind", "") == "listing" and lk.node.title == resource.node.title))
         framed = self.mask(text, links)
         masked = self.mask(text, links, content=True)
-        vectors = self.embedder.embed_batch([question, masked])  # (2, dim): one call for both
+        vectors = self.embedder.embed_batch([question, framed, masked])  # (3, dim): one call for all
         intent, evidence = self.intent(framed, vectors[1])
+        if evidence.score < CLEAR_INTENT and PARTS.search(text):
+            # "Which phase covers SQL databases?": the words no example uses name a part the
+            # roadmap may lack; read the frame without them.
+            again, why = self.intent(masked, vectors[2])
+            if again in NAMES_A_TOPIC and why.score >= CLEAR_INTENT:
+                intent, evidence = again, Verdict(True, f"{why.rule}, with unknown words as X", why.score)
         followup: tuple[Link, ...] = ()
         if not subjects and (FOLLOW_UP.search(text) or not self._content(text, links)):
             followup = self.refers_to(history)
         candidates: tuple[Link, ...] = ()
-        if intent in NAMES_A_TOPIC and not subjects and not followup and self._content(text, links) \
-                and not WHOLE.search(text):
+        if (intent in NAMES_A_TOPIC or intent == "start" and PARTS.search(text)) and not subjects \
+                and not followup and self._content(text, links) and not WHOLE.search(text):
             candidates = tuple(lk for lk in self.lookup.by_meaning(vectors[0], top=3))
             if candidates and candidates[0].confidence >= EMBEDDING_CUTOFF and \
                     (len(candidates) < 2 or candidates[0].confidence - candidates[1].confidence >= 0.04):

@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import re
 import time
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -90,7 +91,9 @@ class Answer:
 def make_reader(corpus: Corpus, embedder, index=None, min_relevance: float = 0.30) -> Reader:
     """The Reader for a corpus: its lookup knows the roadmap, the aliases and the card titles."""
     titles = {c.url: c.title for c in corpus.cards}
-    lookup = Lookup(corpus.roadmap, load_aliases(), titles, embedder)
+    seen_in = Counter(w for c in corpus.cards for w in set(words(c.body)))
+    common = {w for w, n in seen_in.items() if n >= max(3, len(corpus.cards) // 8)}
+    lookup = Lookup(corpus.roadmap, load_aliases(), titles, embedder, common)
     texts = [c.body for c in corpus.cards] + [f"{label(n)} {getattr(n, 'description', '')}" for n in corpus.roadmap.nodes]
     vocabulary = set(words(" ".join(texts)))
     return Reader(lookup, embedder, index=index, english_words=vocabulary, min_relevance=min_relevance)
