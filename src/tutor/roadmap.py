@@ -226,7 +226,7 @@ def clean_title(text: str) -> str:
     """A heading or bullet title without markup, emoji or numbering: '🧩 **1. Maths**' -> 'Maths'."""
     text = HTML_TAG.sub("", IMAGE.sub("", text))
     text = LINK.sub(r"\1", text)
-    text = re.sub(r"(\*\*|__|`)", "", text).strip()
+    text = re.sub(r"\s+", " ", re.sub(r"(\*\*|__|`)", "", text)).strip()
     text = re.sub(r"^\*(.+)\*$", r"\1", text).strip()
     bare = TRAILING_SYMBOLS.sub("", LEADING_SYMBOLS.sub("", text)).strip()
     numbered = NUMBERING.sub("", bare, count=1).strip()
@@ -305,6 +305,7 @@ class _Parser:
     def run(self) -> Roadmap:
         fence: tuple[str, int] | None = None
         comment = False
+        script: str | None = None  # inside <script> or <style>: no Markdown at all
         for lineno, raw in enumerate(self.lines, 1):
             line = raw.rstrip()
             stripped = line.strip()
@@ -314,6 +315,9 @@ class _Parser:
                 continue
             if comment:
                 comment = "-->" not in stripped
+                continue
+            if script is not None:
+                script = None if f"</{script}" in stripped.lower() else script
                 continue
             if not stripped:
                 continue
@@ -325,6 +329,8 @@ class _Parser:
             if stripped.startswith("<!--"):
                 comment = "-->" not in stripped
                 continue
+            if (tag := re.match(r"<(script|style)\b", stripped, re.I)) and f"</{tag.group(1).lower()}" not in stripped.lower():
+                script = tag.group(1).lower()
             m = HEADING.match(stripped) if not line.startswith(("    ", "\t")) else None
             if m:
                 self.heading(lineno, len(m.group(1)), m.group(2))
@@ -348,7 +354,7 @@ class _Parser:
         if BAD_PHASE.match(title):
             self.fail(lineno, f"phase heading should look like '## Phase 2: Title (2-3 months)', got {text.strip()!r}")
         if META.match(_words(title)) or level <= self.part_level and META_PART.match(_words(title)):
-            self.skip(lineno, f"{title!r}: not part of the curriculum")
+            self.skip(lineno, f"{_short(title)!r}: not part of the curriculum")
             self.skipping = level
             return
         self.kept()
@@ -431,7 +437,7 @@ class _Parser:
         links = LINK.findall(without_images)
         if links and all(url.startswith("#") for _, url in links) and not re.sub(
                 r"[\s\-*+|.,:;^`]+", "", BULLET.sub(r"\2", LINK.sub("", without_images))):
-            return self.skip(lineno, "a link within the page (table of contents)")
+            return self.skip(lineno, "links within the page (contents, back to top)")
         if self.part is None:
             bullet = BULLET.match(line)
             if self.phased and bullet:
@@ -536,7 +542,15 @@ class _Parser:
 
     def new_item(self, lineno: int, body: str) -> Item:
         section = self.section
-        head = LEADING_SYMBOLS.sub("", re.sub(r"^(\*\*|__)(\[[^\]]+\]\([^)]+\))\1", r"\2", body)) if not self.phased else body
+        head = LEADING_SYMBOLS.sub("", body) if not self.phased else body
+        bold = re.match(r"^(\*\*|__)\[([^\]]+)\]\(([^)\s]+)\)\1\s*[:\-–—]?\s*(.*)$", head) if not self.phased else None
+        if bold:  # "**[DPO](url)**: text" is a topic named by its link
+            kind = "topic" if section.phase is not None else "tip"
+            item = Item("", kind, _plain(bold.group(2)), bold.group(4).strip(), lineno, section)
+            for name, url in [(bold.group(2), bold.group(3))] + self.links(lineno, bold.group(4)):
+                if _web(url):
+                    self.add_resource(name, url, LINK.sub(r"\1", item.description), lineno, item)
+            return item
         listing = LINK.match(head)
         if listing:  # "1. [Coursera](url): text"
             self.links(lineno, head, strict=True)
@@ -596,18 +610,18 @@ class _Parser:
                 raise RoadmapError(f"{self.source}:{phase.line}: phase {phase.number} has no '### ' {what}", phase.line)
             for s in phase.sections:
                 if s not in kept:
-                    self.skip_late(s.line, f"{s.title!r}: no topics or resources under it")
+                    self.skip_late(s.line, f"{_short(s.title)!r}: no topics or resources under it")
             phase.sections = kept
             if kept:
                 phases.append(phase)
             elif not self.phased:
-                self.skip_late(phase.line, f"{phase.title!r}: no topics or resources under it")
+                self.skip_late(phase.line, f"{_short(phase.title)!r}: no topics or resources under it")
         extras = []
         for s in self.extras:
             if s.items or s.resources:
                 extras.append(s)
             else:
-                self.skip_late(s.line, f"{s.title!r}: no topics or resources under it")
+                self.skip_late(s.line, f"{_short(s.title)!r}: no topics or resources under it")
         if not phases:
             raise self.empty()
         if not self.phased:
@@ -633,8 +647,8 @@ class _Parser:
 def clean_heading(text: str) -> str:
     """A heading as written, without HTML anchors, links, emphasis or leading emoji."""
     text = HTML_TAG.sub("", IMAGE.sub("", text))
-    text = re.sub(r"(\*\*|__|`)", "", LINK.sub(r"\1", text)).strip()
-    return LEADING_SYMBOLS.sub("", text).strip() or text.strip()
+    text = re.sub(r"\s+", " ", re.sub(r"(\*\*|__|`)", "", LINK.sub(r"\1", text))).strip()
+    return LEADING_SYMBOLS.sub("", text).strip() or text
 
 
 def split_duration(title: str) -> tuple[str, Duration | None]:
@@ -649,6 +663,10 @@ def split_duration(title: str) -> tuple[str, Duration | None]:
     if m and not m.group(4):  # "Month 1: Foundations" is one month long
         return title, Duration.parse(m.group(0))
     return title, None
+
+
+def _short(title: str, n: int = 60) -> str:
+    return title if len(title) <= n else title[: n - 1].rstrip() + "…"
 
 
 def _words(text: str) -> str:
