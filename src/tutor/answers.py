@@ -87,6 +87,8 @@ def answer_next(c: Composer, r: Reading, done: set[str]) -> Facts | None:
         if rm.section_of(subject) is not None and rm.section_of(subject).phase is None:
             return None
         last = rm.phases[-1]
+        if last.duration is None:  # nothing to say about how long the last phase lasts
+            return Facts(f"**{label(subject)}** is the last step of the roadmap.", [subject])
         return Facts(f"**{label(subject)}** is the last step of the roadmap: {label(last)} is "
                      f"{_duration(last).lower()}: keep reading, building and contributing.", [subject])
     text = f"After **{label(subject)}** ({where(subject)}), the roadmap continues with:\n"
@@ -121,7 +123,10 @@ def answer_duration(c: Composer, r: Reading, done: set[str]) -> Facts | None:
         if phase is None:
             continue
         d = _duration(phase)
-        if isinstance(subject, Phase):
+        if phase.duration is None:  # say so; never guess a length the roadmap does not give
+            lines.append(no_duration(subject, phase))
+            nodes += [subject, phase] if subject is not phase else [phase]
+        elif isinstance(subject, Phase):
             lines.append(f"**{label(phase)}** takes {d} in the roadmap.")
             nodes.append(phase)
         else:
@@ -208,10 +213,24 @@ def phase_list(rm: Roadmap) -> str:
 
 def total_duration(rm: Roadmap) -> str:
     low, high, open_ended = rm.total_duration()
+    if len(open_ended) == len(rm.phases) and not any(p.duration for p in rm.phases):
+        return (f"The roadmap does not say how long it takes: none of its {len(rm.phases)} phases gives a "
+                "duration.\n" + phase_list(rm))
     text = f"The whole roadmap takes about **{low:g}-{high:g} months**"
-    if open_ended:
-        text += " plus " + ", ".join(f"{label(p)}, which is {_duration(p).lower()}" for p in open_ended)
+    ongoing = [p for p in open_ended if p.duration]
+    if ongoing:
+        text += " plus " + ", ".join(f"{label(p)}, which is {_duration(p).lower()}" for p in ongoing)
+    missing = [p for p in open_ended if not p.duration]
+    if missing:
+        text += "; the roadmap gives no duration for " + ", ".join(label(p) for p in missing)
     return text + ".\n" + phase_list(rm)
+
+
+def no_duration(subject: Node, phase: Phase) -> str:
+    if subject is phase:
+        return f"The roadmap gives no duration for **{label(phase)}**."
+    return (f"**{label(subject)}** is part of {label(phase)}, and the roadmap gives no duration for that phase "
+            "(nor for its topics).")
 
 
 
