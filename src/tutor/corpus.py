@@ -27,6 +27,7 @@ from .config import TutorError
 from .roadmap import Item, Phase, Resource, Roadmap, Section, breadcrumb, label, load, slugify
 
 CHUNKER_VERSION = 2  # bump when the chunk text changes shape, so built indexes count as stale (2: section-level resources)
+LONG = 30  # words: an item description longer than this stays out of its section's chunk
 CARD_FIELDS = ("title", "url", "kind", "provider", "cost", "level", "topics")
 
 
@@ -242,7 +243,9 @@ def _phase_chunk(phase: Phase) -> Chunk:
 def _section_chunk(section: Section) -> Chunk:
     crumb = breadcrumb(section)
     lines = [crumb] + ([section.description] if section.description else [])
-    lines += [f"- {i.title}" + (f": {i.description}" if i.description else "") for i in section.items]
+    # A long description lives in its item's own chunk; here it would crowd out the section's outline.
+    lines += [f"- {i.title}" + (f": {i.description}" if i.description and len(i.description.split()) <= LONG else "")
+              for i in section.items]
     if section.resources:
         lines.append(f"Resources: {_resource_line(section.resources)}.")
     phase = section.phase.number if section.phase else 0

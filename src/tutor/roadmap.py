@@ -264,6 +264,7 @@ class _Parser:
         self.promoted: list | None = None  # [label indent, children's indent] for "- **Core Topics:**"
         self.last_resource: Resource | None = None
         self.skipping: int | None = None  # heading level of a skipped part
+        self.extra_parts: list[Section] = []  # headings of parts outside the phases
         self.skipped: list[list] = []  # [line, last line, reason]
         self.hints: list[tuple[int, str]] = []  # structural reasons, for the error of an empty roadmap
         self._run_open = False  # the last skipped run may grow (nothing kept since)
@@ -389,6 +390,7 @@ class _Parser:
         if self.phased or EXTRA.match(_words(title)):
             self.part = Section(slugify(title), title, lineno, None)
             self.part_extra = True
+            self.extra_parts.append(self.part)
             return
         name, duration = split_duration(clean_title(title))
         self.part = Phase("", 0, name, duration, lineno)  # numbered once empty parts are dropped
@@ -508,7 +510,7 @@ class _Parser:
             return self.listed_resource(lineno, body)
         if indent > 0 and self.item is not None:
             links = [(n, u) for n, u in self.links(lineno, body) if _web(u)]
-            if links and not self.phased:  # a nested link serves the item above
+            if links:  # a nested link serves the item above
                 lead = LINK.match(head)
                 chosen = links[:1] if lead else links
                 note = _plain(head[lead.end():].lstrip(":-–— ")) if lead else _plain(head)
@@ -517,7 +519,7 @@ class _Parser:
             else:
                 self.item.description = f"{self.item.description} {body}".strip()
             return
-        if not self.phased and re.fullmatch(r"(\*\*|__)?[^\[\]*_:]{1,60}:?(\*\*|__)?:?", head) and head.rstrip("*_ ").endswith(":"):
+        if re.fullmatch(r"(\*\*|__)?[^\[\]*_:]{1,60}:?(\*\*|__)?:?", head) and head.rstrip("*_ ").endswith(":"):
             self.promoted, self.item = [indent, None], None  # "- **Core Topics:**": its children are the topics
             self.skip(lineno, f"a label ({_plain(head).rstrip(':')}): the items under it are read as topics")
             return
@@ -542,8 +544,8 @@ class _Parser:
 
     def new_item(self, lineno: int, body: str) -> Item:
         section = self.section
-        head = LEADING_SYMBOLS.sub("", body) if not self.phased else body
-        bold = re.match(r"^(\*\*|__)\[([^\]]+)\]\(([^)\s]+)\)\1\s*[:\-–—]?\s*(.*)$", head) if not self.phased else None
+        head = LEADING_SYMBOLS.sub("", body)
+        bold = re.match(r"^(\*\*|__)\[([^\]]+)\]\(([^)\s]+)\)\1\s*[:\-–—]?\s*(.*)$", head)
         if bold:  # "**[DPO](url)**: text" is a topic named by its link
             kind = "topic" if section.phase is not None else "tip"
             item = Item("", kind, _plain(bold.group(2)), bold.group(4).strip(), lineno, section)
@@ -561,16 +563,11 @@ class _Parser:
                 self.add_resource(listing.group(1).strip(), listing.group(2), LINK.sub(r"\1", desc), lineno, item)
             return item
         if m := TOPIC.match(head):
-            title, desc = m.group(1).strip(), m.group(2).strip()
-            if not self.phased:
-                title = _plain(title).rstrip(":").strip()
+            title, desc = _plain(m.group(1)).rstrip(":").strip(), m.group(2).strip()
             kind = "topic" if section.phase is not None else "tip"
         else:
-            title, desc = head, ""
-            kind = "project"
-            if not self.phased:
-                kind = "tip" if section.phase is None else "project" if PROJECTS.search(section.title) else "topic"
-                title, desc = _split_plain(head)
+            kind = "tip" if section.phase is None else "project" if PROJECTS.search(section.title) else "topic"
+            title, desc = _split_plain(head)
         item = Item("", kind, title, desc, lineno, section)
         for name, url in self.links(lineno, head):
             if _web(url):
@@ -616,6 +613,10 @@ class _Parser:
                 phases.append(phase)
             elif not self.phased:
                 self.skip_late(phase.line, f"{_short(phase.title)!r}: no topics or resources under it")
+        for part in self.extra_parts:
+            if not any(s.line >= part.line and (s.items or s.resources) for s in self.extras
+                       if s is part or s.line == part.line or _under(s, part, self.extra_parts)):
+                self.skip_late(part.line, f"{_short(part.title)!r}: no topics or resources under it")
         extras = []
         for s in self.extras:
             if s.items or s.resources:
@@ -665,6 +666,12 @@ def split_duration(title: str) -> tuple[str, Duration | None]:
     return title, None
 
 
+def _under(section: Section, part: Section, parts: list[Section]) -> bool:
+    """Whether an extra section sits under `part`: after its heading and before the next part's."""
+    later = [p.line for p in parts if p.line > part.line]
+    return part.line < section.line < min(later, default=10**9)
+
+
 def _short(title: str, n: int = 60) -> str:
     return title if len(title) <= n else title[: n - 1].rstrip() + "…"
 
@@ -676,7 +683,7 @@ def _words(text: str) -> str:
 
 def _split_plain(text: str) -> tuple[str, str]:
     """A plain bullet -> (title, description): 'Linear algebra: vectors, SVD' or 'First sentence. More.'"""
-    plain = _plain(text)
+    plain = _plain(BARE_URL.sub("", text)).strip(" :-–—") or _plain(text)
     m = re.match(r"^([^:.!?]{2,60}?)(?:\s*:|\s+[–—-])\s+(.+)$", plain)
     if m and len(m.group(1).split()) <= 8:
         return m.group(1).strip(), m.group(2).strip()
@@ -713,6 +720,8 @@ def _lift_closing_resources(section: Section) -> None:
         return
     last, others = section.items[-1], section.items[:-1]
     if last.kind == "listing" or not last.resources or any(i.resources for i in others):
+        return
+    if any(r.line == last.line for r in last.resources):  # a link in the item's own text is its own
         return
     for res in last.resources:
         res.item = None
@@ -818,3 +827,40 @@ class Roadmap:
         open_ended = [p for p in self.phases if not (p.duration and p.duration.low is not None)]
         return sum(p.duration.low for p in bounded), sum(p.duration.high for p in bounded), open_ended
 
+
+    # ---- summaries
+    def counts(self) -> dict[str, int]:
+        """What the parser found: parts in the order of study, parts outside it (tips, platform
+        lists), sections, topics (every item but a bare listed link) and distinct resource links."""
+        return {"parts": len(self.phases), "other parts": len(self.extras), "sections": len(self.sections),
+                "topics": sum(i.kind != "listing" for i in self.items), "resources": len(self.urls())}
+
+
+def example_questions(roadmap: Roadmap, find) -> list[str]:
+    """Three questions built from the roadmap's own names, each one whose name `find` (a lookup:
+    words -> node or None) resolves back to the node it was built from: what comes after a
+    section, what to know before a later step, and a resource (else the part) for a topic."""
+    def named(node) -> bool:
+        return find(node.title) is node
+
+    order = [n for s in roadmap.sections for n in (s, *s.items)]
+    questions: list[str] = []
+    after = next((n for n in order if roadmap.after(n) and named(n)), None)
+    if after is not None:
+        questions.append(f"What comes after {after.title}?")
+    later = order[len(order) // 2:] + order[: len(order) // 2]
+    before = next((n for n in later if n is not after and roadmap.before(n) and named(n)), None)
+    if before is not None:
+        questions.append(f"What do I need before {before.title}?")
+    taken = {after, before}
+    topic = next((i for i in roadmap.items if i not in taken and i.kind != "listing" and i.section.phase
+                  and roadmap.resources_for(i) and named(i)), None)
+    if topic is not None:
+        questions.append(f"A good resource for {topic.title}?")
+    else:
+        topic = next((n for n in order if n not in taken and named(n)), None)
+        if topic is not None:
+            questions.append(f"Which phase covers {topic.title}?")
+    if len(questions) < 3:
+        questions.append("Where do I start?")
+    return questions[:3]
