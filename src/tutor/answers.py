@@ -122,15 +122,14 @@ def answer_duration(c: Composer, r: Reading, done: set[str]) -> Facts | None:
         phase = rm.phase_of(subject)
         if phase is None:
             continue
-        d = _duration(phase)
         if phase.duration is None:  # say so; never guess a length the roadmap does not give
             lines.append(no_duration(subject, phase))
             nodes += [subject, phase] if subject is not phase else [phase]
         elif isinstance(subject, Phase):
-            lines.append(f"**{label(phase)}** takes {d} in the roadmap.")
+            lines.append(f"**{label(phase)}** takes {_length(phase)} in the roadmap.")
             nodes.append(phase)
         else:
-            lines.append(f"**{label(subject)}** is part of {label(phase)}, which takes **{d}** in the roadmap "
+            lines.append(f"**{label(subject)}** is part of {label(phase)}, which takes **{_length(phase)}** in the roadmap "
                          "(the roadmap gives durations per phase, not per topic).")
             nodes += [subject, phase]
     return Facts("\n".join(lines), nodes) if lines else None
@@ -205,6 +204,14 @@ def unique(resources: list[Resource]) -> list[Resource]:
 
 def _duration(phase: Phase) -> str:
     return phase.duration.text if phase.duration else "no set duration"
+
+
+def _length(phase: Phase) -> str:
+    """How long, said as a length: "Months 1-2" is a place in a calendar, so it reads "2 months (Months 1-2)"."""
+    d = phase.duration
+    if d.low is not None and d.low == d.high and not d.text.lstrip("~ ")[:1].isdigit():
+        return f"{d.low:g} month{'s' if d.low != 1 else ''} ({d.text})"
+    return _duration(phase)
 
 
 def phase_list(rm: Roadmap) -> str:
