@@ -553,9 +553,10 @@ class _Parser:
                 if _web(url):
                     self.add_resource(name, url, LINK.sub(r"\1", item.description), lineno, item)
             return item
+        if re.match(r"^\[[^\]]*\]\(", head):  # it starts like a listed resource: its link must be whole
+            self.links(lineno, head, strict=True)
         listing = LINK.match(head)
         if listing:  # "1. [Coursera](url): text"
-            self.links(lineno, head, strict=True)
             title = _plain(listing.group(1))
             desc = head[listing.end():].lstrip(":-–— ").strip()
             item = Item("", "listing", title, desc, lineno, section)
@@ -853,8 +854,9 @@ def example_questions(roadmap: Roadmap, find) -> list[str]:
     if before is not None:
         questions.append(f"What do I need before {before.title}?")
     taken = {after, before}
-    topic = next((i for i in roadmap.items if i not in taken and i.kind != "listing" and i.section.phase
-                  and roadmap.resources_for(i) and named(i)), None)
+    topics = [i for i in roadmap.items if i not in taken and i.kind != "listing" and i.section.phase]
+    topic = next((i for i in topics if i.resources and named(i)), None) or \
+        next((i for i in topics if roadmap.resources_for(i) and named(i)), None)
     if topic is not None:
         questions.append(f"A good resource for {topic.title}?")
     else:
@@ -863,4 +865,4 @@ def example_questions(roadmap: Roadmap, find) -> list[str]:
             questions.append(f"Which phase covers {topic.title}?")
     if len(questions) < 3:
         questions.append("Where do I start?")
-    return questions[:3]
+    return [re.sub(r"[!?.:]+\?$", "?", q) for q in questions[:3]]
