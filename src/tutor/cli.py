@@ -210,7 +210,7 @@ def cmd_init(args, settings: Settings) -> int:
         from .runtime import open_index
 
         t0 = time.perf_counter()
-        index, _ = open_index(settings, rebuild=True)
+        index, _ = open_index(settings)  # says on stderr why it builds
         m = index.manifest
         print(f"built {m['n_chunks']} chunks x {m['dim']} dims with {m['embedder']} in "
               f"{time.perf_counter() - t0:.1f} s -> {index_dir}")
