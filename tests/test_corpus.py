@@ -1,5 +1,6 @@
 import hashlib
 import json
+import re
 
 import pytest
 
@@ -59,7 +60,8 @@ def test_card_parsing_errors_are_specific():
         parse_card("no header", "x.md")
     with pytest.raises(TutorError, match="lacks url"):
         parse_card("---\ntitle: T\nkind: course\nprovider: p\ncost: free\nlevel: all\ntopics: t\n---\nbody", "x.md")
-    card = parse_card("---\n" + "".join(f"{f}: \"v {f}\"\n" for f in CARD_FIELDS) + "---\nBy J. Smith. Second.", "x.md")
+    values = {f: f"v {f}" for f in CARD_FIELDS} | {"checked": "2026-11-26"}
+    card = parse_card("---\n" + "".join(f"{f}: \"{v}\"\n" for f, v in values.items()) + "---\nBy J. Smith. Second.", "x.md")
     assert card.title == "v title" and card.summary() == "By J. Smith."
 
 
@@ -75,3 +77,24 @@ def test_fingerprint_changes_when_a_card_changes(corpus_copy):
     card = next((corpus_copy / "resources").glob("*.md"))
     card.write_text(card.read_text() + "\nOne more sentence.\n")
     assert corpus_fingerprint(corpus_copy) != before
+
+
+def test_card_summaries_are_whole_sentences(real_corpus):
+    card = next(c for c in real_corpus.cards if c.slug == "python-for-everybody")
+    assert "by Dr. Charles Severance of the University of Michigan" in card.summary()
+
+
+def test_every_card_says_when_it_was_checked(real_corpus, tmp_path):
+    assert all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", c.checked) for c in real_corpus.cards)
+    card = (REAL_CORPUS / "resources" / "gan-lab.md").read_text()
+    with pytest.raises(TutorError, match="lacks checked"):
+        parse_card(re.sub(r"checked:.*\n", "", card), "gan-lab.md")
+    with pytest.raises(TutorError, match="'checked' must be a date"):
+        parse_card(re.sub(r"checked:.*\n", "checked: last week\n", card), "gan-lab.md")
+
+
+def test_no_card_counts_time_as_fact(real_corpus):
+    for card in real_corpus.cards:
+        assert not re.search(r"\b(takes|needs) (an afternoon|a weekend|an hour)\b", card.body), card.slug
+        assert not re.search(r"(?i)\b(we|our|my|I'm|I've)\b|\bI (think|recommend|believe|found|use|would)\b", card.body), \
+            f"{card.slug} is written in the first person"

@@ -48,10 +48,10 @@ class Composer:
             return f"**{label(node)}** ({_duration(node)}): " + "; ".join(s.title for s in node.sections) + "."
         if isinstance(node, Section):
             phase = node.phase
-            where = f"{label(phase)}, {_duration(phase)}" if phase else "outside the phases"
+            place = f"{label(phase)}, {_duration(phase)}" if phase else "outside the phases"
             items = "; ".join(i.title for i in node.items)
             res = ", ".join(self.resource_line(r) for r in unique(node.resources))
-            return f"**{node.title}** ({where}): {items}." + (f" Resources: {res}." if res else "")
+            return f"**{node.title}** ({place}): {items}." + (f" Resources: {res}." if res else "")
         res = ", ".join(self.resource_line(r) for r in unique(self.roadmap.resources_for(node)))
         text = f"**{node.title}**" + (f": {node.description}" if node.description else "") + f" ({where(node)})."
         return text + (f" Resources: {res}." if res and not full else "")
@@ -81,7 +81,7 @@ def answer_next(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     nodes = r.nodes
     if not nodes:
         return c.next_from_progress(done)
-    subject = max(nodes, key=rm.position)  # "I know CNNs and RNNs": after the later one
+    subject = max(_surest(r), key=rm.position)  # "I know CNNs and RNNs": after the later one
     steps = rm.after(subject)
     if not steps:
         if rm.section_of(subject) is not None and rm.section_of(subject).phase is None:
@@ -93,14 +93,14 @@ def answer_next(c: Composer, r: Reading, done: set[str]) -> Facts | None:
                      f"{_duration(last).lower()}: keep reading, building and contributing.", [subject])
     text = f"After **{label(subject)}** ({where(subject)}), the roadmap continues with:\n"
     text += "\n".join(f"{n}. {c.describe(step)}" for n, step in enumerate(steps, 1))
-    return Facts(text, steps)
+    return Facts(text, [*steps, subject])
 
 
 def answer_prereq(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     rm = c.roadmap
     if not r.nodes:
         return answer_start(c, r, done)
-    subject = min(r.nodes, key=rm.position)
+    subject = min(_surest(r), key=rm.position)
     steps = rm.before(subject)
     if not steps:
         return Facts(f"**{label(subject)}** is where the roadmap begins: it needs nothing before it.", [subject])
@@ -110,7 +110,7 @@ def answer_prereq(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     if phase and phase.number > 1:
         earlier = ", ".join(label(p) for p in rm.phases[: phase.number - 1])
         text += f"\n\nIt builds on everything earlier in the roadmap: {earlier}."
-    return Facts(text, steps)
+    return Facts(text, [*steps, subject])
 
 
 def answer_duration(c: Composer, r: Reading, done: set[str]) -> Facts | None:
@@ -191,6 +191,16 @@ ANSWERS: dict[str, Callable[[Composer, Reading, set[str]], Facts | None]] = {
 
 
 # ---------------------------------------------------------------- small helpers
+
+
+def _surest(r: Reading) -> list[Node]:
+    """The nodes named about as surely as the surest: "model evaluation (metrics...)" means
+    Model Evaluation, not the Evaluation Metrics that a description word also names."""
+    links = r.subjects or r.followup
+    if not links:
+        return r.nodes
+    best = max(lk.confidence for lk in links)
+    return [lk.node for lk in links if lk.confidence >= best - 0.05]
 
 
 def where(node: Node) -> str:

@@ -1,4 +1,4 @@
-"""The `tutor` command: init | index | search | ask | chat | models | eval | bench | serve.
+"""The `tutor` command: init | index | search | ask | chat | models | eval | bench | serve | plan | quiz.
 
 Names and paths become objects here (via runtime.py). Each subcommand offers only the settings
 it uses, with their defaults. Errors become one line on stderr and an exit code (see EXIT_CODES);
@@ -119,7 +119,50 @@ def build_parser() -> argparse.ArgumentParser:
     s = sub.add_parser("serve", help="start the browser chat")
     s.add_argument("--auth", help="user:password required to open the app")
     _add_settings(s, ANSWER + ("feedback_file", "host", "port"))
+
+    # plan and quiz read only the corpus: no index, embedder or model is loaded.
+    from .plan import BASELINE_HOURS, OPEN_PHASE_HOURS
+
+    s = sub.add_parser("plan", help="a week-by-week study plan to a target, as Markdown (and .ics)")
+    s.add_argument("--target", required=True, help='where the plan leads: a phase, section or topic, e.g. "Diffusion Models" or "phase 4"')
+    s.add_argument("--hours", type=_hours, default=BASELINE_HOURS, metavar="H",
+                   help=f"hours of study a week (default: {BASELINE_HOURS:g}, what the roadmap's durations are read as)")
+    s.add_argument("--done", metavar="FILE", help="your progress file (JSON, as `tutor quiz --done` writes it): ticked steps are left out")
+    s.add_argument("--start", type=_date, metavar="YYYY-MM-DD", help="the first week starts on this day (default: next Monday)")
+    s.add_argument("--open-hours", type=_hours, default=OPEN_PHASE_HOURS, metavar="H",
+                   help=f"hours per step of a phase with no bounded duration (default: {OPEN_PHASE_HOURS:g})")
+    s.add_argument("--ics", metavar="FILE", help="also write the plan as a calendar, one event per week")
+    s.add_argument("--markdown", metavar="FILE", help="also write the plan to this Markdown file")
+    s.add_argument("--json", action="store_true", help="print JSON instead of Markdown")
+    _add_settings(s, ("corpus_dir",))
+
+    s = sub.add_parser("quiz", help="questions from the roadmap and its cards; answers checked against the data")
+    s.add_argument("--phase", type=int, metavar="N", help="quiz on this phase (default: the whole roadmap)")
+    s.add_argument("--questions", type=int, default=5, metavar="N", help="(default: 5)")
+    s.add_argument("--seed", type=int, metavar="N", help="the same seed gives the same quiz (default: a new one, printed)")
+    s.add_argument("--json", action="store_true", help="print the questions with their answers and sources as JSON, and ask nothing")
+    s.add_argument("--done", metavar="FILE", help="your progress file: topics whose questions you pass can be ticked in it")
+    _add_settings(s, ("corpus_dir",))
     return p
+
+
+def _hours(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of hours, got {text!r}") from None
+    if not 0 < value <= 168:
+        raise argparse.ArgumentTypeError(f"hours must be more than 0 and at most 168 (a week), got {text}")
+    return value
+
+
+def _date(text: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -350,9 +393,118 @@ def cmd_serve(args, settings: Settings) -> int:
     return serve(settings, auth=args.auth)
 
 
+def cmd_plan(args, settings: Settings) -> int:
+    from .corpus import Corpus
+    from .plan import make_plan, resolve_target, to_ics, to_markdown
+    from .progress import Progress, read_progress
+
+    roadmap = Corpus.load(settings.corpus_dir).roadmap
+    progress = read_progress(args.done, roadmap) if args.done else Progress(roadmap)
+    if progress.unknown:
+        print(f"note: {args.done} has {len(progress.unknown)} id(s) this roadmap does not have, ignored: "
+              + ", ".join(progress.unknown), file=sys.stderr)
+    plan = make_plan(roadmap, resolve_target(roadmap, args.target), args.hours, progress, start=args.start,
+                     open_hours=args.open_hours)
+    markdown = to_markdown(plan)
+    if args.markdown:
+        _write(args.markdown, markdown, "the plan")
+    if args.ics:
+        _write(args.ics, to_ics(plan), f"{len(plan.weeks)} weekly events")
+    if args.json:
+        print(json.dumps(plan.to_dict(), indent=2, ensure_ascii=False))
+    else:
+        print(markdown, end="")
+    return OK
+
+
+def _write(path: str, text: str, what: str) -> None:
+    try:
+        Path(path).write_text(text, encoding="utf-8", newline="")  # newline="": the .ics keeps its CRLF
+    except OSError as e:
+        raise TutorError(f"cannot write {path}: {e.strerror}") from None
+    print(f"wrote {what} to {path}", file=sys.stderr)
+
+
+def cmd_quiz(args, settings: Settings) -> int:
+    import random
+
+    from .corpus import Corpus
+    from .quiz import Quiz
+
+    corpus = Corpus.load(settings.corpus_dir)
+    n_phases = len(corpus.roadmap.phases)
+    if args.phase is not None and corpus.roadmap.phase(args.phase) is None:
+        raise UsageError(f"there is no phase {args.phase}; the roadmap has phases 1 to {n_phases}")
+    if not 1 <= args.questions <= 50:
+        raise UsageError(f"--questions must be between 1 and 50, got {args.questions}")
+    seed = args.seed if args.seed is not None else random.randrange(1_000_000)
+    quiz = Quiz(corpus)
+    questions = quiz.questions(args.phase, n=args.questions, seed=seed)
+    if args.json:
+        print(json.dumps({"phase": args.phase, "seed": seed, "questions": [q.to_dict() for q in questions]},
+                         indent=2, ensure_ascii=False))
+        return OK
+    return _ask_quiz(quiz, questions, args, seed)
+
+
+def _ask_quiz(quiz, questions, args, seed: int) -> int:
+    """Questions on stdout, answers from stdin; end of input stops the quiz, not the program."""
+    from .progress import Progress, read_progress, write_progress
+    from .quiz import tickable
+
+    where = f"Phase {args.phase}" if args.phase is not None else "the whole roadmap"
+    print(f"Quiz on {where}: {len(questions)} questions (seed {seed}). An empty line skips; Ctrl-D stops.")
+    results = []
+    for n, q in enumerate(questions, 1):
+        print(f"\n{n}/{len(questions)}. {q.text}")
+        try:
+            given = input("> ")
+        except EOFError:
+            print("\n(stopped)")
+            break
+        if not sys.stdin.isatty():  # answers piped in: show them, so the transcript reads as a dialogue
+            print(given)
+        r = quiz.check(q, given)
+        results.append(r)
+        mark = {"correct": "Correct.", "partly right": f"Partly right ({r.score:.0%}).", "wrong": "Not quite."}[r.verdict]
+        print(f"{mark} {r.note.capitalize() + '. ' if r.note else ''}Answer: {q.answer}"
+              + (f" (you named: {', '.join(r.matched)})" if q.parts and r.matched and r.score < 1 else ""))
+        print(f"Source: {q.source}")
+    if not results:
+        return OK
+    print(f"\nScore: {round(sum(r.score for r in results), 1):g} of {len(results)}.")
+    passed = tickable(results)
+    if not passed:
+        return OK
+    roadmap = quiz.roadmap
+    titles = ", ".join(roadmap.node(i).title for i in passed)
+    print(f"You answered every question on: {titles}.")
+    if not args.done:
+        print("Tick them in the page, or run the quiz with --done FILE to tick them in your progress file.")
+        return OK
+    path = Path(args.done)
+    progress = read_progress(path, roadmap) if path.exists() else Progress(roadmap)
+    new = [i for i in passed if not progress.is_done(roadmap.node(i))]
+    if not new:
+        print(f"They are already ticked in {path}.")
+        return OK
+    try:
+        reply = input(f"Tick {len(new)} in {path}? [y/N] ")
+    except EOFError:
+        print()
+        return OK
+    if not sys.stdin.isatty():
+        print(reply)
+    if reply.strip().lower() in ("y", "yes"):
+        progress = Progress(roadmap, [*progress.ticked, *new])
+        write_progress(path, progress)
+        print(f"Ticked. {progress.summary().splitlines()[0]}")
+    return OK
+
+
 COMMANDS = {
     "init": cmd_init, "index": cmd_index, "search": cmd_search, "ask": cmd_ask, "chat": cmd_chat, "models": cmd_models,
-    "eval": cmd_eval, "bench": cmd_bench, "serve": cmd_serve,
+    "eval": cmd_eval, "bench": cmd_bench, "serve": cmd_serve, "plan": cmd_plan, "quiz": cmd_quiz,
 }
 
 

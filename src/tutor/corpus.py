@@ -25,10 +25,11 @@ from urllib.parse import urlparse
 
 from .config import TutorError
 from .roadmap import Item, Phase, Resource, Roadmap, Section, breadcrumb, label, load, slugify
+from .text import split_sentences
 
 CHUNKER_VERSION = 2  # bump when the chunk text changes shape, so built indexes count as stale (2: section-level resources)
 LONG = 30  # words: an item description longer than this stays out of its section's chunk
-CARD_FIELDS = ("title", "url", "kind", "provider", "cost", "level", "topics")
+CARD_FIELDS = ("title", "url", "kind", "provider", "cost", "level", "topics", "checked")
 
 
 @dataclass(frozen=True)
@@ -41,14 +42,15 @@ class Card:
     cost: str
     level: str
     topics: str
+    checked: str  # the date its facts were last checked against the resource, YYYY-MM-DD
     body: str
     path: str
     from_roadmap: bool = False  # made from the roadmap's own text: no file in resources/
 
     def summary(self) -> str:
-        """The first sentence: written to stand alone."""
-        # Not after an initial: "by Marc Peter Deisenroth, A. Aldo Faisal and ..." is one sentence.
-        return re.split(r"(?<=[.!?])(?<![\s(][A-Z]\.)\s+", self.body.strip(), maxsplit=1)[0]
+        """The first sentence, written to stand alone; pysbd keeps "Dr." and "A. Aldo" inside it."""
+        sentences = split_sentences(self.body)
+        return sentences[0] if sentences else ""
 
 
 @dataclass(frozen=True)
@@ -81,6 +83,8 @@ def parse_card(text: str, path: str) -> Card:
     missing = [f for f in CARD_FIELDS if not meta.get(f)]
     if missing:
         raise TutorError(f"{path}: card header lacks {', '.join(missing)}")
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", meta["checked"]):
+        raise TutorError(f"{path}: 'checked' must be a date like 2026-11-26, got {meta['checked']!r}")
     body = m.group(2).strip()
     if not body:
         raise TutorError(f"{path}: card has no text under its header")
@@ -213,7 +217,7 @@ def roadmap_card(res: Resource, taken: set[str] = frozenset()) -> Card:
     while slug in taken:
         n += 1
         slug = f"{base}-{n}"
-    return Card(slug, res.title, res.url, kind, host, "", "", "", body, f"roadmap.md:{res.line}", from_roadmap=True)
+    return Card(slug, res.title, res.url, kind, host, "", "", "", "", body, f"roadmap.md:{res.line}", from_roadmap=True)
 
 
 def _resource_line(resources) -> str:

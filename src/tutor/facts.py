@@ -81,6 +81,8 @@ class FactPicker:
             chunk = self.chunk_by_id.get(node.id)
             if chunk is not None:
                 out.append(Fact(node_line(node), chunk, node.id, first=True))
+            if isinstance(node, Section):  # its topics, each with its own description
+                out += [Fact(node_line(i), self.chunk_by_id.get(i.id, chunk), node.id) for i in node.items if i.description]
             for res in _resources(self.corpus.roadmap, node):
                 out += self._card_facts(self.corpus.card(res.url), res.url, subject=node.id)
         for hit in hits:

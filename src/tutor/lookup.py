@@ -196,12 +196,13 @@ class Lookup:
                     node, how = hit
                     found.append(Link(node, CONFIDENCE[how], how, span, window[0], window[-1] + 1))
                     continue
-                if len(span) < 5:
+                if len(span) < 6:  # 'short' is not 'shot'
                     continue
                 for _, score, at in process.extract(span, self._keys, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=3):
                     name = self._key_list[at]
                     # Word by word too: 'month foundation' is not 'math foundation'.
-                    if len(name) == len(key) and all(fuzz.ratio(a, b) >= FUZZY_CUTOFF - 6 for a, b in zip(key, name)):
+                    if len(name) == len(key) and all(fuzz.ratio(a, b) >= FUZZY_CUTOFF - 6 for a, b in zip(key, name)) \
+                            and (len(span) >= 8 or score >= 90):
                         node, how = self.names[name]
                         found.append(Link(node, CONFIDENCE[how] * score / 100, f"fuzzy {how}", span,
                                           window[0], window[-1] + 1))

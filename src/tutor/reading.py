@@ -34,7 +34,12 @@ from .text import STOPWORDS, WORD, stem
 
 NAVIGATION = ("next", "prereq", "duration", "phase", "start", "resources", "contents")
 NAMES_A_TOPIC = ("next", "prereq", "duration", "phase", "resources", "contents")  # unclear topic -> clarify
-FOLLOW_UP = re.compile(r"\b(it|that|this|those|them|these|there|then)\b", re.I)
+FOLLOW_UP = re.compile(r"\b(it|that|this|those|them|these|there|then|he|she|they|his|her|their)\b", re.I)
+# A question about the roadmap's parts or order names a part even when the name is unknown
+# ("the blockchain module", "after the fancy stuff"): it gets a clarifying question, not a refusal.
+STRUCTURE = re.compile(r"\b(after|before|next|phase|stage|part|section|module|chapter|unit|topic|stuff|bit|step)s?\b", re.I)
+WHOLE = re.compile(r"\b(whole|entire|total|overall|full) (roadmap|thing|path|program|course)\b|\bin total\b|"
+                   r"\bstart to finish\b|\bend to end\b|\ball of it\b", re.I)
 MIN_EXAMPLE_COSINE = 0.5  # below this, no example is close: the question is a general one (concept)
 CLEAR_INTENT = 0.75  # an example this close makes a navigation question on topic even if its subject is unknown
 LANGUAGE_CONFIDENCE = 0.5  # py3langid's probability needed to call a question with few known words not English
@@ -181,7 +186,9 @@ class Reader:
         links = self.lookup.link(text)
         language = self.language(text, links)
         resource = next((lk for lk in links if isinstance(lk.node, Resource)), None)
-        subjects = tuple(lk for lk in links if not isinstance(lk.node, Resource))
+        # A listed platform and its link are one thing: "the Papers with Code link" names the resource.
+        subjects = tuple(lk for lk in links if not isinstance(lk.node, Resource) and not (
+            resource and getattr(lk.node, "kind", "") == "listing" and lk.node.title == resource.node.title))
         framed = self.mask(text, links)
         masked = self.mask(text, links, content=True)
         vectors = self.embedder.embed_batch([question, masked])  # (2, dim): one call for both
@@ -190,7 +197,8 @@ class Reader:
         if not subjects and (FOLLOW_UP.search(text) or not self._content(text, links)):
             followup = self.refers_to(history)
         candidates: tuple[Link, ...] = ()
-        if intent in NAMES_A_TOPIC and not subjects and not followup and self._content(text, links):
+        if intent in NAMES_A_TOPIC and not subjects and not followup and self._content(text, links) \
+                and not WHOLE.search(text):
             candidates = tuple(lk for lk in self.lookup.by_meaning(vectors[0], top=3))
             if candidates and candidates[0].confidence >= EMBEDDING_CUTOFF and \
                     (len(candidates) < 2 or candidates[0].confidence - candidates[1].confidence >= 0.04):
@@ -317,7 +325,8 @@ class Reader:
         cosine = float(self.index.search(vector, 1)[0][1]) if self.index is not None else 0.0
         if cosine >= self.min_relevance:
             return Verdict(True, "close to a roadmap chunk", cosine)
-        if intent in (*NAMES_A_TOPIC, "start") and evidence_score >= CLEAR_INTENT:
+        if intent == "start" and evidence_score >= CLEAR_INTENT or \
+                intent in NAMES_A_TOPIC and evidence_score >= CLEAR_INTENT and STRUCTURE.search(text):
             return Verdict(True, "asks the roadmap's order about something it may not name", evidence_score)
         if intent in NAVIGATION and not self._content(text, links):
             return Verdict(True, "only curriculum words", cosine)
