@@ -34,9 +34,9 @@ Two dialects, told apart by the headings:
 In both, what is not curriculum is skipped and listed in `Roadmap.skipped` as (line, reason):
 images and badges, HTML tags, tables, code blocks, quotes, tables of contents, the introduction
 before the first part, meta sections (acknowledgements, licence, contributing, ...), and headings
-with nothing under them. Only three things are errors whatever the dialect, each naming the line:
-an unreadable file, a file in which nothing reads as a roadmap, and a resource line whose link is
-broken or missing.
+with nothing under them. Whatever the dialect, these are errors, each naming the line: an unreadable
+file (or one that is not UTF-8), a file in which nothing reads as a roadmap, a resource line whose
+link is broken or missing, and a heading that says "Phase" without a number ("Phase one: ...").
 
 A resource line under a section's last item serves the whole section when none of the section's
 other items has a resource of its own ("Fine-tuning LLMs" closes Advanced Fine-Tuning Techniques;
