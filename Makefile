@@ -26,8 +26,18 @@ $(STAMP): pyproject.toml
 index: install
 	$(VENV)/bin/tutor index
 
-run: index
+# `make run ROADMAP=path/to/roadmap.md` serves your own roadmap instead: `tutor init` copies it into
+# a corpus folder of its own (BYO_DIR) and indexes it; the page then opens on that corpus and index.
+ROADMAP ?=
+BYO_DIR ?= $(HOME)/.cache/tutor/roadmaps/$(basename $(notdir $(ROADMAP)))
+
+run: $(if $(strip $(ROADMAP)),install,index)
+ifeq ($(strip $(ROADMAP)),)
 	$(PY) app.py
+else
+	$(VENV)/bin/tutor init "$(ROADMAP)" --out "$(BYO_DIR)" --force
+	$(PY) app.py --corpus "$(BYO_DIR)" --index "$(BYO_DIR)/index"
+endif
 
 # Debian's chromium for the browser tests; Playwright cannot download its own browser here.
 browser:

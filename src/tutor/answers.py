@@ -87,6 +87,8 @@ def answer_next(c: Composer, r: Reading, done: set[str]) -> Facts | None:
         if rm.section_of(subject) is not None and rm.section_of(subject).phase is None:
             return None
         last = rm.phases[-1]
+        if last.duration is None:  # nothing to say about how long the last phase lasts
+            return Facts(f"**{label(subject)}** is the last step of the roadmap.", [subject])
         return Facts(f"**{label(subject)}** is the last step of the roadmap: {label(last)} is "
                      f"{_duration(last).lower()}: keep reading, building and contributing.", [subject])
     text = f"After **{label(subject)}** ({where(subject)}), the roadmap continues with:\n"
@@ -120,12 +122,14 @@ def answer_duration(c: Composer, r: Reading, done: set[str]) -> Facts | None:
         phase = rm.phase_of(subject)
         if phase is None:
             continue
-        d = _duration(phase)
-        if isinstance(subject, Phase):
-            lines.append(f"**{label(phase)}** takes {d} in the roadmap.")
+        if phase.duration is None:  # say so; never guess a length the roadmap does not give
+            lines.append(no_duration(subject, phase))
+            nodes += [subject, phase] if subject is not phase else [phase]
+        elif isinstance(subject, Phase):
+            lines.append(f"**{label(phase)}** takes {_length(phase)} in the roadmap.")
             nodes.append(phase)
         else:
-            lines.append(f"**{label(subject)}** is part of {label(phase)}, which takes **{d}** in the roadmap "
+            lines.append(f"**{label(subject)}** is part of {label(phase)}, which takes **{_length(phase)}** in the roadmap "
                          "(the roadmap gives durations per phase, not per topic).")
             nodes += [subject, phase]
     return Facts("\n".join(lines), nodes) if lines else None
@@ -212,16 +216,38 @@ def _duration(phase: Phase) -> str:
     return phase.duration.text if phase.duration else "no set duration"
 
 
+def _length(phase: Phase) -> str:
+    """How long, said as a length: "Months 1-2" is a place in a calendar, so it reads "2 months (Months 1-2)"."""
+    d = phase.duration
+    if d.low is not None and d.low == d.high and not d.text.lstrip("~ ")[:1].isdigit():
+        return f"{d.low:g} month{'s' if d.low != 1 else ''} ({d.text})"
+    return _duration(phase)
+
+
 def phase_list(rm: Roadmap) -> str:
     return "The phases:\n" + "\n".join(f"{p.number}. **{p.title}** ({_duration(p)})" for p in rm.phases)
 
 
 def total_duration(rm: Roadmap) -> str:
     low, high, open_ended = rm.total_duration()
+    if len(open_ended) == len(rm.phases) and not any(p.duration for p in rm.phases):
+        return (f"The roadmap does not say how long it takes: none of its {len(rm.phases)} phases gives a "
+                "duration.\n" + phase_list(rm))
     text = f"The whole roadmap takes about **{low:g}-{high:g} months**"
-    if open_ended:
-        text += " plus " + ", ".join(f"{label(p)}, which is {_duration(p).lower()}" for p in open_ended)
+    ongoing = [p for p in open_ended if p.duration]
+    if ongoing:
+        text += " plus " + ", ".join(f"{label(p)}, which is {_duration(p).lower()}" for p in ongoing)
+    missing = [p for p in open_ended if not p.duration]
+    if missing:
+        text += "; the roadmap gives no duration for " + ", ".join(label(p) for p in missing)
     return text + ".\n" + phase_list(rm)
+
+
+def no_duration(subject: Node, phase: Phase) -> str:
+    if subject is phase:
+        return f"The roadmap gives no duration for **{label(phase)}**."
+    return (f"**{label(subject)}** is part of {label(phase)}, and the roadmap gives no duration for that phase "
+            "(nor for its topics).")
 
 
 

@@ -1,4 +1,4 @@
-"""The `tutor` command: index | search | ask | chat | models | eval | bench | serve | plan | quiz.
+"""The `tutor` command: init | index | search | ask | chat | models | eval | bench | serve | plan | quiz.
 
 Names and paths become objects here (via runtime.py). Each subcommand offers only the settings
 it uses, with their defaults. Errors become one line on stderr and an exit code (see EXIT_CODES);
@@ -69,8 +69,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"tutor {_version()}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
+    s = sub.add_parser("init", help="make a corpus from your own roadmap (a Markdown file) and index it")
+    s.add_argument("source", metavar="PATH_OR_FILE",
+                   help="a Markdown roadmap, or a folder holding roadmap.md or README.md")
+    s.add_argument("--out", metavar="DIR", help="the corpus folder to make (default: ./tutor-<name of the roadmap>)")
+    s.add_argument("--index", dest="init_index", metavar="PATH", help="where to build the index (default: DIR/index)")
+    s.add_argument("--force", action="store_true", help="replace a different roadmap.md already in DIR")
+    _add_settings(s, ("embedder",))
+
     s = sub.add_parser("index", help="build the search index (only if stale)")
     s.add_argument("--rebuild", action="store_true", help="rebuild even when the index is fresh")
+    s.add_argument("--verbose", action="store_true", help="also say what the roadmap parser found and skipped")
     _add_settings(s, INDEX)
 
     s = sub.add_parser("search", help="show the ranked chunks for a query")
@@ -191,10 +200,99 @@ def main(argv: list[str] | None = None) -> int:
 # ---------------------------------------------------------------- commands
 
 
+def cmd_init(args, settings: Settings) -> int:
+    """Copy a roadmap into a new corpus folder (unchanged, as roadmap.md), index it, and say what
+    was found. The roadmap is parsed before anything is written, so a bad file leaves nothing behind."""
+    import dataclasses
+    import shutil
+
+    from .lookup import Lookup, load_aliases
+    from .roadmap import example_questions, load, slugify
+
+    started = time.perf_counter()
+    source = Path(args.source)
+    if source.is_dir():
+        found = [p for p in sorted(source.iterdir()) if p.name.lower() in ("roadmap.md", "readme.md")]
+        if not found:
+            raise TutorError(f"{source} holds no roadmap.md or README.md; name the Markdown file itself")
+        source = found[0]
+    roadmap = load(source)  # a RoadmapError names the line
+    name = roadmap.title if roadmap.title != "Roadmap" else (source.parent.name if source.stem.lower() == "readme" else source.stem)
+    out = Path(args.out) if args.out else Path.cwd() / f"tutor-{slugify(name)[:40]}"
+    target = out / "roadmap.md"
+    data = source.read_bytes()
+    if target.exists() and target.read_bytes() != data and not args.force:
+        raise TutorError(f"{out} already holds a different roadmap.md; pass --force to replace it, or pick another --out")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        if not target.exists() or target.read_bytes() != data:
+            shutil.copyfile(source, target)  # byte for byte: the user's document stays theirs
+    except OSError as e:
+        raise TutorError(f"cannot write the corpus to {out} ({e.strerror}); pick another --out") from None
+    index_dir = Path(args.init_index) if args.init_index else out / "index"
+    settings = dataclasses.replace(settings, corpus_dir=out, index_dir=index_dir)
+
+    c = roadmap.counts()
+    print(f"{roadmap.title}: {source} -> {target}")
+    print(f"found {c['parts']} parts" + (f" (and {c['other parts']} outside the order of study)" if c["other parts"] else "")
+          + f", {c['sections']} sections, {c['topics']} topics and {c['resources']} resources")
+    for phase in roadmap.phases:
+        d = f", {phase.duration.text}" if phase.duration else ""
+        print(f"  {phase.number}. {phase.title}{d}: {len(phase.sections)} sections, "
+              f"{sum(len(s.items) for s in phase.sections)} topics, {len({r.url for r in phase.resources})} resources")
+    if not any(p.duration for p in roadmap.phases):
+        print("no part gives a duration, so the tutor will say so when asked how long something takes")
+    _print_skipped(roadmap)
+
+    from .index import staleness
+
+    reason = staleness(index_dir, out, settings.embedder)
+    if reason is None:
+        print(f"index is up to date ({index_dir})")
+    else:
+        from .runtime import open_index
+
+        t0 = time.perf_counter()
+        index, _ = open_index(settings)  # says on stderr why it builds
+        m = index.manifest
+        print(f"built {m['n_chunks']} chunks x {m['dim']} dims with {m['embedder']} in "
+              f"{time.perf_counter() - t0:.1f} s -> {index_dir}")
+    where = f"--corpus {_quote(out)} --index {_quote(index_dir)}"
+    print("\ntry:")
+    for question in example_questions(roadmap, Lookup(roadmap, load_aliases()).find):
+        print(f"  tutor ask {where} {_quote(question)}")
+    print(f"or open the page: tutor serve {where}")
+    print(f"({time.perf_counter() - started:.1f} s)")
+    return OK
+
+
+def _print_skipped(roadmap) -> None:
+    if not roadmap.skipped:
+        print("skipped nothing")
+        return
+    print(f"skipped {len(roadmap.skipped)} places that are not curriculum:")
+    for line, reason in roadmap.skipped:
+        print(f"  line {line}: {reason}")
+
+
+def _quote(value) -> str:
+    import shlex
+
+    return shlex.quote(str(value))
+
+
 def cmd_index(args, settings: Settings) -> int:
     from .index import staleness
 
     started = time.perf_counter()
+    if args.verbose:
+        from .roadmap import load
+
+        roadmap = load(settings.corpus_dir / "roadmap.md")
+        c = roadmap.counts()
+        print(f"{roadmap.title}: {c['parts']} parts, {c['sections']} sections, {c['topics']} topics, "
+              f"{c['resources']} resources")
+        _print_skipped(roadmap)
     reason = None if args.rebuild else staleness(settings.index_dir, settings.corpus_dir, settings.embedder)
     if not args.rebuild and reason is None:
         print(f"index is up to date ({settings.index_dir}, checked in {time.perf_counter() - started:.2f} s)")
@@ -405,7 +503,7 @@ def _ask_quiz(quiz, questions, args, seed: int) -> int:
 
 
 COMMANDS = {
-    "index": cmd_index, "search": cmd_search, "ask": cmd_ask, "chat": cmd_chat, "models": cmd_models,
+    "init": cmd_init, "index": cmd_index, "search": cmd_search, "ask": cmd_ask, "chat": cmd_chat, "models": cmd_models,
     "eval": cmd_eval, "bench": cmd_bench, "serve": cmd_serve, "plan": cmd_plan, "quiz": cmd_quiz,
 }
 

@@ -5,9 +5,14 @@ Chunks, each carrying the breadcrumb of where it sits in the roadmap:
 - one per phase (its sections and duration),
 - one per section (its topics and resources),
 - one per item: topic, project, tip or listed platform (with its description and resources),
-- one per resource card (the card's prose, placed where the roadmap links it).
+- one per linked resource: its card's prose when resources/ has a card for it, else the roadmap's
+  own words about it (the note on its line, "[name](url): note", or the description of its item).
 The breadcrumb and title are part of the embedded text, so "GANs" finds Phase 3 chunks even when
 the prose says "adversarial networks".
+
+Cards are optional: a corpus can be a roadmap.md alone (`tutor init` makes one). Each resource then
+gets a card made from the roadmap's text (`Card.from_roadmap`), so answers, sources and search
+describe it in the roadmap's words; a card in resources/ always wins over it.
 """
 
 from __future__ import annotations
@@ -16,12 +21,14 @@ import hashlib
 import re
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from urllib.parse import urlparse
 
 from .config import TutorError
-from .roadmap import Item, Phase, Roadmap, Section, breadcrumb, label, load
+from .roadmap import Item, Phase, Resource, Roadmap, Section, breadcrumb, label, load, slugify
 from .text import split_sentences
 
 CHUNKER_VERSION = 2  # bump when the chunk text changes shape, so built indexes count as stale (2: section-level resources)
+LONG = 30  # words: an item description longer than this stays out of its section's chunk
 CARD_FIELDS = ("title", "url", "kind", "provider", "cost", "level", "topics", "checked")
 
 
@@ -38,6 +45,7 @@ class Card:
     checked: str  # the date its facts were last checked against the resource, YYYY-MM-DD
     body: str
     path: str
+    from_roadmap: bool = False  # made from the roadmap's own text: no file in resources/
 
     def summary(self) -> str:
         """The first sentence, written to stand alone; pysbd keeps "Dr." and "A. Aldo" inside it."""
@@ -103,14 +111,22 @@ class Corpus:
     def __init__(self, roadmap: Roadmap, cards: list[Card], folder: Path):
         self.folder = Path(folder)
         self.roadmap = roadmap
-        self.cards = cards
+        self.cards = cards  # the files in resources/
         self.by_url = {_key(c.url): c for c in cards}
+        taken = {c.slug for c in cards}
+        for res in roadmap.resources:  # the roadmap's words for each resource without a card
+            if _key(res.url) not in self.by_url:
+                card = roadmap_card(res, taken)
+                self.by_url[_key(res.url)] = card
+                taken.add(card.slug)
 
     @classmethod
     def load(cls, folder: Path) -> Corpus:
         folder = Path(folder)
         if not (folder / "roadmap.md").exists():
-            raise TutorError(f"no roadmap.md in {folder}; point --corpus at a folder holding roadmap.md and resources/")
+            raise TutorError(f"no roadmap.md in {folder}; point --corpus at a folder holding roadmap.md "
+                             "(and, optionally, resources/ with a card per linked resource), or make one with "
+                             "`tutor init ROADMAP.md`")
         roadmap, cards = load(folder / "roadmap.md"), load_cards(folder / "resources")
         # Every card is placed where the roadmap links it: a card the roadmap does not link has
         # no place, and each question that names it would fail later, far from the cause.
@@ -122,7 +138,10 @@ class Corpus:
         return cls(roadmap, cards, folder)
 
     def card(self, url: str) -> Card | None:
-        return self.by_url.get(_key(url))
+        """The card of a linked resource: its file in resources/, else one made from the roadmap's
+        text; None when neither says anything about it."""
+        card = self.by_url.get(_key(url))
+        return card if card is not None and card.body else None
 
     def chunks(self) -> list[Chunk]:
         rm = self.roadmap
@@ -137,7 +156,7 @@ class Corpus:
             out.extend(_item_chunk(item) for item in section.items)
         placed = set()
         for res in rm.resources:
-            card = self.card(res.url)
+            card = self.by_url.get(_key(res.url))
             if card is None or _key(card.url) in placed:
                 continue
             placed.add(_key(card.url))
@@ -145,10 +164,13 @@ class Corpus:
             crumb = breadcrumb(where)
             if where.title != res.title:  # a listed platform is its own item: no "Kaggle › Kaggle"
                 crumb = f"{crumb} › {card.title}"
-            text = (
-                f"{crumb}\n{card.title} ({card.kind}, {card.provider}; {card.cost}; {card.level}).\n"
-                f"{card.body}"
-            )
+            if card.from_roadmap:  # no cost or level: the roadmap does not say
+                text = f"{crumb}\n{card.title} ({card.kind}, {card.provider})." + (f"\n{card.body}" if card.body else "")
+            else:
+                text = (
+                    f"{crumb}\n{card.title} ({card.kind}, {card.provider}; {card.cost}; {card.level}).\n"
+                    f"{card.body}"
+                )
             phase = res.section.phase.number if res.section.phase else 0
             out.append(Chunk(f"resource/{card.slug}", "resource", card.title, crumb, text,
                              card.url, phase, card.kind))
@@ -173,14 +195,42 @@ def _key(url: str) -> str:
     return url.rstrip("/").lower()
 
 
+# Where a link points says what it is, roughly; anything else is a "link".
+KIND_BY_HOST = {"arxiv.org": "paper", "openreview.net": "paper", "aclanthology.org": "paper", "papers.nips.cc": "paper",
+                "proceedings.neurips.cc": "paper", "youtube.com": "video", "youtu.be": "video", "vimeo.com": "video",
+                "coursera.org": "course", "edx.org": "course", "udacity.com": "course", "udemy.com": "course",
+                "khanacademy.org": "course", "github.com": "code", "gitlab.com": "code"}
+
+
+def roadmap_card(res: Resource, taken: set[str] = frozenset()) -> Card:
+    """A card for a resource that has none, from the roadmap's own words: the note on its line
+    ("[name](url): note"), else the description of the item it serves."""
+    body = re.sub(r"^[\s:\-–—]+", "", res.note).strip()
+    if not body and res.item is not None and res.item.title != res.title:
+        body = re.sub(r"\[([^\]]+)\]\([^)]*\)", r"\1", res.item.description).strip()
+    host = urlparse(res.url).netloc.lower().removeprefix("www.")
+    kind = next((k for h, k in KIND_BY_HOST.items() if host == h or host.endswith("." + h)), "link")
+    if kind == "link" and urlparse(res.url).path.lower().endswith(".pdf"):
+        kind = "paper"
+    base = slug = slugify(res.title)
+    n = 1
+    while slug in taken:
+        n += 1
+        slug = f"{base}-{n}"
+    return Card(slug, res.title, res.url, kind, host, "", "", "", "", body, f"roadmap.md:{res.line}", from_roadmap=True)
+
+
 def _resource_line(resources) -> str:
     return "; ".join(f"{r.title}" for r in resources)
 
 
 def _overview(rm: Roadmap) -> Chunk:
     low, high, open_ended = rm.total_duration()
-    lines = [f"{rm.title}: {len(rm.phases)} phases, about {low:g}-{high:g} months in all"
-             + (" plus ongoing study" if open_ended else "") + "."]
+    if len(open_ended) == len(rm.phases):  # no durations at all: say nothing about months
+        lines = [f"{rm.title}: {len(rm.phases)} phases; the roadmap gives no durations."]
+    else:
+        lines = [f"{rm.title}: {len(rm.phases)} phases, about {low:g}-{high:g} months in all"
+                 + (" plus ongoing study" if open_ended else "") + "."]
     lines += [f"{label(p)} ({p.duration.text if p.duration else 'no duration given'})" for p in rm.phases]
     return Chunk("overview", "overview", rm.title, rm.title, "\n".join(lines))
 
@@ -189,13 +239,17 @@ def _phase_chunk(phase: Phase) -> Chunk:
     duration = phase.duration.text if phase.duration else "no duration given"
     text = (f"{label(phase)}. Duration: {duration}.\nSections: "
             + "; ".join(s.title for s in phase.sections) + ".")
+    if phase.description:  # the prose under the heading, when the roadmap has some
+        text += f"\n{phase.description}"
     return Chunk(phase.id, "phase", label(phase), label(phase), text, phase=phase.number)
 
 
 def _section_chunk(section: Section) -> Chunk:
     crumb = breadcrumb(section)
-    lines = [crumb]
-    lines += [f"- {i.title}" + (f": {i.description}" if i.description else "") for i in section.items]
+    lines = [crumb] + ([section.description] if section.description else [])
+    # A long description lives in its item's own chunk; here it would crowd out the section's outline.
+    lines += [f"- {i.title}" + (f": {i.description}" if i.description and len(i.description.split()) <= LONG else "")
+              for i in section.items]
     if section.resources:
         lines.append(f"Resources: {_resource_line(section.resources)}.")
     phase = section.phase.number if section.phase else 0
