@@ -86,7 +86,7 @@ INDEX_FLAGS = {"--corpus", "--index", "--embedder"}
 
 
 @pytest.mark.parametrize("command, flags", [
-    ("index", INDEX_FLAGS | {"--rebuild"}),
+    ("index", INDEX_FLAGS | {"--rebuild", "--verbose"}),
     ("search", INDEX_FLAGS | {"--k", "--json", "--phase", "--kind"}),
     ("ask", INDEX_FLAGS | {"--k", "--json"} | MODEL_FLAGS),
     ("chat", INDEX_FLAGS | {"--k"} | MODEL_FLAGS),

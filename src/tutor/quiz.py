@@ -184,9 +184,9 @@ def _masked(card_summary: str, titles: list[str]) -> str:
     a subject sharing a word with a title becomes "It"; the card's full title is masked anywhere.
     (A roadmap title can be a common phrase, "Generative Models", so only the subject is masked for it;
     the card title only where it is written as a name, in its own capitals.)"""
-    subject, verb, rest = card_summary.partition(" is ")
+    m = re.match(r"(.{1,100}?) (is|was|are|points to|offers|teaches|covers|explains|gives|collects) ", card_summary)
     own = {w for t in titles for w in content_words(t)}
-    text = f"It is {rest}" if verb and len(subject) < 100 and own & set(content_words(subject)) else card_summary
+    text = f"It {m.group(2)} {card_summary[m.end():]}" if m and own & set(content_words(m.group(1))) else card_summary
     text = text.replace(titles[-1], "this resource")
     return text[:1].upper() + text[1:]
 
