@@ -25,6 +25,7 @@ MMR_LAMBDA = 0.7  # weight of relevance against novelty
 MIN_COSINE = 0.30  # a card sentence less similar than this to the question is not a fact for it
 MAX_LINES = 4  # one subject
 MAX_PER_SUBJECT = 3  # comparisons
+MAX_PER_CARD = 2  # sentences of one card
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,8 @@ class FactPicker:
                 if i in chosen or relevance[i] < MIN_COSINE and not f.first:
                     continue
                 if compare and (not f.subject or sum(candidates[j].subject == f.subject for j in chosen) >= MAX_PER_SUBJECT):
+                    continue
+                if f.card and sum(candidates[j].card == f.card for j in chosen) >= MAX_PER_CARD:
                     continue
                 novelty = max((float(vectors[i] @ vectors[j]) for j in chosen), default=0.0)
                 score = MMR_LAMBDA * relevance[i] - (1 - MMR_LAMBDA) * novelty
@@ -114,8 +117,8 @@ class FactPicker:
 
     def _embed(self, texts: list[str]) -> None:
         todo = [t for t in dict.fromkeys(texts) if t not in self._vectors]
-        if todo:
-            for t, v in zip(todo, self.embedder.embed_batch(todo)):
+        if todo:  # embedded without Markdown: "**Title**: text" reads as "Title: text"
+            for t, v in zip(todo, self.embedder.embed_batch([t.replace("**", "") for t in todo])):
                 self._vectors[t] = v
 
 

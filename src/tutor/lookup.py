@@ -46,7 +46,7 @@ QUESTION_WORDS = frozenset(stem(w) for w in """
 """.split())
 
 # Last words that make a title more formal without making it more specific.
-GENERIC_TAIL = frozenset(stem(w) for w in "basics fundamentals introduction techniques models model mechanism".split())
+GENERIC_TAIL = frozenset(stem(w) for w in "basics fundamentals introduction techniques models model mechanism applications".split())
 
 GENERIC_PARTS = {(stem(w),) for w in "development applications skills limitations".split()}
 
