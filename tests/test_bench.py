@@ -39,7 +39,8 @@ def report(rows, load=None) -> dict:
 
 def row(threads, batch, neighbour, prompt, decode):
     return {"threads": threads, "batch_threads": batch, "neighbour": neighbour, "prompt_tps": prompt,
-            "decode_tps": decode, "decode_tps_min": decode - 1, "decode_tps_max": decode + 1}
+            "decode_tps": decode, "decode_tps_min": decode - 1, "decode_tps_max": decode + 1,
+            "decode_per_cpu_s": decode * 1.5}
 
 
 # ---------------------------------------------------------------- the table
@@ -53,10 +54,10 @@ def test_the_table_names_the_load_and_lists_idle_rows_before_neighbour_rows():
     assert "with the neighbour: 2.00 cores busy on average, 0.04 of them other processes, 0.98 of them the neighbour" in text
     table = [line for line in text.splitlines() if line.startswith("| ")]
     assert table[0].startswith("| n_threads | n_threads_batch | CPU-bound neighbour |")
-    assert table[1:] == ["| 1 | 1 | no | 880 | 120.0 (119.0-121.0) |",
-                         "| 2 | 2 | no | 1500 | 140.0 (139.0-141.0) |",
-                         "| 1 | 1 | yes | 700 | 110.2 (109.2-111.2) |",
-                         "| 2 | 2 | yes | 40 | 2.4 (1.4-3.4) |"]
+    assert table[1:] == ["| 1 | 1 | no | 880 | 120.0 (119.0-121.0) | 180 |",
+                         "| 2 | 2 | no | 1500 | 140.0 (139.0-141.0) | 210 |",
+                         "| 1 | 1 | yes | 700 | 110.2 (109.2-111.2) | 165 |",
+                         "| 2 | 2 | yes | 40 | 2.4 (1.4-3.4) | 4 |"]
 
 
 def test_without_proc_the_table_still_prints_and_says_the_load_is_unknown():
@@ -65,7 +66,7 @@ def test_without_proc_the_table_still_prints_and_says_the_load_is_unknown():
     r["loadavg_before"] = r["loadavg_after"] = None
     text = format_threads_table(r)
     assert "before: unknown, after: unknown" in text and "cores busy" not in text
-    assert "| 1 | 1 | no | 10 | 5.0 (4.0-6.0) |" in text
+    assert "| 1 | 1 | no | 10 | 5.0 (4.0-6.0) | 8 |" in text
 
 
 # ---------------------------------------------------------------- the neighbour
@@ -124,10 +125,10 @@ def test_a_tiny_real_comparison_has_every_configuration_and_stops_every_neighbou
 
     spec = read_registry(Settings().models_file)[0]
     r = compare_threads(resolve_model_path(spec, Settings().models_dir), name=spec.name, runs=1,
-                        prompt_tokens=8, decode_tokens=3, max_seconds=5.0, neighbour=Recorded, progress=False)
+                        prompt_tokens=8, decode_tokens=3, max_seconds=2.0, neighbour=Recorded, progress=False)
     assert {(x["threads"], x["batch_threads"], x["neighbour"]) for x in r["rows"]} == {
         (t, b, n) for t in (1, 2) for b in (1, 2) for n in (False, True)}
-    assert all(x["prompt_tps"] > 0 and x["decode_tps"] > 0 for x in r["rows"]), r["rows"]
+    assert all(x["prompt_tps"] > 0 and x["decode_tps"] > 0 and x["decode_per_cpu_s"] >= 0 for x in r["rows"]), r["rows"]
     assert r["prompt_tokens"] == 8 and r["decode_tokens"] == 3
     assert len(started) == 1 and not started[0].running and gone(started[0].proc.pid)
     assert r["load"]["neighbour"]["neighbour"] is None or r["load"]["neighbour"]["neighbour"] > 0

@@ -131,8 +131,10 @@ class Neighbour:
 
     def __enter__(self) -> Neighbour:
         try:
-            self.proc = subprocess.Popen(self.command, stdin=subprocess.DEVNULL,
-                                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            # Its own session, as another program would be: where the kernel groups CPU time
+            # by session (autogroup), a child in ours would share our share instead of competing.
+            self.proc = subprocess.Popen(self.command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.DEVNULL, start_new_session=True)
         except OSError as e:
             raise TutorError(f"cannot start the CPU-bound neighbour for the bench: {e}") from None
         return self
@@ -206,14 +208,17 @@ class Usage:
 
 
 def _our_cpu_seconds() -> float:
-    t = os.times()
-    return t.user + t.system
+    """CPU time of this process, all its threads (llama.cpp's workers too), in microseconds' steps."""
+    u = resource.getrusage(resource.RUSAGE_SELF)
+    return u.ru_utime + u.ru_stime
 
 
-def measure(llm, prompt: list[int], decode_tokens: int, max_seconds: float) -> tuple[float, float]:
-    """(prompt tokens/s, decode tokens/s) for one llama_cpp.Llama. The prompt is read in one
-    batch (n_threads_batch), from an empty cache; then `decode_tokens` tokens are written one
-    at a time (n_threads) after a first one, or as many as fit in `max_seconds`."""
+def measure(llm, prompt: list[int], decode_tokens: int, max_seconds: float) -> tuple[float, float, float]:
+    """(prompt tokens/s, decode tokens/s, decode tokens per CPU-second) for one llama_cpp.Llama.
+    The prompt is read in one batch (n_threads_batch), from an empty cache; then `decode_tokens`
+    tokens are written one at a time (n_threads) after a first one, or as many as fit in
+    `max_seconds`. Per CPU-second is what a core to ourselves would give; threads spinning
+    while they wait for each other lower it."""
     llm.reset()
     t0 = time.perf_counter()
     llm.eval(prompt)
@@ -221,13 +226,17 @@ def measure(llm, prompt: list[int], decode_tokens: int, max_seconds: float) -> t
     start = llm.tokenize(b"Once upon a time")
     llm.reset()
     stamps: list[float] = []
+    cpu = 0.0
     deadline = time.perf_counter() + max_seconds
     # generate() never stops at end-of-text, so every run writes the same number of tokens.
     for _ in llm.generate(start, temp=0.8, repeat_penalty=1.15, reset=True):
         stamps.append(time.perf_counter())
+        if len(stamps) == 1:
+            cpu = _our_cpu_seconds()
         if len(stamps) > decode_tokens or (len(stamps) > 1 and stamps[-1] > deadline):
             break
-    return prompt_tps, (len(stamps) - 1) / (stamps[-1] - stamps[0])
+    tokens, cpu = len(stamps) - 1, _our_cpu_seconds() - cpu
+    return prompt_tps, tokens / (stamps[-1] - stamps[0]), tokens / cpu if cpu > 0 else 0.0
 
 
 def compare_threads(path: Path, name: str = "", counts: tuple[int, ...] = THREAD_COUNTS, runs: int = 3,
@@ -248,7 +257,7 @@ def compare_threads(path: Path, name: str = "", counts: tuple[int, ...] = THREAD
         first = models[configs[0]]
         text = " ".join([BENCH_PROMPT] * (1 + prompt_tokens // 200))
         prompt = first.llm.tokenize(text.encode())[:prompt_tokens]
-        samples: dict[tuple, tuple[list, list]] = {(c, n): ([], []) for n in (False, True) for c in configs}
+        samples: dict[tuple, tuple[list, list, list]] = {(c, n): ([], [], []) for n in (False, True) for c in configs}
         usage = {False: Usage(), True: Usage()}
         before = loadavg()
         bar = tqdm(total=runs * 2 * len(configs), desc="threads", unit="run", disable=not progress)
@@ -258,9 +267,8 @@ def compare_threads(path: Path, name: str = "", counts: tuple[int, ...] = THREAD
                 with neighbour() if busy else nullcontext() as nb:
                     wall, machine, ours = time.perf_counter(), _machine_busy_seconds(), _our_cpu_seconds()
                     for c in order:
-                        p, d = measure(models[c].llm, prompt, decode_tokens, max_seconds)
-                        samples[c, busy][0].append(p)
-                        samples[c, busy][1].append(d)
+                        for kept, value in zip(samples[c, busy], measure(models[c].llm, prompt, decode_tokens, max_seconds)):
+                            kept.append(value)
                         bar.update()
                     if nb is not None and not nb.running:
                         raise TutorError("the CPU-bound neighbour stopped before the measurement ended")
@@ -276,7 +284,8 @@ def compare_threads(path: Path, name: str = "", counts: tuple[int, ...] = THREAD
     p50 = statistics.median
     rows = [{"threads": c[0], "batch_threads": c[1], "neighbour": busy,
              "prompt_tps": round(p50(s[0]), 1), "decode_tps": round(p50(s[1]), 1),
-             "decode_tps_min": round(min(s[1]), 1), "decode_tps_max": round(max(s[1]), 1)}
+             "decode_tps_min": round(min(s[1]), 1), "decode_tps_max": round(max(s[1]), 1),
+             "decode_per_cpu_s": round(p50(s[2]), 1)}
             for (c, busy), s in samples.items()]
     return {
         "model": name or Path(path).stem, "cores": os.cpu_count(), "runs": runs,
@@ -301,12 +310,12 @@ def format_threads_table(report: dict) -> str:
             extra = f", {load['neighbour']:.2f} of them the neighbour" if phase == "neighbour" else ""
             lines.append(f"{label}: {load['machine']:.2f} cores busy on average, {load['others']:.2f} of them "
                          f"other processes{extra}")
-    lines += ["", "| n_threads | n_threads_batch | CPU-bound neighbour | prompt tokens/s | decode tokens/s |",
-              "|---:|---:|---|---:|---:|"]
+    lines += ["", "| n_threads | n_threads_batch | CPU-bound neighbour | prompt tokens/s | decode tokens/s "
+                  "| decode tokens per CPU-second |", "|---:|---:|---|---:|---:|---:|"]
     for row in sorted(report["rows"], key=lambda r: (r["neighbour"], r["threads"], r["batch_threads"])):
         lines.append(f"| {row['threads']} | {row['batch_threads']} | {'yes' if row['neighbour'] else 'no'} | "
                      f"{row['prompt_tps']:.0f} | {row['decode_tps']:.1f} "
-                     f"({row['decode_tps_min']:.1f}-{row['decode_tps_max']:.1f}) |")
+                     f"({row['decode_tps_min']:.1f}-{row['decode_tps_max']:.1f}) | {row['decode_per_cpu_s']:.0f} |")
     return "\n".join(lines)
 
 
