@@ -32,8 +32,8 @@ def gone(pid: int, within: float = 10.0) -> bool:
 def report(rows, load=None) -> dict:
     return {"model": "m", "cores": 2, "runs": 3, "prompt_tokens": 256, "decode_tokens": 64,
             "loadavg_before": "0.50 0.40 0.30", "loadavg_after": "1.50 0.60 0.35",
-            "load": load or {"idle": {"machine": 1.02, "neighbour": 0.0, "others": 0.03},
-                             "neighbour": {"machine": 2.0, "neighbour": 0.98, "others": 0.04}},
+            "load": load or {"without_neighbour": {"machine": 1.02, "neighbour": 0.0, "others": 0.03},
+                             "with_neighbour": {"machine": 2.0, "neighbour": 0.98, "others": 0.04}},
             "rows": rows}
 
 
@@ -62,7 +62,7 @@ def test_the_table_names_the_load_and_lists_idle_rows_before_neighbour_rows():
 
 def test_without_proc_the_table_still_prints_and_says_the_load_is_unknown():
     unknown = {"machine": None, "neighbour": None, "others": None}
-    r = report([row(1, 1, False, 10.0, 5.0)], load={"idle": unknown, "neighbour": unknown})
+    r = report([row(1, 1, False, 10.0, 5.0)], load={"without_neighbour": unknown, "with_neighbour": unknown})
     r["loadavg_before"] = r["loadavg_after"] = None
     text = format_threads_table(r)
     assert "before: unknown, after: unknown" in text and "cores busy" not in text
@@ -131,6 +131,6 @@ def test_a_tiny_real_comparison_has_every_configuration_and_stops_every_neighbou
     assert all(x["prompt_tps"] > 0 and x["decode_tps"] > 0 and x["decode_per_cpu_s"] >= 0 for x in r["rows"]), r["rows"]
     assert r["prompt_tokens"] == 8 and r["decode_tokens"] == 3
     assert len(started) == 1 and not started[0].running and gone(started[0].proc.pid)
-    assert r["load"]["neighbour"]["neighbour"] is None or r["load"]["neighbour"]["neighbour"] > 0
+    assert r["load"]["with_neighbour"]["neighbour"] is None or r["load"]["with_neighbour"]["neighbour"] > 0
     table = format_threads_table(r)
     assert sum(line.startswith("| 1 ") or line.startswith("| 2 ") for line in table.splitlines()) == 8

@@ -124,10 +124,9 @@ class Neighbour:
     """A CPU-bound child process for as long as the `with` block runs; stopped (killed and
     reaped) on the way out, however the block ends."""
 
-    def __init__(self, command: list[str] | None = None, max_seconds: float = 900.0):
-        self.command = command or [sys.executable, "-c", BUSY_LOOP, str(max_seconds), str(os.getpid())]
+    def __init__(self, max_seconds: float = 900.0):
+        self.command = [sys.executable, "-c", BUSY_LOOP, str(max_seconds), str(os.getpid())]
         self.proc: subprocess.Popen | None = None
-        self.cpu_seconds = 0.0  # its CPU time, read just before it is stopped (Linux; else 0)
 
     def __enter__(self) -> Neighbour:
         try:
@@ -145,7 +144,6 @@ class Neighbour:
     def stop(self) -> None:
         if self.proc is None:
             return
-        self.cpu_seconds = max(self.cpu_seconds, _process_cpu_seconds(self.proc.pid) or 0.0)
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait()
@@ -153,6 +151,10 @@ class Neighbour:
     @property
     def running(self) -> bool:
         return self.proc is not None and self.proc.poll() is None
+
+    def cpu_seconds(self) -> float:
+        """The CPU time it has used so far, while it runs (0 where /proc is not there)."""
+        return (_process_cpu_seconds(self.proc.pid) or 0.0) if self.running else 0.0
 
 
 def _process_cpu_seconds(pid: int) -> float | None:
@@ -273,7 +275,7 @@ def compare_threads(path: Path, name: str = "", counts: tuple[int, ...] = THREAD
                     if nb is not None and not nb.running:
                         raise TutorError("the CPU-bound neighbour stopped before the measurement ended")
                     end_machine = _machine_busy_seconds()
-                    nb_cpu = (_process_cpu_seconds(nb.proc.pid) or 0.0) if nb is not None else 0.0
+                    nb_cpu = nb.cpu_seconds() if nb is not None else 0.0
                     usage[busy].add(time.perf_counter() - wall,
                                     None if machine is None or end_machine is None else end_machine - machine,
                                     _our_cpu_seconds() - ours, nb_cpu)
@@ -291,7 +293,7 @@ def compare_threads(path: Path, name: str = "", counts: tuple[int, ...] = THREAD
         "model": name or Path(path).stem, "cores": os.cpu_count(), "runs": runs,
         "prompt_tokens": len(prompt), "decode_tokens": decode_tokens,
         "loadavg_before": before, "loadavg_after": loadavg(),
-        "load": {"idle": usage[False].cores(), "neighbour": usage[True].cores()},
+        "load": {"without_neighbour": usage[False].cores(), "with_neighbour": usage[True].cores()},
         "rows": rows,
     }
 
@@ -304,10 +306,10 @@ def format_threads_table(report: dict) -> str:
         f"load average (1/5/15 min) before: {report['loadavg_before'] or 'unknown'}, "
         f"after: {report['loadavg_after'] or 'unknown'}; {report['cores']} cores",
     ]
-    for phase, label in (("idle", "without the neighbour"), ("neighbour", "with the neighbour")):
+    for phase, label in (("without_neighbour", "without the neighbour"), ("with_neighbour", "with the neighbour")):
         load = report["load"][phase]
         if load["machine"] is not None:
-            extra = f", {load['neighbour']:.2f} of them the neighbour" if phase == "neighbour" else ""
+            extra = f", {load['neighbour']:.2f} of them the neighbour" if phase == "with_neighbour" else ""
             lines.append(f"{label}: {load['machine']:.2f} cores busy on average, {load['others']:.2f} of them "
                          f"other processes{extra}")
     lines += ["", "| n_threads | n_threads_batch | CPU-bound neighbour | prompt tokens/s | decode tokens/s "
