@@ -90,7 +90,7 @@ INDEX_FLAGS = {"--corpus", "--index", "--embedder"}
     ("search", INDEX_FLAGS | {"--k", "--json", "--phase", "--kind"}),
     ("ask", INDEX_FLAGS | {"--k", "--json"} | MODEL_FLAGS),
     ("chat", INDEX_FLAGS | {"--k"} | MODEL_FLAGS),
-    ("bench", INDEX_FLAGS | {"--k", "--runs"} | MODEL_FLAGS),
+    ("bench", INDEX_FLAGS | {"--k", "--runs", "--threads-compare"} | MODEL_FLAGS),
     ("serve", INDEX_FLAGS | {"--k", "--auth", "--feedback-file", "--host", "--port"} | MODEL_FLAGS),
     ("models", {"--models-file", "--models-dir"}),
 ])

@@ -114,6 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("bench", help="raw llama.cpp speed vs. the tutor's own TTFT and tokens/s")
     s.add_argument("--runs", type=int, default=5, help="(default: 5)")
+    s.add_argument("--threads-compare", action="store_true",
+                   help="instead: prompt and decode speed for n_threads and n_threads_batch 1 and 2, "
+                        "with and without a CPU-bound neighbour process the bench starts (--runs rounds)")
     _add_settings(s, ANSWER)
 
     s = sub.add_parser("serve", help="start the browser chat")
@@ -377,7 +380,7 @@ def cmd_eval(args, settings: Settings) -> int:
 
 
 def cmd_bench(args, settings: Settings) -> int:
-    from .evaluate import run_bench
+    from .bench import run_bench
 
     return run_bench(args, settings)
 

@@ -57,7 +57,11 @@ class Settings:
         60.0, "Generation stops after this many seconds, whatever the model or server does.", 1.0, 3600.0
     )
     n_ctx: int = _setting(2048, "Context window given to llama.cpp, in tokens.", 512, 32768)
-    threads: int = _setting(2, "CPU threads for llama.cpp (this machine has 2 cores).", 1, 64)
+    threads: int = _setting(
+        1, "CPU threads for llama.cpp, reading and writing; 1 even on two cores, because two threads wait on "
+        "each other at every token, and decoding collapses to a few tokens/s whenever another program is busy "
+        "(README: Threads).", 1, 64,
+    )
     seed: int = _setting(42, "Sampling seed, so runs can be repeated.", 0, 2**31 - 1)
     context_chars: int = _setting(
         300, "Each source is cut to this many characters in the prompt: small models need short context.",

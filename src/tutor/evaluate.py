@@ -1,4 +1,4 @@
-"""Gold questions -> per-question records, summary.json, report.md, report.png; and `tutor bench`.
+"""Gold questions -> per-question records, summary.json, report.md, report.png (`tutor bench` is in bench.py).
 
 Every question goes through Tutor.answer, the same pipeline as the chat. Source matching: a
 retrieved source matches an expected string when the string equals its url (ignoring a
@@ -11,7 +11,6 @@ import json
 import math
 import re
 import resource
-import statistics
 import subprocess
 import time
 from pathlib import Path
@@ -462,72 +461,3 @@ def _chart(summary: dict, path: Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=100)
     plt.close(fig)
-
-
-# ---------------------------------------------------------------- bench
-
-
-BENCH_QUESTIONS = [
-    "What is a variational autoencoder?",
-    "Explain self-attention in simple words.",
-    "What does the CLIP paper do?",
-    "Why learn PyTorch?",
-    "What is quantization?",
-]
-
-
-def run_bench(args, settings: Settings) -> int:
-    from .llm import LlamaCppModel
-    from .runtime import open_tutor
-
-    if settings.llm_url:
-        raise TutorError("bench measures the in-process model; drop --llm-url")
-    tutor = open_tutor(settings, progress=False)
-    model = tutor.model
-    if not isinstance(model, LlamaCppModel):
-        raise TutorError("bench needs the in-process llama.cpp model")
-    llm = model.llm
-    prompt = " ".join(["The roadmap moves from linear algebra to diffusion models."] * 25)  # ~250 tokens
-    n_prompt = len(llm.tokenize(prompt.encode()))
-    raw_prompt, raw_gen = [], []
-    for _ in range(args.runs):
-        llm.reset()  # no prompt cache: measure the full prompt every time
-        t0 = time.perf_counter()
-        llm.create_completion(prompt, max_tokens=1, temperature=0.0)
-        raw_prompt.append(time.perf_counter() - t0)
-        stamps = [time.perf_counter() for _ in llm.create_completion(
-            "Once upon a time", max_tokens=64, temperature=0.8, stream=True)]
-        if len(stamps) > 1:  # decode speed, as the tutor measures it: after the first token
-            raw_gen.append((len(stamps) - 1) / (stamps[-1] - stamps[0]))
-    ttft, llm_ttft, tps, totals, prompt_tokens = [], [], [], [], []
-    for i in range(args.runs):
-        a = tutor.answer(BENCH_QUESTIONS[i % len(BENCH_QUESTIONS)]).finish()
-        ttft.append(a.timings["ttft_s"])
-        llm_ttft.append(a.timings.get("llm_ttft_s"))
-        tps.append(a.timings.get("tokens_per_s"))
-        totals.append(a.timings["total_s"])
-        prompt_tokens.append(a.timings.get("prompt_tokens", 0))
-    p50 = statistics.median
-    raw_tps = p50(raw_gen)
-    tutor_tps = p50([t for t in tps if t]) if any(tps) else 0.0
-    report = {
-        "model": model.name, "threads": settings.threads, "runs": args.runs,
-        "raw_prompt_tokens": n_prompt, "raw_prompt_s_p50": round(p50(raw_prompt), 3),
-        "raw_prompt_tokens_per_s": round(n_prompt / p50(raw_prompt), 1),
-        "raw_generation_tokens_per_s": round(raw_tps, 1),
-        "tutor_ttft_s_p50": round(p50(ttft), 3),
-        "tutor_llm_ttft_s_p50": round(p50([t for t in llm_ttft if t is not None]), 3) if any(llm_ttft) else None,
-        "tutor_total_s_p50": round(p50(totals), 3),
-        "tutor_tokens_per_s": round(tutor_tps, 1),
-        "overhead_ratio": round(raw_tps / tutor_tps, 2) if tutor_tps else None,
-        "tutor_prompt_tokens_p50": p50(prompt_tokens),
-        "ttft_overhead_ratio": round(p50([t for t in llm_ttft if t]) / (p50(prompt_tokens) * p50(raw_prompt) / n_prompt), 2)
-        if any(llm_ttft) and any(prompt_tokens) else None,
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-    }
-    for key, value in report.items():
-        print(f"{key:>30}: {value}")
-    print("overhead_ratio: raw decode tokens/s over the tutor's decode tokens/s (1.0 = the pipeline adds nothing)")
-    print("ttft_overhead_ratio: the tutor's time to its first generated token over the time raw llama.cpp")
-    print("  needs to read a prompt of the same length (from raw_prompt_tokens_per_s)")
-    return 0

@@ -56,7 +56,8 @@ def capped(pieces: Iterator[str], max_tokens: int, max_seconds: float) -> Iterat
 
 class LlamaCppModel:
     def __init__(self, path: Path, name: str = "", n_ctx: int = 2048, threads: int = 2,
-                 seed: int = 42, chat_format: str = "", max_seconds: float = 60.0):
+                 seed: int = 42, chat_format: str = "", max_seconds: float = 60.0,
+                 batch_threads: int | None = None):
         from llama_cpp import Llama
 
         self.name = name or Path(path).stem
@@ -65,8 +66,10 @@ class LlamaCppModel:
         self.path = Path(path)
         started = time.perf_counter()
         try:
+            # llama.cpp uses n_threads for one token at a time (writing the answer) and
+            # n_threads_batch for many at once (reading the prompt); by default the same count.
             self.llm = Llama(
-                model_path=str(path), n_ctx=n_ctx, n_threads=threads, n_threads_batch=threads,
+                model_path=str(path), n_ctx=n_ctx, n_threads=threads, n_threads_batch=batch_threads or threads,
                 seed=seed, chat_format=chat_format or None, verbose=False,
             )
         except (ValueError, RuntimeError, OSError) as e:
