@@ -89,6 +89,11 @@ class Link:
                 "how": self.how, "span": self.span}
 
 
+def _close(a: str, b: str) -> bool:
+    """Two words that may be one: a small typo ('transformr'), or another ending ('test', 'testing')."""
+    return fuzz.ratio(a, b) >= FUZZY_CUTOFF - 6 or min(len(a), len(b)) >= 4 and (a.startswith(b) or b.startswith(a))
+
+
 def load_aliases(path: Path = DATA / "aliases.toml") -> dict[str, list[str]]:
     """{node title: [alias, ...]}; titles that the roadmap lacks are skipped by Lookup."""
     with open(path, "rb") as f:
@@ -204,7 +209,7 @@ class Lookup:
                 for _, score, at in process.extract(span, self._keys, scorer=fuzz.ratio, score_cutoff=FUZZY_CUTOFF, limit=3):
                     name = self._key_list[at]
                     # Word by word too: 'month foundation' is not 'math foundation'.
-                    if len(name) == len(key) and all(fuzz.ratio(a, b) >= FUZZY_CUTOFF - 6 for a, b in zip(key, name)) \
+                    if len(name) == len(key) and all(_close(a, b) for a, b in zip(key, name)) \
                             and (len(span) >= 8 or score >= 90):
                         node, how = self.names[name]
                         found.append(Link(node, CONFIDENCE[how] * score / 100, f"fuzzy {how}", span,

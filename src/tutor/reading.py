@@ -194,7 +194,7 @@ class Reader:
         masked = self.mask(text, links, content=True)
         vectors = self.embedder.embed_batch([question, framed, masked])  # (3, dim): one call for all
         intent, evidence = self.intent(framed, vectors[1])
-        if evidence.score < CLEAR_INTENT and PARTS.search(text):
+        if evidence.score < CLEAR_INTENT and PARTS.search(text) and not links:
             # "Which phase covers SQL databases?": the words no example uses name a part the
             # roadmap may lack; read the frame without them.
             again, why = self.intent(masked, vectors[2])
