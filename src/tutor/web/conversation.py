@@ -159,11 +159,11 @@ class Conversation:
 
     # ------------------------------------------------------------------ stopping
     def stop(self) -> Turn | None:
-        """Stop the answer the model is writing (or the first waiting for it); later questions
-        keep their place and are answered. Returns the stopped turn."""
+        """Stop the answer the model is writing (else the oldest one not finished); later
+        questions keep their place and are answered. Returns the stopped turn."""
         with self.changed:
             active = [t for t in self.turns if t.status in ("writing", "waiting")] or \
-                     [t for t in self.turns if t.status == "model"]
+                     [t for t in self.turns if t.status in ("model", "reading", "new")]
             if not active:
                 return None
             turn = active[0]

@@ -126,11 +126,11 @@ def cast_vote(log: FeedbackLog, conv: Conversation, limit: RateLimit, index, lik
         return False, ("This answer is not finished yet: vote once it is complete." if not turn.finished
                        else "Only complete answers can be voted on; this one was not finished.")
     vote = "up" if liked is True else "down" if liked is False else ""
-    if not vote:
-        return False, "Votes are thumbs up or thumbs down; this one was not recorded."
     with conv.changed:
-        if turn.vote:
+        if turn.vote:  # whatever this click was (Gradio also sends un-likes)
             return False, f"You already voted on this answer ({'👍' if turn.vote == 'up' else '👎'}); one vote per answer."
+        if not vote:
+            return False, "Votes are thumbs up or thumbs down; this one was not recorded."
         if not limit.allow():
             return False, "Too many votes in a minute: please wait a little, then vote again."
         turn.vote = vote

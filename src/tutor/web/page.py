@@ -31,8 +31,9 @@ CSS = """
 .dark #chat { --quiet: var(--neutral-300); }
 #chat .message-wrap .prose.chatbot.md { opacity: 1; }  /* Gradio dims all chat text to 0.8: too faint for AA */
 /* Provenance: data above, the model's explanation (a blockquote after its label) quieter. */
+#chat blockquote, #chat blockquote * { color: var(--quiet); }
 #chat blockquote { border-left: 3px solid var(--border-color-primary); margin: .6em 0 .2em; padding: .1em .9em;
-  color: var(--quiet); font-size: .95em; background: none; }
+  font-size: .95em; background: none; }
 #chat blockquote em:first-child { font-size: .92em; }
 /* Working indicator; vote and copy only on complete answers. */
 #chat .working, #chat .stopped { color: var(--quiet); font-style: italic; }
