@@ -92,6 +92,10 @@ def send(page, question: str) -> None:
     page.keyboard.press("Enter")
 
 
+def chat_has(page, text: str, timeout=10_000) -> None:
+    page.wait_for_function("t => (document.querySelector('#chat')?.innerText || '').includes(t)", arg=text, timeout=timeout)
+
+
 def answers(page) -> list[str]:
     return page.eval_on_selector_all("#chat [data-testid='bot']", "ms => ms.map(m => m.innerText)")
 
@@ -132,16 +136,16 @@ def test_questions_sent_while_an_answer_streams_wait_their_turn_and_are_all_answ
     page = open_page(browser, fake.url)
     assert page.inner_text("#ask") == "Ask"
     send(page, RAG)
-    page.wait_for_function("() => document.querySelector('#chat').innerText.includes('Vanilla, variational')")
+    chat_has(page, "Vanilla, variational")
     assert page.locator("#chat .working").count() == 1, "the facts show before the model writes"
     assert page.inner_text("#ask") == "Ask next" and page.is_enabled("#stop")
     started = time.perf_counter()
     send(page, GRAPH)
-    page.wait_for_function("() => document.querySelector('#chat').innerText.includes('2-3 months')", timeout=5000)
+    chat_has(page, "2-3 months", timeout=5000)
     assert time.perf_counter() - started < 3.0 and page.locator("#chat .working").count() >= 1, \
         "the graph answer came while the model was still writing"
     send(page, "What is the CLIP paper about?")
-    page.wait_for_function("() => document.querySelector('#chat').innerText.includes('Waiting for the model')")
+    chat_has(page, "Waiting for the model")
     shown = wait_answered(page, 3)
     assert len(shown) == 3 and LABEL in shown[0] and "2-3 months" in shown[1] and "CLIP" in shown[2]
     assert page.inner_text("#ask") == "Ask" and not page.is_enabled("#stop")
@@ -155,8 +159,7 @@ def test_the_page_shows_its_place_in_line_while_another_page_uses_the_model(fake
     first.wait_for_selector("#chat .working")
     assert fake.model.started.wait(10)
     send(second, RAG)
-    second.wait_for_function("() => document.querySelector('#chat').innerText.includes('Waiting for the model: next in line')",
-                             timeout=10_000)
+    chat_has(second, "Waiting for the model: next in line")
     assert LABEL in wait_answered(second, 1)[0] and LABEL in wait_answered(first, 1)[0]
     first.context.close()
     second.context.close()
@@ -227,7 +230,7 @@ def test_the_chat_survives_a_reload_and_new_chat_clears_it(fake, browser):
     send(page, GRAPH)
     before = wait_answered(page, 1)
     page.reload()
-    page.wait_for_function("() => document.querySelector('#chat').innerText.includes('2-3 months')", timeout=10_000)
+    chat_has(page, "2-3 months")
     assert answers(page) == before and GRAPH in page.inner_text("#chat")
     page.click("#new-chat")
     page.wait_for_function("() => !document.querySelector('#chat [data-testid=bot]')")
@@ -286,6 +289,7 @@ def test_on_a_phone_the_answer_comes_first(fake, browser):
                 chat: top(document.querySelector('#chat')), progress: top(document.querySelector('.progress'))}; }""")
     assert box["answer"] < box["sources"] and not box["open"], "the answer, then the sources, collapsed"
     assert box["chat"] < box["progress"], "the chat comes before the progress panel"
+    page.wait_for_timeout(500)
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "phone.png"))
     page.context.close()
@@ -340,10 +344,13 @@ def test_the_real_app_in_the_browser_answers_ticks_and_keeps_them(app, browser):
     answer = wait_answered(page, 1)[0]
     assert "Diffusion" in answer and "First Implementation Projects" in answer
     assert page.locator("#chat a[href='https://arxiv.org/abs/2208.11970']").count() >= 1
-    send(page, "What is the CLIP paper about?")
-    assert "CLIP" in wait_answered(page, 2)[1]
+    page.wait_for_function("() => document.querySelector('#stop').disabled", timeout=5000)
+    assert page.inner_text("#ask") == "Ask"
+    page.wait_for_timeout(500)  # the buttons' transitions settle
     SCREENSHOTS.mkdir(exist_ok=True)
     page.screenshot(path=str(SCREENSHOTS / "desktop.png"))
+    send(page, "What is the CLIP paper about?")
+    assert "CLIP" in wait_answered(page, 2)[1]
 
     page.locator("#chat button[aria-label='Like']").first.click()
     assert wait_for(lambda: app.feedback.exists() and app.feedback.read_text().strip())
