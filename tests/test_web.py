@@ -22,7 +22,7 @@ from tutor.config import Settings, TutorError
 from tutor.tutor import EXPLANATION
 from tutor.web import FeedbackLog, build_app, start
 from tutor.web.chat import ChatPanel
-from tutor.web.conversation import MAX_TURNS, Conversation, Turn
+from tutor.web.conversation import MAX_TURNS, MAX_UNANSWERED, Conversation, Turn
 from tutor.web.feedback import RateLimit, cast_vote
 from tutor.web.lanes import Lane, Router
 from tutor.web.markup import answer, short_location
@@ -233,6 +233,18 @@ def test_the_conversation_survives_a_reload_bounded_and_checked(chat):
     many = Conversation()
     many.restore([{"q": f"q{i}", "a": "a", "status": "done"} for i in range(100)])
     assert len(many.turns) == MAX_TURNS and many.turns[-1].question == "q99"
+    forged = Conversation()
+    forged.restore([{"q": f"q{i}"} for i in range(20)])
+    assert len(forged.turns) == MAX_UNANSWERED, "a page cannot fill the model's line"
+
+
+def test_one_page_cannot_fill_the_line_and_keeps_the_extra_question(chat):
+    panel, _ = chat(SlowModel(delay=0.0))
+    conv = Conversation()
+    for n in range(MAX_UNANSWERED):
+        panel.on_ask(f"question {n}", conv)
+    shown = panel.on_ask("one more", conv)
+    assert len(conv.turns) == MAX_UNANSWERED and shown[0]["__type__"] == "update", "the box keeps its text"
 
 
 # ---------------------------------------------------------------- how answers look

@@ -45,6 +45,7 @@ EXAMPLES = [
 ]
 CHAT_KEY = "tutor-chat"  # localStorage key of the kept conversation
 BROKEN = "⚠️ Something went wrong ({error}). Please try again."
+FULL = "Several questions are already waiting for their answers: send this one when one of them is done."
 
 
 class ChatPanel:
@@ -101,8 +102,11 @@ class ChatPanel:
 
     # ------------------------------------------------------------------ events
     def on_ask(self, message, conv: Conversation):
-        message = (message or "").strip()
+        message = (message if isinstance(message, str) else "").strip()[: self.base.max_query_chars]
         if not message:
+            return gr.skip(), gr.skip(), *self.view(conv)
+        if conv.full():  # the question stays in the box, not lost
+            gr.Warning(FULL)
             return gr.skip(), gr.skip(), *self.view(conv)
         conv.add(message)
         return "", time.time_ns(), *self.view(conv)
@@ -110,6 +114,9 @@ class ChatPanel:
     def on_example(self, sample, conv: Conversation):
         question = sample[0] if isinstance(sample, list) and sample else sample
         if not isinstance(question, str) or question not in EXAMPLES:
+            return gr.skip(), *self.view(conv)
+        if conv.full():
+            gr.Warning(FULL)
             return gr.skip(), *self.view(conv)
         conv.add(question)
         return time.time_ns(), *self.view(conv)

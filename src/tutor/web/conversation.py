@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from .lanes import Opened
 
 MAX_TURNS = 25  # 50 messages: what the chat keeps and what survives a reload
+MAX_UNANSWERED = 5  # questions one page may have waiting: one page cannot fill the model's line
 FINISHED = ("done", "stopped", "failed")
 MAX_SAVED_CHARS = 20_000  # per stored text: a reload restores what this page wrote, nothing bigger
 SOURCE_KEYS = ("title", "url", "breadcrumb")
@@ -112,6 +113,10 @@ class Conversation:
     def busy(self) -> bool:
         with self.changed:
             return any(not t.finished for t in self.turns)
+
+    def full(self) -> bool:
+        with self.changed:
+            return sum(not t.finished for t in self.turns) >= MAX_UNANSWERED
 
     def turn_at(self, message_index: int) -> Turn | None:
         """The turn shown at a chat message index (each turn is two messages)."""
@@ -206,6 +211,8 @@ class Conversation:
                 if not isinstance(item, dict) or not isinstance(item.get("q"), str) or not item["q"].strip():
                     continue
                 status = item.get("status") if item.get("status") in FINISHED else "new"
+                if status == "new" and self.full():
+                    continue
                 turn = self.add(item["q"][:MAX_SAVED_CHARS], status)
                 if status != "new":
                     turn.text = _text(item.get("a"))
