@@ -39,12 +39,15 @@ else
 	$(PY) app.py --corpus "$(BYO_DIR)" --index "$(BYO_DIR)/index"
 endif
 
-# Debian's chromium for the browser tests; Playwright cannot download its own browser here.
+# Debian's chromium for the browser tests (Playwright cannot download its own browser here), and
+# npm, which the accessibility test uses once to fetch axe-core into ~/.cache/tutor/test-tools.
 browser:
-	@test -x /usr/bin/chromium || { \
+	@for need in /usr/bin/chromium:chromium /usr/bin/npm:npm; do \
+	  test -x $${need%%:*} && continue; \
 	  APT="env DEBIAN_FRONTEND=noninteractive apt-get"; [ "$$(id -u)" = 0 ] || APT="sudo $$APT"; \
-	  $$APT install -y -q chromium >/dev/null 2>&1 || \
-	  { $$APT update -q >/dev/null && $$APT install -y -q chromium >/dev/null; }; }
+	  $$APT install -y -q $${need##*:} >/dev/null 2>&1 || \
+	  { $$APT update -q >/dev/null && $$APT install -y -q $${need##*:} >/dev/null; }; \
+	done
 
 test: install browser
 	$(VENV)/bin/ruff check src tests app.py

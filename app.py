@@ -1,6 +1,7 @@
-"""Start the browser chat: `python app.py [--host H] [--port P] [--auth user:password] [--model NAME]`.
+"""Start the browser chat: `python app.py [--host H] [--port P] [--auth-file PATH] [--model NAME]`.
 
-The same as `tutor serve`; the UI itself is built in src/tutor/web.py from a Tutor object.
+The same as `tutor serve` (see `tutor serve --help`); the page itself is built by the package
+src/tutor/web/ from a Tutor object.
 """
 
 import sys

@@ -91,7 +91,8 @@ INDEX_FLAGS = {"--corpus", "--index", "--embedder"}
     ("ask", INDEX_FLAGS | {"--k", "--json"} | MODEL_FLAGS),
     ("chat", INDEX_FLAGS | {"--k"} | MODEL_FLAGS),
     ("bench", INDEX_FLAGS | {"--k", "--runs", "--threads-compare"} | MODEL_FLAGS),
-    ("serve", INDEX_FLAGS | {"--k", "--auth", "--feedback-file", "--host", "--port"} | MODEL_FLAGS),
+    ("serve", INDEX_FLAGS | {"--k", "--auth", "--auth-file", "--allow-model-switch", "--llm-concurrency",
+               "--feedback-file", "--host", "--port"} | MODEL_FLAGS),
     ("models", {"--models-file", "--models-dir"}),
 ])
 def test_each_command_lists_only_its_own_options(command, flags, capsys, monkeypatch):

@@ -35,6 +35,7 @@ SETTING_FLAGS = {  # setting name -> flag
     "max_tokens": "--max-tokens", "threads": "--threads", "n_ctx": "--n-ctx",
     "models_file": "--models-file", "models_dir": "--models-dir",
     "feedback_file": "--feedback-file", "host": "--host", "port": "--port",
+    "llm_concurrency": "--llm-concurrency", "allow_model_switch": "--allow-model-switch",
 }
 # The settings each subcommand uses, and so offers as flags.
 INDEX = ("corpus_dir", "index_dir", "embedder")
@@ -120,8 +121,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_settings(s, ANSWER)
 
     s = sub.add_parser("serve", help="start the browser chat")
-    s.add_argument("--auth", help="user:password required to open the app")
-    _add_settings(s, ANSWER + ("feedback_file", "host", "port"))
+    s.add_argument("--auth", help="user:password required to open the app (other local users can see it in the "
+                   "process list: prefer --auth-file or the TUTOR_AUTH environment variable)")
+    s.add_argument("--auth-file", metavar="PATH", help="a file whose first line is user:password")
+    s.add_argument("--allow-model-switch", dest="allow_model_switch", action="store_true", default=None,
+                   help="let the page switch the model everyone shares (default: the picker is read-only)")
+    _add_settings(s, ANSWER + ("llm_concurrency", "feedback_file", "host", "port"))
 
     # plan and quiz read only the corpus: no index, embedder or model is loaded.
     from .plan import BASELINE_HOURS, OPEN_PHASE_HOURS
@@ -386,14 +391,18 @@ def cmd_bench(args, settings: Settings) -> int:
 
 
 def cmd_serve(args, settings: Settings) -> int:
-    from .web import parse_auth, serve
+    os.environ["GRADIO_ANALYTICS_ENABLED"] = "False"  # Gradio reads it; set before it is first imported
+    from .web.security import read_credentials
 
-    if args.auth:
-        try:
-            parse_auth(args.auth)
-        except TutorError as e:  # a malformed flag: a usage error, before anything loads
-            raise UsageError(str(e)) from None
-    return serve(settings, auth=args.auth)
+    try:  # a malformed or unreadable password is a usage error, found before anything loads
+        credentials = read_credentials(args.auth, args.auth_file, os.environ.get("TUTOR_AUTH"))
+    except TutorError as e:
+        raise UsageError(str(e)) from None
+    if settings.llm_concurrency > 1 and not settings.llm_url:
+        raise UsageError("--llm-concurrency above 1 needs --llm-url: in-process llama.cpp writes one answer at a time")
+    from .web import serve
+
+    return serve(settings, credentials=credentials)
 
 
 def cmd_plan(args, settings: Settings) -> int:

@@ -11,6 +11,8 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from platformdirs import user_data_dir
+
 ROOT = Path(__file__).resolve().parents[2]  # the project checkout: corpus/, index/, models.txt
 
 
@@ -31,7 +33,10 @@ class Settings:
     models_dir: Path = _setting(
         Path.home() / ".cache" / "tutor" / "models", "Where `tutor models pull` stores GGUF files."
     )
-    feedback_file: Path = _setting(ROOT / "feedback.jsonl", "Thumbs up/down from the chat.")
+    feedback_file: Path = _setting(
+        Path(user_data_dir("tutor")) / "feedback.jsonl",
+        "Thumbs up/down from the chat: a user data folder, never the checkout.",
+    )
 
     # --- retrieval ---
     embedder: str = _setting(
@@ -75,6 +80,11 @@ class Settings:
     # --- serving ---
     host: str = _setting("127.0.0.1", "Address the web app binds to.")
     port: int = _setting(7860, "Port of the web app.", 1, 65535)
+    llm_concurrency: int = _setting(
+        1, "Answers the model writes at once: the slot count of the --llm-url server (in-process llama.cpp: 1).",
+        1, 64,
+    )
+    allow_model_switch: bool = _setting(False, "Let the page switch the model everyone shares.")
 
     def __post_init__(self):
         for f in dataclasses.fields(self):

@@ -1,0 +1,40 @@
+"""Starting the page, closed by default.
+
+`start` is the one place that launches Gradio (serve and the tests both use it): loopback unless
+told otherwise, never a share link, uploads off (any file over one byte is refused), no run
+history, no monitoring dashboard, no MCP server, errors shown as chat messages rather than
+tracebacks, and logins through the LoginGuard. Telemetry is switched off by the CLI before
+Gradio is first imported (cli.cmd_serve), and by `analytics_enabled=False` on the Blocks.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import gradio as gr
+
+from ..config import Settings
+from .page import CSS, HEAD, THEME, build_app
+from .security import EXPOSED, LoginGuard, is_loopback
+
+
+def start(app: gr.Blocks, host: str = "127.0.0.1", port: int | None = None,
+          credentials: tuple[str, str] | None = None, block: bool = False) -> gr.Blocks:
+    app.launch(server_name=host, server_port=port, auth=LoginGuard(credentials) if credentials else None,
+               share=False, show_error=False, quiet=True, prevent_thread_lock=not block,
+               max_file_size=1, run_history=False, enable_monitoring=False, mcp_server=False, ssr_mode=False,
+               max_threads=100,  # waiting in the LLM lane holds a worker thread; 40 is too few under load
+               css=CSS, head=HEAD, theme=THEME)
+    return app
+
+
+def serve(settings: Settings, credentials: tuple[str, str] | None = None) -> int:
+    from ..runtime import open_model, open_tutor
+
+    if credentials is None and not is_loopback(settings.host):
+        print(EXPOSED.format(host=settings.host), file=sys.stderr)
+    tutor = open_tutor(settings)
+    app = build_app(tutor, settings, loader=open_model)
+    print(f"tutor is running at http://{settings.host}:{settings.port} (Ctrl-C to stop)")
+    start(app, settings.host, settings.port, credentials, block=True)
+    return 0
