@@ -8,7 +8,7 @@ import time
 
 from conftest import FakeModel
 
-EXPLAINS = "The tutorial explains the variational lower bound [2]."  # a sentence the guard keeps
+EXPLAINS = "The tutorial by Carl Doersch explains why the VAE training objective works [2]."  # a sentence the guard keeps
 
 
 class SlowModel(FakeModel):
