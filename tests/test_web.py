@@ -491,6 +491,15 @@ def test_a_graph_question_returns_at_once_while_the_model_writes(running):
     assert slow.result(timeout=30)["route"] == "rag"
 
 
+@pytest.mark.parametrize("backend, peak", [({}, 1), ({"llm_url": "http://127.0.0.1:9/v1", "llm_concurrency": 2}, 2)])
+def test_the_model_lane_has_as_many_slots_as_the_backend(running, backend, peak):
+    model = SlowModel(EXPLAINS, delay=0.1)
+    url = running(model=model, **backend).local_url
+    jobs = [Client(url, verbose=False).submit(RAG, [], [], api_name="/ask") for _ in range(3)]
+    assert all(job.result(timeout=60)["route"] == "rag" for job in jobs)
+    assert model.peak == peak, "in-process llama.cpp writes one answer at a time; a server with N slots, N"
+
+
 def test_only_ask_is_in_the_api_and_the_page_events_cannot_be_called(running):
     app = running()
     client = Client(app.local_url, verbose=False)

@@ -23,6 +23,8 @@ class SlowModel(FakeModel):
         self.closed = threading.Event()
         self.given: list[int] = []
         self.max_tokens: list[int] = []
+        self.active = self.peak = 0  # streams running at once, and the most ever
+        self.lock = threading.Lock()
 
     def stream(self, messages, max_tokens, temperature):
         self.prompts.append(messages)
@@ -30,12 +32,18 @@ class SlowModel(FakeModel):
         self.closed.clear()
         self.started.set()
         self.given.append(0)
+        n = len(self.given) - 1
+        with self.lock:
+            self.active += 1
+            self.peak = max(self.peak, self.active)
         try:
             for word in re.findall(r"\S+\s*", self.reply):
                 time.sleep(self.delay)
-                self.given[-1] += 1
+                self.given[n] += 1
                 yield word
         finally:
+            with self.lock:
+                self.active -= 1
             self.closed.set()
 
 

@@ -3,6 +3,12 @@
 The rest of "closed by default" lives where it acts: serve.py binds to 127.0.0.1, turns uploads,
 run history and telemetry off; the page's own events are private (not in the API); the model
 picker is read-only without --allow-model-switch (settings.py); votes are bounded (feedback.py).
+
+"Private" keeps an event out of the API docs and gradio_client; the page itself still calls its
+events over HTTP, and so can anyone who can open the page. So each handler keeps its own limits
+rather than trusting the page: votes are bounded and rate-limited, the switch handler refuses
+without the flag, a page may have at most five questions waiting, and what a reload restores is
+checked and bounded.
 """
 
 from __future__ import annotations
