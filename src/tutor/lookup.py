@@ -41,7 +41,7 @@ QUESTION_WORDS = frozenset(stem(w) for w in """
     completed complete way ready now should would could im ive id dont lot bit really already
     move moving next previous mastered master basically pretty well new part parts section sections
     stage stages phase phases chapter module unit area piece month months week weeks year years
-    hour hours day days beginner beginners newbie novice complete total scratch zero lol ok okay
+    hour hours day days point beginner beginners newbie novice complete total scratch zero lol ok okay
     hey hi hello thanks thank guys bro tackle pick back restart refresh forgotten forgot forget
 """.split())
 
@@ -62,7 +62,7 @@ ORDINALS = {"one": 1, "first": 1, "1st": 1, "two": 2, "second": 2, "2nd": 2, "th
 
 # How sure each kind of match is. A description term is a weaker name than a title.
 CONFIDENCE = {"title": 1.0, "alias": 0.95, "acronym": 0.95, "part": 0.9, "short title": 0.85,
-              "description term": 0.75, "phase number": 1.0}
+              "description term": 0.75, "phase number": 1.0, "generic title": 0.6}
 FUZZY_CUTOFF = 86  # rapidfuzz ratio (0-100); calibrated on routing.jsonl: 'transformrs', 'difusion'
 EMBEDDING_CUTOFF = 0.60  # cosine; calibrated on routing.jsonl, see tests/test_reading.py
 
@@ -142,9 +142,10 @@ class Lookup:
 
         for order, node in enumerate(rm.nodes):
             title = node.title
-            add(title, node, "title", order)
             bare = re.sub(r"\s*\([^)]*\)", "", title)
-            add(bare, node, "title", order)
+            weak = len(name_key(bare)) == 1 and len([w for w in tokens(bare) if w not in STOPWORDS]) > 1
+            for name in (title, bare):  # "tips" names Learning Tips only weakly
+                add(name, node, "generic title" if weak else "title", order)
             for acronym in re.findall(r"\(([A-Za-z0-9\-]+)\)", title + " " + getattr(node, "description", "")):
                 if len(acronym) <= 8:
                     add(acronym, node, "acronym", order)

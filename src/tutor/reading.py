@@ -324,9 +324,9 @@ class Reader:
         return tuple(Link(lk.node, lk.confidence, "the learner's last question", lk.span) for lk in asked[:1])
 
     def on_topic(self, text, subjects, resource, followup, intent, vector, links, evidence_score=0.0) -> Verdict:
-        if subjects or resource:
-            best = (subjects or (resource,))[0]
-            return Verdict(True, f"names {best.title!r}", best.confidence)
+        named = [lk for lk in (*subjects, *([resource] if resource else [])) if lk.confidence >= 0.7]
+        if named:  # a weak name ("tips" for Learning Tips) alone does not make a question on topic
+            return Verdict(True, f"names {named[0].title!r}", named[0].confidence)
         if followup:
             return Verdict(True, "refers to the chat so far", followup[0].confidence)
         cosine = float(self.index.search(vector, 1)[0][1]) if self.index is not None else 0.0
@@ -337,6 +337,8 @@ class Reader:
             return Verdict(True, "asks the roadmap's order about something it may not name", evidence_score)
         if intent in NAVIGATION and not self._content(text, links):
             return Verdict(True, "only curriculum words", cosine)
+        if intent in NAVIGATION and (WHOLE.search(text) or re.search(r"\broadmap\b", text, re.I)):
+            return Verdict(True, "asks about the roadmap as a whole", cosine)
         return Verdict(False, "names nothing in the roadmap and is far from it", cosine)
 
     def _content(self, text: str, links: list[Link]) -> list[str]:
