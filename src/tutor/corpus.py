@@ -25,7 +25,7 @@ from urllib.parse import urlparse
 
 from .config import TutorError
 from .roadmap import Item, Phase, Resource, Roadmap, Section, breadcrumb, label, load, slugify
-from .text import split_sentences
+from .text import normalize_url, split_sentences
 
 CHUNKER_VERSION = 2  # bump when the chunk text changes shape, so built indexes count as stale (2: section-level resources)
 LONG = 30  # words: an item description longer than this stays out of its section's chunk
@@ -192,7 +192,7 @@ def corpus_fingerprint(folder: Path) -> str:
 
 
 def _key(url: str) -> str:
-    return url.rstrip("/").lower()
+    return normalize_url(url)
 
 
 # Where a link points says what it is, roughly; anything else is a "link".

@@ -19,7 +19,7 @@ from .corpus import Card, Chunk, Corpus
 from .reading import Reading
 from .retrieve import Hit
 from .roadmap import Item, Node, Phase, Resource, Section, label
-from .text import content_words, split_sentences
+from .text import content_words, normalize_url, split_sentences
 
 MMR_LAMBDA = 0.7  # weight of relevance against novelty
 MIN_COSINE = 0.30  # a card sentence less similar than this to the question is not a fact for it
@@ -109,7 +109,7 @@ class FactPicker:
         return unique
 
     def _card_facts(self, card: Card | None, url: str, subject: str = "", first: bool = False) -> list[Fact]:
-        chunk = self.chunk_by_url.get(url.rstrip("/").lower())
+        chunk = self.chunk_by_url.get(normalize_url(url))
         if card is None or chunk is None:
             return []
         sentences = [s for s in split_sentences(card.body) if len(content_words(s)) >= 4]

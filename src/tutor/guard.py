@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .text import STOPWORDS, split_sentences, words
+from .text import STOPWORDS, normalize_url, split_sentences, words
 
 URL = re.compile(r"(?:https?://|www\.)[^\s)\]>\"']+", re.I)
 ARXIV = re.compile(r"\b(?:arxiv[:\s]*)?(\d{4}\.\d{4,5})(?:v\d+)?\b", re.I)
@@ -56,7 +56,7 @@ class Guard:
 
     def __post_init__(self):
         given = " ".join(self.source_texts + self.source_urls)
-        self._urls = {u.rstrip("/").lower() for u in self.source_urls if u}
+        self._urls = {normalize_url(u) for u in self.source_urls if u}
         self._arxiv = set(ARXIV.findall(given))
         self._numbers = set(NUMBER.findall(given + " " + self.question))
         known = [w for w in words(given + " " + self.question) if w not in STOPWORDS]
@@ -135,7 +135,7 @@ class Guard:
         return float(np.max(self._source_vectors @ vector))
 
     def _url_ok(self, url: str) -> bool:
-        return url.rstrip("/.,;").lower() in self._urls
+        return normalize_url(url) in self._urls
 
     def _drop(self, text: str) -> str:
         self.removed.append(text)

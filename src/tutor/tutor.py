@@ -30,7 +30,7 @@ from .prompt import build_messages
 from .reading import Reader, Reading, route
 from .retrieve import Hit, Results, Retriever, clean_query
 from .roadmap import Phase, Resource, label
-from .text import normalize_url, words
+from .text import normalize_url, split_sentences, words
 
 EXPLANATION = "\n\n> *Explanation, written by the model and checked against the sources:* "
 MAX_EXPLANATION = 3  # sentences
@@ -290,8 +290,6 @@ def _clean_history(history) -> list[dict]:
 
 def _sentences(text: str) -> list[str]:
     """Guard output is whole sentences joined by spaces; keep them apart for counting."""
-    from .text import split_sentences
-
     return split_sentences(text) if text.strip() else []
 
 
