@@ -87,12 +87,20 @@ def build_app(tutor: Tutor, settings: Settings, loader=None) -> gr.Blocks:
 
     with gr.Blocks(title="tutor: Generative AI roadmap", analytics_enabled=False) as app:
         gr.Markdown(INTRO, elem_id="intro")
-        with gr.Row():
-            with gr.Column(scale=3, min_width=320):
-                chat.build()
-            with gr.Column(scale=2, min_width=280):
-                progress.build()
-                panel.build()
+        with gr.Tabs(elem_id="rooms"):
+            with gr.Tab("Chat", id="chat-tab", elem_id="chat-tab"):
+                with gr.Row():
+                    with gr.Column(scale=3, min_width=320):
+                        chat.build()
+                    with gr.Column(scale=2, min_width=280):
+                        progress.build()
+                        panel.build()
+            with gr.Tab("Roadmap", id="map-tab", elem_id="map-tab"):
+                pass  # the map and the topic panels (issue 13)
+            with gr.Tab("Plan", id="plan-tab", elem_id="plan-tab"):
+                pass  # the personal plan (issue 13)
+            with gr.Tab("Quiz", id="quiz-tab", elem_id="quiz-tab"):
+                pass  # the quiz (issue 13)
         chat.wire(app, progress.done, panel.inputs())
         progress.wire(app)
         panel.wire()
