@@ -118,6 +118,7 @@ class Lookup:
         self.roadmap = roadmap
         self.common = common
         self.names: dict[tuple[str, ...], tuple[Node | Resource, str]] = {}
+        self.phrases: dict[tuple[str, ...], Resource] = {}  # titles of common words, matched whole
         self._build(aliases or {}, resource_titles or {})
         self._keys = [" ".join(k) for k in self.names]
         self._key_list = list(self.names)
@@ -168,6 +169,11 @@ class Lookup:
                 # "Attention Is All You Need" is not named by "attention" alone.
                 if len(name_key(title)) > 1 or len([w for w in tokens(title) if w not in STOPWORDS]) == 1:
                     add(title, res, "title", order)
+                elif len(tokens(title)) >= 3:  # ...but it is by all five words, in order
+                    self.phrases.setdefault(tuple(tokens(title)), res)
+            head = res.title.split(":")[0]  # "CS231n: Convolutional Neural Networks" is CS231n
+            if head != res.title and (len(name_key(head)) > 1 or re.search(r"\d", head)):
+                add(head, res, "part", order)
         by_title = {label(n): n for n in rm.nodes} | {n.title: n for n in rm.nodes}
         for title, names in aliases.items():
             node = by_title.get(title)
@@ -216,6 +222,10 @@ class Lookup:
                         found.append(Link(node, CONFIDENCE[how] * score / 100, f"fuzzy {how}", span,
                                           window[0], window[-1] + 1))
                         break
+        for phrase, res in self.phrases.items():
+            n = len(phrase)
+            found += [Link(res, CONFIDENCE["title"], "title", " ".join(phrase), at, at + n)
+                      for at in range(len(words) - n + 1) if tuple(words[at: at + n]) == phrase]
         found += self._phases(text, words)
         chosen: list[Link] = []
         for link in sorted(found, key=lambda lk: (-(lk.end - lk.start), -lk.confidence)):

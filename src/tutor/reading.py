@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 
 from .lookup import DATA, EMBEDDING_CUTOFF, QUESTION_WORDS, Link, Lookup
-from .roadmap import Phase, Resource, Section
+from .roadmap import Item, Phase, Resource, Section
 from .text import STOPWORDS, WORD, stem
 
 NAVIGATION = ("next", "prereq", "duration", "phase", "start", "resources", "contents")
@@ -41,6 +41,8 @@ STRUCTURE = re.compile(r"\b(after|before|next|phase|stage|part|section|module|ch
 PARTS = re.compile(r"\b(phase|stage|part|section|module|chapter|unit)s?\b", re.I)
 WHOLE = re.compile(r"\b(whole|entire|total|overall|full) (roadmap|thing|path|program|course)\b|\bin total\b|"
                    r"\bstart to finish\b|\bend to end\b|\ball of it\b", re.I)
+QUOTED = re.compile(r"(?<!\w)['\"‘“`]([^'\"‘’“”`]{2,80})['\"’”`](?!\w)")
+KIND_WORDS = {"course", "book", "tutorial", "specialization", "paper", "lectures", "class", "video", "videos"}
 MIN_EXAMPLE_COSINE = 0.5  # below this, no example is close: the question is a general one (concept)
 CLEAR_INTENT = 0.75  # an example this close makes a navigation question on topic even if its subject is unknown
 LANGUAGE_CONFIDENCE = 0.5  # py3langid's probability needed to call a question with few known words not English
@@ -187,9 +189,16 @@ class Reader:
         links = self.lookup.link(text)
         language = self.language(text, links)
         resource = next((lk for lk in links if isinstance(lk.node, Resource)), None)
-        # A listed platform and its link are one thing: "the Papers with Code link" names the resource.
+        if resource is None and (resource := self.named_by_kind(text, links)) is not None:
+            links = [lk for lk in links if lk.start != resource.start]
+        # A listed platform and its link are one thing ("the Papers with Code link"), and a platform
+        # hosting a named resource is not asked about ("the GAN Specialization on Coursera").
         subjects = tuple(lk for lk in links if not isinstance(lk.node, Resource) and not (
-            resource and getattr(lk.node, "kind", "") == "listing" and lk.node.title == resource.node.title))
+            resource and getattr(lk.node, "kind", "") == "listing"))
+        if len(subjects) > 1 and (after := re.search(r"\bbefore\b", text, re.I)):
+            # "Do I need calculus before neural network basics?" asks about what follows "before".
+            words_before = len(WORD.findall(text[: after.start()]))
+            subjects = tuple(sorted(subjects, key=lambda lk: lk.start < words_before))
         framed = self.mask(text, links)
         masked = self.mask(text, links, content=True)
         vectors = self.embedder.embed_batch([question, framed, masked])  # (3, dim): one call for all
@@ -210,7 +219,7 @@ class Reader:
             if candidates and candidates[0].confidence >= EMBEDDING_CUTOFF and \
                     (len(candidates) < 2 or candidates[0].confidence - candidates[1].confidence >= 0.04):
                 subjects, candidates = candidates[:1], ()
-        if resource is not None and not subjects and intent in ("duration", "resources", "contents", "start"):
+        if resource is not None and not subjects and intent in ("duration", "resources", "contents", "start", "prereq"):
             # "How long does the Deep Learning Specialization take?": the card answers, not the graph.
             intent, evidence = "concept", Verdict(True, f"a named resource ({resource.title}) is answered from its card")
         if intent == "concept" and len(subjects) == 1 and isinstance(subjects[0].node, Phase | Section) \
@@ -231,7 +240,18 @@ class Reader:
         def fix(m: re.Match) -> str:
             return table.get(m.group(0).lower().replace("'", ""), m.group(0))
 
+        question = QUOTED.sub(r"\1", question)  # "before 'Latent Diffusion Models'": the name, unquoted
         return re.sub(r"[A-Za-z0-9']+", fix, question)
+
+    def named_by_kind(self, text: str, links: list[Link]) -> Link | None:
+        """"The linear algebra course": a topic with one resource, named with the resource's kind."""
+        words = WORD.findall(text.lower())
+        for lk in links:
+            res = getattr(lk.node, "resources", ())
+            if isinstance(lk.node, Item) and len(res) == 1 and lk.end < len(words) and words[lk.end] in KIND_WORDS:
+                return Link(res[0], lk.confidence, f"the {words[lk.end]} of {lk.title}", f"{lk.span} {words[lk.end]}",
+                            lk.start, lk.end + 1)
+        return None
 
     def safety(self, text: str) -> Verdict:
         for p in self.policy.refuse:
