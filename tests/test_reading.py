@@ -61,7 +61,7 @@ def test_intent_examples_read_as_their_intent(reader, intent):
         assert reader.read(phrase).intent != intent, phrase
 
 
-@pytest.mark.parametrize("rule", POLICY.rules + POLICY.refuse + POLICY.allow, ids=lambda r: r.name)
+@pytest.mark.parametrize("rule", POLICY.rules + POLICY.refuse + POLICY.allow + POLICY.off_topic, ids=lambda r: r.name)
 def test_policy_patterns_match_what_they_must_and_nothing_else(rule):
     for text in rule.must_match:
         assert rule.matches(text), text

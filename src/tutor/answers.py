@@ -8,12 +8,13 @@ retrieval and the model. Adding an intent is an entry in data/intents.toml and a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .corpus import Corpus
 from .reading import Reading
-from .roadmap import Node, Phase, Resource, Roadmap, Section, breadcrumb, label
+from .roadmap import Item, Node, Phase, Resource, Roadmap, Section, breadcrumb, label
 
 
 @dataclass
@@ -100,11 +101,17 @@ def answer_prereq(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     rm = c.roadmap
     if not r.nodes:
         return answer_start(c, r, done)
-    subject = min(_surest(r), key=rm.position)
+    subject, order = min(_surest(r), key=rm.position), ""
+    if len(r.subjects) == 2 and re.search(r"\bbefore\b", r.text, re.I):
+        # "Do I need calculus before neural network basics?": the reading put the later one first.
+        subject, other = r.subjects[0].node, r.subjects[1].node
+        first = rm.position(other) < rm.position(subject)
+        order = (f"{'Yes' if first else 'No'}: the roadmap puts **{label(other)}** ({where(other)}) "
+                 f"{'before' if first else 'after'} **{label(subject)}**.\n\n")
     steps = rm.before(subject)
     if not steps:
-        return Facts(f"**{label(subject)}** is where the roadmap begins: it needs nothing before it.", [subject])
-    text = f"Before **{label(subject)}** ({where(subject)}), the roadmap has you study:\n"
+        return Facts(f"{order}**{label(subject)}** is where the roadmap begins: it needs nothing before it.", [subject])
+    text = f"{order}Before **{label(subject)}** ({where(subject)}), the roadmap has you study:\n"
     text += "\n".join(f"{n}. {c.describe(step)}" for n, step in enumerate(steps, 1))
     phase = rm.phase_of(subject)
     if phase and phase.number > 1:
@@ -145,7 +152,10 @@ def answer_phase(c: Composer, r: Reading, done: set[str]) -> Facts | None:
         elif phase is None:
             lines.append(f"**{label(subject)}** is general advice outside the phases ({where(subject)}).")
         else:
-            lines.append(f"**{label(subject)}** is in **{label(phase)}**, under {where(subject)}.")
+            about = f" It covers {_lower_first(subject.description)}." if isinstance(subject, Item) and subject.description else ""
+            section = rm.section_of(subject)
+            under = f", in the {section.title} section" if section is not None and section is not subject else ""
+            lines.append(f"**{label(subject)}** is in **{label(phase)}**{under}.{about}")
     return Facts("\n".join(lines), r.nodes[:2]) if lines else None
 
 
@@ -181,7 +191,8 @@ def answer_contents(c: Composer, r: Reading, done: set[str]) -> Facts | None:
         return Facts(phase_list(c.roadmap), ["overview", *c.roadmap.phases])
     if isinstance(subject, Phase | Section):
         return Facts(c.describe(subject, full=True), [subject])
-    return None
+    section = c.roadmap.section_of(subject)  # "what else is in that section?" after a topic
+    return Facts(c.describe(section, full=True), [section, subject]) if section is not None else None
 
 
 ANSWERS: dict[str, Callable[[Composer, Reading, set[str]], Facts | None]] = {
@@ -201,6 +212,11 @@ def _surest(r: Reading) -> list[Node]:
         return r.nodes
     best = max(lk.confidence for lk in links)
     return [lk.node for lk in links if lk.confidence >= best - 0.05]
+
+
+def _lower_first(text: str) -> str:
+    """'Detection and prevention' -> 'detection and prevention'; 'RLHF basics' stays."""
+    return text[0].lower() + text[1:] if len(text) > 1 and text[1].islower() else text
 
 
 def where(node: Node) -> str:

@@ -42,6 +42,8 @@ PARTS = re.compile(r"\b(phase|stage|part|section|module|chapter|unit)s?\b", re.I
 WHOLE = re.compile(r"\b(whole|entire|total|overall|full) (roadmap|thing|path|program|course)\b|\bin total\b|"
                    r"\bstart to finish\b|\bend to end\b|\ball of it\b", re.I)
 QUOTED = re.compile(r"(?<!\w)['\"‘“`]([^'\"‘’“”`]{2,80})['\"’”`](?!\w)")
+ELLIPSIS = re.compile(r"^\s*(and|what about|how about|same for|and what about|ok and)\b[^?]{0,40}\??\s*$", re.I)
+ORDINAL_REF = re.compile(r"\b(first|second|third|fourth|last)\b (one|of (them|those|these)|topic|resource|link|course|step)\b", re.I)
 KIND_WORDS = {"course", "book", "tutorial", "specialization", "paper", "lectures", "class", "video", "videos"}
 MIN_EXAMPLE_COSINE = 0.5  # below this, no example is close: the question is a general one (concept)
 CLEAR_INTENT = 0.75  # an example this close makes a navigation question on topic even if its subject is unknown
@@ -144,6 +146,7 @@ class Policy:
     normalize: dict[str, str]
     refuse: list[Pattern]
     allow: list[Pattern]
+    off_topic: list[Pattern] = field(default_factory=list)
 
     @classmethod
     def load(cls, folder: Path = DATA) -> Policy:
@@ -155,7 +158,7 @@ class Policy:
         normalize = intents.pop("normalize", {})
         return cls({k: v["examples"] for k, v in intents.items()}, {k: v.get("must_not", []) for k, v in intents.items()},
                    rules, normalize, [_pattern(r) for r in safety.get("refuse", [])],
-                   [_pattern(r) for r in safety.get("allow", [])])
+                   [_pattern(r) for r in safety.get("allow", [])], [_pattern(r) for r in safety.get("off_topic", [])])
 
 
 # ---------------------------------------------------------------- the reader
@@ -209,9 +212,16 @@ class Reader:
             again, why = self.intent(masked, vectors[2])
             if again in NAMES_A_TOPIC and why.score >= CLEAR_INTENT:
                 intent, evidence = again, Verdict(True, f"{why.rule}, with unknown words as X", why.score)
+        if ELLIPSIS.match(text) and evidence.score < CLEAR_INTENT and (last := _last_user(history)):
+            # "and phase 3?" after "how long is phase 2?": the same question about a new subject.
+            before = self.normalise(last)
+            framed_before = self.mask(before, self.lookup.link(before))
+            again, why = self.intent(framed_before, self.embedder.embed_batch([framed_before])[0])
+            if again in NAVIGATION:
+                intent, evidence = again, Verdict(True, f"the last question's intent ({why.rule})", why.score)
         followup: tuple[Link, ...] = ()
         if not subjects and (FOLLOW_UP.search(text) or not self._content(text, links)):
-            followup = self.refers_to(history)
+            followup = self.refers_to(history, text)
         candidates: tuple[Link, ...] = ()
         if (intent in NAMES_A_TOPIC or intent == "start" and PARTS.search(text)) and not subjects \
                 and not followup and self._content(text, links) and not WHOLE.search(text):
@@ -325,12 +335,22 @@ class Reader:
         example = next(self.phrases[i] for i in top if self.labels[i] == intent)
         return intent, Verdict(True, f"example: {example!r}", float(scores[best]))
 
-    def refers_to(self, history: list[dict]) -> tuple[Link, ...]:
-        """What 'that' means: the steps the tutor's last answer recommended (named there but not in
-        the question it answered), else the subjects of the learner's last question."""
+    def refers_to(self, history: list[dict], text: str = "") -> tuple[Link, ...]:
+        """What 'that' means: the one picked by position ("the second one") among the names in the
+        tutor's last answer, else the steps it recommended (named there but not in the question it
+        answered), else the subjects of the learner's last question."""
         last_user = next((m["content"] for m in reversed(history) if m.get("role") == "user"), "")
         last_tutor = next((m["content"] for m in reversed(history) if m.get("role") == "assistant"), "")
         asked = self.lookup.link(last_user, resources=False) if last_user else []
+        if (pick := ORDINAL_REF.search(text)) and last_tutor:
+            asked_nodes = {id(lk.node) for lk in asked}
+            named = [lk for lk in sorted(self.lookup.link(last_tutor), key=lambda lk: lk.start)
+                     if id(lk.node) not in asked_nodes and not isinstance(lk.node, Phase)]
+            named = [lk for lk in named if isinstance(lk.node, Item)] or named  # the listed topics, if any
+            at = {"first": 0, "second": 1, "third": 2, "fourth": 3, "last": -1}[pick.group(1).lower()]
+            if named and (at == -1 or at < len(named)):
+                lk = named[at]
+                return (Link(lk.node, lk.confidence, f"the {pick.group(1).lower()} one in the tutor's last answer", lk.span),)
         if RECOMMENDS.search(last_tutor):
             asked_nodes = {id(lk.node) for lk in asked}
             said = []
@@ -344,6 +364,9 @@ class Reader:
         return tuple(Link(lk.node, lk.confidence, "the learner's last question", lk.span) for lk in asked[:1])
 
     def on_topic(self, text, subjects, resource, followup, intent, vector, links, evidence_score=0.0) -> Verdict:
+        elsewhere = next((p for p in self.policy.off_topic if p.matches(text)), None)
+        if elsewhere is not None:  # "salary of an ML engineer" names a topic but asks about pay
+            return Verdict(False, f"asks about {elsewhere.name}", 1.0)
         named = [lk for lk in (*subjects, *([resource] if resource else [])) if lk.confidence >= 0.7]
         if named:  # a weak name ("tips" for Learning Tips) alone does not make a question on topic
             return Verdict(True, f"names {named[0].title!r}", named[0].confidence)
@@ -380,3 +403,7 @@ RECOMMENDS = re.compile(r"\b(continues with|next step is|start with|comes? next|
 _INTENT_WORDS = frozenset(stem(w) for w in """after before next long how many much months weeks years
     duration which where when what phase start begin first resource course read watch cover covered
     include contain overview whole entire total overall roadmap""".split())
+
+
+def _last_user(history: list[dict]) -> str:
+    return next((m.get("content", "") for m in reversed(history) if m.get("role") == "user"), "")
