@@ -8,6 +8,7 @@ from conftest import REAL_CORPUS, ROOT
 from tutor.config import TutorError
 from tutor.corpus import CARD_FIELDS, Corpus, corpus_fingerprint, parse_card
 from tutor.index import MANIFEST, staleness
+from tutor.text import split_sentences
 
 KINDS = {"course", "book", "paper", "docs", "tutorial", "tool", "community", "newsletter", "video", "platform", "index"}
 
@@ -98,3 +99,38 @@ def test_no_card_counts_time_as_fact(real_corpus):
         assert not re.search(r"\b(takes|needs) (an afternoon|a weekend|an hour)\b", card.body), card.slug
         assert not re.search(r"(?i)\b(we|our|my|I'm|I've)\b|\bI (think|recommend|believe|found|use|would)\b", card.body), \
             f"{card.slug} is written in the first person"
+
+
+def test_every_roadmap_topic_has_a_note_of_standalone_sentences(real_corpus):
+    topics = [i for i in real_corpus.roadmap.items if i.kind == "topic" and i.phase is not None]
+    assert {i.id for i in topics} == set(real_corpus.notes)
+    for item in topics:
+        sentences = split_sentences(real_corpus.notes[item.id].body)
+        assert 4 <= len(sentences) <= 8, item.title
+        # shown one by one, so none may lean on the sentence before it
+        assert not [s for s in sentences if re.match(r"(It|This|They|These|That|Its|Their)\b", s)], item.title
+    gans = next(c for c in real_corpus.chunks() if c.title == "Generative Adversarial Networks (GANs)")
+    assert "discriminator" in gans.text  # the note is embedded with its topic
+
+
+def test_topic_note_errors_name_the_file(corpus_copy):
+    note = corpus_copy / "topics" / "quantum.md"
+    note.write_text("---\ntopic: Quantum Machine Learning\nchecked: 2026-11-26\n---\nQubits are not covered.\n")
+    with pytest.raises(TutorError, match=r"quantum\.md: topic 'Quantum Machine Learning' is not a topic of the roadmap"):
+        Corpus.load(corpus_copy)
+    note.write_text("---\ntopic: Calculus\nchecked: 2026-11-26\n---\nCalculus twice.\n")
+    with pytest.raises(TutorError, match=r"quantum\.md: 'Calculus' already has a note"):
+        Corpus.load(corpus_copy)
+    note.write_text("---\ntopic: Calculus\nchecked: soon\n---\nCalculus.\n")
+    with pytest.raises(TutorError, match=r"quantum\.md: 'checked' must be a date"):
+        Corpus.load(corpus_copy)
+    note.write_bytes(b"---\ntopic: Calculus\nchecked: 2026-11-26\n---\n\xff\xfe\n")
+    with pytest.raises(TutorError, match=r"quantum\.md: not valid UTF-8"):
+        Corpus.load(corpus_copy)
+
+
+def test_fingerprint_changes_when_a_topic_note_changes(corpus_copy):
+    before = corpus_fingerprint(corpus_copy)
+    note = next((corpus_copy / "topics").glob("*.md"))
+    note.write_text(note.read_text() + "\nOne more sentence.\n")
+    assert corpus_fingerprint(corpus_copy) != before

@@ -107,3 +107,15 @@ def test_follow_up_refers_to_what_the_tutor_recommended(reader):
     r = reader.read("how long will that take?", history)
     assert [lk.title for lk in r.followup] == ["First Implementation Projects", "Diffusion Models"]
     assert r.intent == "duration" and route(r) == "curriculum"
+
+
+@pytest.mark.parametrize("question, resource", [
+    ("how much time to read attention is all you need properly?", "Attention Is All You Need"),
+    ("roughly how many hours is the linear algebra course from imperial?", "Linear Algebra for Machine Learning"),
+    ("What background does CS231n expect from me?", "CS231n: Convolutional Neural Networks"),
+    ("prereqs for the GAN specialization on coursera?", "GAN Specialization"),
+])
+def test_resources_named_loosely_are_answered_from_their_card(reader, question, resource):
+    r = reader.read(question)
+    assert r.resource is not None and r.resource.title == resource
+    assert r.intent == "concept" and not r.subjects  # the card answers, not the graph

@@ -232,3 +232,32 @@ def test_steps_that_are_topics_are_described(make_tutor, question, must):
     assert answer.route == "curriculum"
     for text in must:
         assert text in answer.text, answer.text
+
+
+def test_concept_answers_explain_from_the_topic_note_behind_its_line(make_tutor):
+    answer = make_tutor("I do not know.").answer("what is mode collapse in GANs?").finish()
+    first = answer.text.splitlines()[0]
+    # the topic's own line, then its note's sentences on the same line, under one citation
+    assert first.startswith("- **Generative Adversarial Networks (GANs)**: Architecture, training dynamics. ")
+    assert "Mode collapse" in first and first.endswith("[1]") and first.count("[1]") == 1
+
+
+@pytest.mark.parametrize("question, must", [
+    ("do i need calculus before the neural network basics?", ["Yes: the roadmap puts **Calculus**", "before **Neural Network Basics**"]),
+    ("do I need GANs before linear algebra?", ["No: the roadmap puts **Generative Adversarial Networks (GANs)**", "after **Linear Algebra**"]),
+    ("which phase covers GANs", ["in the Early Generative Architectures section", "It covers architecture, training dynamics."]),
+    ("wrapped up the ethics section (bias, deepfakes, carbon footprint). next steps?",
+     ["After **Ethical Considerations & Limitations**", "**Advanced Projects**"]),
+    ("I'm rusty on calculus, where should I go back to?", ["Go back to **Calculus**"]),
+])
+def test_curriculum_answers_to_fresh_phrasings(make_tutor, question, must):
+    text = make_tutor().answer(question).finish().text
+    for piece in must:
+        assert piece in text, text
+
+
+def test_a_card_asked_about_one_aspect_leads_with_the_sentences_about_it(make_tutor):
+    text = make_tutor("I do not know.").answer("prereqs for the GAN specialization on coursera?").finish().text
+    assert "Before the GAN Specialization, learners should know Python" in text.split("\n")[0]
+    text = make_tutor("I do not know.").answer("how much time to read attention is all you need properly?").finish().text
+    assert "plan on several hours" in text.split("\n")[0]

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from .corpus import Corpus
-from .reading import Reading
+from .reading import PARTS, Reading
 from .roadmap import Item, Node, Phase, Resource, Roadmap, Section, breadcrumb, label
 
 
@@ -106,7 +106,8 @@ def answer_prereq(c: Composer, r: Reading, done: set[str]) -> Facts | None:
         # "Do I need calculus before neural network basics?": the reading put the later one first.
         subject, other = r.subjects[0].node, r.subjects[1].node
         first = rm.position(other) < rm.position(subject)
-        order = (f"{'Yes' if first else 'No'}: the roadmap puts **{label(other)}** ({where(other)}) "
+        about = f"{_lower_first(other.description)}; " if isinstance(other, Item) and other.description else ""
+        order = (f"{'Yes' if first else 'No'}: the roadmap puts **{label(other)}** ({about}{where(other)}) "
                  f"{'before' if first else 'after'} **{label(subject)}**.\n\n")
     steps = rm.before(subject)
     if not steps:
@@ -164,7 +165,8 @@ def answer_start(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     subject = r.subject
     if subject is not None and not isinstance(subject, Phase):
         # "I forgot everything about calculus, where do I restart?": go back to that topic.
-        return Facts(f"Go back to {c.describe(subject)}", [subject])
+        verb = "Go back to" if FORGOT.search(r.text) else "Start with"
+        return Facts(f"{verb} {c.describe(subject)}", [subject])
     first = rm.sections[0]
     text = f"Start at the beginning: **{label(rm.phases[0])}** ({_duration(rm.phases[0])}).\n1. {c.describe(first)}"
     if isinstance(subject, Phase) and subject.number > 1:
@@ -192,7 +194,9 @@ def answer_contents(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     if isinstance(subject, Phase | Section):
         return Facts(c.describe(subject, full=True), [subject])
     section = c.roadmap.section_of(subject)  # "what else is in that section?" after a topic
-    return Facts(c.describe(section, full=True), [section, subject]) if section is not None else None
+    if section is not None and PARTS.search(r.text):
+        return Facts(c.describe(section, full=True), [section, subject])
+    return Facts(c.describe(subject), [subject]) if isinstance(subject, Item) and subject.description else None
 
 
 ANSWERS: dict[str, Callable[[Composer, Reading, set[str]], Facts | None]] = {
@@ -212,6 +216,9 @@ def _surest(r: Reading) -> list[Node]:
         return r.nodes
     best = max(lk.confidence for lk in links)
     return [lk.node for lk in links if lk.confidence >= best - 0.05]
+
+
+FORGOT = re.compile(r"\b(forg[eo]t\w*|rusty|gone|lost|again|back|restart|refresh\w*|years since|haven'?t touched)\b", re.I)
 
 
 def _lower_first(text: str) -> str:

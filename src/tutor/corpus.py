@@ -4,7 +4,8 @@ Chunks, each carrying the breadcrumb of where it sits in the roadmap:
 - the roadmap overview (every phase with its duration),
 - one per phase (its sections and duration),
 - one per section (its topics and resources),
-- one per item: topic, project, tip or listed platform (with its description and resources),
+- one per item: topic, project, tip or listed platform (with its description and resources, and
+  the topic's note from topics/ when there is one: what the topic is, in sentences that stand alone),
 - one per linked resource: its card's prose when resources/ has a card for it, else the roadmap's
   own words about it (the note on its line, "[name](url): note", or the description of its item).
 The breadcrumb and title are part of the embedded text, so "GANs" finds Phase 3 chunks even when
@@ -27,7 +28,7 @@ from .config import TutorError
 from .roadmap import Item, Phase, Resource, Roadmap, Section, breadcrumb, label, load, slugify
 from .text import normalize_url, split_sentences
 
-CHUNKER_VERSION = 2  # bump when the chunk text changes shape, so built indexes count as stale (2: section-level resources)
+CHUNKER_VERSION = 3  # bump when the chunk text changes shape, so built indexes count as stale (2: section-level resources, 3: topic notes)
 LONG = 30  # words: an item description longer than this stays out of its section's chunk
 CARD_FIELDS = ("title", "url", "kind", "provider", "cost", "level", "topics", "checked")
 
@@ -91,27 +92,67 @@ def parse_card(text: str, path: str) -> Card:
     return Card(Path(path).stem, *(meta[f] for f in CARD_FIELDS), body=body, path=str(path))
 
 
+def _read(p: Path, what: str) -> str:
+    try:
+        return p.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise TutorError(f"{p}: not valid UTF-8 (byte {e.object[e.start]:#04x} at offset {e.start}); "
+                         f"save the {what} as UTF-8") from None
+    except OSError as e:
+        raise TutorError(f"cannot read the {what} {p}: {e.strerror}") from None
+
+
 def load_cards(folder: Path) -> list[Card]:
-    cards = []
+    return [parse_card(_read(p, "card"), str(p)) for p in sorted(Path(folder).glob("*.md"))]
+
+
+@dataclass(frozen=True)
+class Note:
+    """What a roadmap topic is, in sentences that each stand alone: topics/<slug>.md."""
+    topic: str  # the topic's title as the roadmap writes it
+    checked: str
+    body: str
+    path: str
+
+
+def parse_note(text: str, path: str) -> Note:
+    m = re.match(r"^---\s*\n(.*?)\n---\s*\n(.*)$", text, re.S)
+    if not m:
+        raise TutorError(f"{path}: a topic note must start with a '---' header block and end it with '---'")
+    meta = dict((k.strip().lower(), v.strip()) for k, _, v in (line.partition(":") for line in m.group(1).splitlines()))
+    if not meta.get("topic"):
+        raise TutorError(f"{path}: the header needs 'topic: <the topic's title as the roadmap writes it>'")
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", meta.get("checked", "")):
+        raise TutorError(f"{path}: 'checked' must be a date like 2026-11-26, got {meta.get('checked', '')!r}")
+    body = m.group(2).strip()
+    if not body:
+        raise TutorError(f"{path}: topic note has no text under its header")
+    return Note(meta["topic"], meta["checked"], body, str(path))
+
+
+def load_notes(folder: Path, roadmap: Roadmap) -> dict[str, Note]:
+    """{item id: note}; a note for a topic the roadmap does not have is an error naming the file."""
+    by_title = {i.title.lower(): i for i in roadmap.items}
+    notes: dict[str, Note] = {}
     for p in sorted(Path(folder).glob("*.md")):
-        try:
-            text = p.read_text(encoding="utf-8")
-        except UnicodeDecodeError as e:
-            raise TutorError(f"{p}: not valid UTF-8 (byte {e.object[e.start]:#04x} at offset {e.start}); "
-                             "save the card as UTF-8") from None
-        except OSError as e:
-            raise TutorError(f"cannot read the card {p}: {e.strerror}") from None
-        cards.append(parse_card(text, str(p)))
-    return cards
+        note = parse_note(_read(p, "topic note"), str(p))
+        item = by_title.get(note.topic.lower())
+        if item is None:
+            raise TutorError(f"{p}: topic {note.topic!r} is not a topic of the roadmap; use its title as written there")
+        if item.id in notes:
+            raise TutorError(f"{p}: {note.topic!r} already has a note, {notes[item.id].path}")
+        notes[item.id] = note
+    return notes
 
 
 class Corpus:
     """The roadmap graph and the cards, loaded from a corpus folder."""
 
-    def __init__(self, roadmap: Roadmap, cards: list[Card], folder: Path):
+    def __init__(self, roadmap: Roadmap, cards: list[Card], folder: Path, notes: dict[str, Note] | None = None):
         self.folder = Path(folder)
         self.roadmap = roadmap
         self.cards = cards  # the files in resources/
+        self.notes = notes or {}  # item id -> its note in topics/
         self.by_url = {_key(c.url): c for c in cards}
         taken = {c.slug for c in cards}
         for res in roadmap.resources:  # the roadmap's words for each resource without a card
@@ -135,7 +176,7 @@ class Corpus:
             if _key(card.url) not in linked:
                 raise TutorError(f"{card.path}: url {card.url} is not linked from {folder / 'roadmap.md'}; "
                                  "link it there or remove the card")
-        return cls(roadmap, cards, folder)
+        return cls(roadmap, cards, folder, load_notes(folder / "topics", roadmap))
 
     def card(self, url: str) -> Card | None:
         """The card of a linked resource: its file in resources/, else one made from the roadmap's
@@ -150,10 +191,10 @@ class Corpus:
             out.append(_phase_chunk(phase))
             for section in phase.sections:
                 out.append(_section_chunk(section))
-                out.extend(_item_chunk(item) for item in section.items)
+                out.extend(_item_chunk(item, self.notes.get(item.id)) for item in section.items)
         for section in rm.extras:
             out.append(_section_chunk(section))
-            out.extend(_item_chunk(item) for item in section.items)
+            out.extend(_item_chunk(item, self.notes.get(item.id)) for item in section.items)
         placed = set()
         for res in rm.resources:
             card = self.by_url.get(_key(res.url))
@@ -185,8 +226,8 @@ def corpus_fingerprint(folder: Path) -> str:
     for the freshness check that runs on every start."""
     folder = Path(folder)
     h = hashlib.sha256()
-    for p in sorted((folder / "resources").glob("*.md")):
-        h.update(p.name.encode() + b"\0" + p.read_bytes() + b"\0")
+    for p in [*sorted((folder / "resources").glob("*.md")), *sorted((folder / "topics").glob("*.md"))]:
+        h.update(f"{p.parent.name}/{p.name}".encode() + b"\0" + p.read_bytes() + b"\0")
     h.update((folder / "roadmap.md").read_bytes())
     return h.hexdigest()
 
@@ -256,11 +297,13 @@ def _section_chunk(section: Section) -> Chunk:
     return Chunk(section.id, "section", section.title, crumb, "\n".join(lines), phase=phase)
 
 
-def _item_chunk(item: Item) -> Chunk:
+def _item_chunk(item: Item, note: Note | None = None) -> Chunk:
     crumb = breadcrumb(item)
     text = crumb + (f"\n{item.title}: {item.description}" if item.description else "")
     if item.resources:
         text += f"\nResources: {_resource_line(item.resources)}."
+    if note is not None:
+        text += f"\n{note.body}"
     phase = item.phase.number if item.phase else 0
     url = item.resources[0].url if item.kind == "listing" and item.resources else ""
     return Chunk(item.id, item.kind, item.title, crumb, text, url, phase)

@@ -11,6 +11,7 @@ Every fact cites its chunk. Nothing here is generated, so the block is right wha
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -26,6 +27,12 @@ MIN_COSINE = 0.30  # a card sentence less similar than this to the question is n
 MAX_LINES = 4  # one subject
 MAX_PER_SUBJECT = 3  # comparisons
 MAX_PER_CARD = 2  # sentences of one card
+# When a card answers a question about one aspect of its resource, the sentences about it come first.
+ASPECTS = {
+    "duration": re.compile(r"\b(hours?|weeks?|months?|days?|plan on|takes?|long)\b", re.I),
+    "prereq": re.compile(r"\b(before|prerequisites?|expects?|assumes?|should know|background|requires?)\b", re.I),
+}
+ASPECT_BOOST = 0.2
 
 
 @dataclass(frozen=True)
@@ -34,6 +41,7 @@ class Fact:
     chunk: Chunk  # where it comes from
     subject: str = ""  # the id of the named subject it belongs to ("" = found by retrieval)
     card: str = ""  # the card's url, for card sentences
+    note: str = ""  # the topic's id, for sentences of its note
     first: bool = False  # a subject's own roadmap line: always shown
 
 
@@ -52,6 +60,8 @@ class FactPicker:
         self._embed([f.text for f in candidates])
         vectors = np.stack([self._vectors[f.text] for f in candidates])  # (n, dim)
         relevance = vectors @ reading.vector if reading.vector is not None else np.zeros(len(candidates))
+        if (cue := ASPECTS.get(reading.aspect)) is not None:
+            relevance = relevance + ASPECT_BOOST * np.array([bool(f.card and cue.search(f.text)) for f in candidates])
         subjects = list(dict.fromkeys(f.subject for f in candidates if f.subject))
         compare = len(subjects) > 1
         chosen: list[int] = [i for i, f in enumerate(candidates) if f.first]
@@ -64,6 +74,8 @@ class FactPicker:
                 if compare and (not f.subject or sum(candidates[j].subject == f.subject for j in chosen) >= MAX_PER_SUBJECT):
                     continue
                 if f.card and sum(candidates[j].card == f.card for j in chosen) >= MAX_PER_CARD:
+                    continue
+                if f.note and sum(candidates[j].note == f.note for j in chosen) >= MAX_PER_CARD:
                     continue
                 novelty = max((float(vectors[i] @ vectors[j]) for j in chosen), default=0.0)
                 score = MMR_LAMBDA * relevance[i] - (1 - MMR_LAMBDA) * novelty
@@ -84,6 +96,7 @@ class FactPicker:
             chunk = self.chunk_by_id.get(node.id)
             if chunk is not None:
                 out.append(Fact(node_line(node), chunk, node.id, first=True))
+                out += self._note_facts(node, chunk, node.id)
             if isinstance(node, Section):  # its topics, each with its own description
                 out += [Fact(node_line(i), self.chunk_by_id.get(i.id, chunk), node.id) for i in node.items if i.description]
             for res in _resources(self.corpus.roadmap, node):
@@ -101,6 +114,7 @@ class FactPicker:
                 out += [Fact(node_line(i), self.chunk_by_id.get(i.id, c)) for i in node.items if i.description]
             else:
                 out.append(Fact(node_line(node), c))
+                out += self._note_facts(node, c)
         seen, unique = set(), []
         for f in out:
             if f.text not in seen:
@@ -114,6 +128,10 @@ class FactPicker:
             return []
         sentences = [s for s in split_sentences(card.body) if len(content_words(s)) >= 4]
         return [Fact(s, chunk, subject, card.url, first and n == 0) for n, s in enumerate(sentences)]
+
+    def _note_facts(self, node: Node, chunk: Chunk, subject: str = "") -> list[Fact]:
+        note = self.corpus.notes.get(node.id)
+        return [Fact(s, chunk, subject, note=node.id) for s in split_sentences(note.body)] if note else []
 
     def _embed(self, texts: list[str]) -> None:
         todo = [t for t in dict.fromkeys(texts) if t not in self._vectors]
@@ -142,9 +160,17 @@ def _resources(roadmap, node: Node) -> list[Resource]:
 def render(facts: list[Fact], number: dict[str, int], corpus: Corpus) -> str:
     """Markdown lines, card sentences of one card joined behind its link, each with its [n]."""
     lines: list[str] = []
-    linked: dict[str, int] = {}  # card url -> index in lines
+    linked: dict[str, int] = {}  # card url or topic id -> index in lines
     for f in facts:
         n = number[f.chunk.id]
+        if f.note:  # behind the topic's own line when it is shown, else on a line of its own
+            if f.note in linked:
+                line = lines[linked[f.note]].removesuffix(f" [{n}]")
+                lines[linked[f.note]] = line + ("" if line.endswith((".", "!", "?")) else ".") + f" {f.text} [{n}]"
+            else:
+                linked[f.note] = len(lines)
+                lines.append(f"- **{f.chunk.title}**: {f.text} [{n}]")
+            continue
         if f.card:
             if f.card in linked:
                 lines[linked[f.card]] = lines[linked[f.card]].removesuffix(f" [{n}]") + f" {f.text} [{n}]"
@@ -153,5 +179,6 @@ def render(facts: list[Fact], number: dict[str, int], corpus: Corpus) -> str:
             linked[f.card] = len(lines)
             lines.append(f"- [{card.title}]({card.url}): {f.text} [{n}]")
         else:
+            linked.setdefault(f.chunk.id, len(lines))  # a topic's line: its note's sentences join it
             lines.append(f"- {f.text} [{n}]")
     return "\n".join(lines)

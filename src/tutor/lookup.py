@@ -63,6 +63,7 @@ ORDINALS = {"one": 1, "first": 1, "1st": 1, "two": 2, "second": 2, "2nd": 2, "th
 # How sure each kind of match is. A description term is a weaker name than a title.
 CONFIDENCE = {"title": 1.0, "alias": 0.95, "acronym": 0.95, "part": 0.9, "short title": 0.85,
               "description term": 0.75, "phase number": 1.0, "generic title": 0.6}
+PART_STEMS = {stem(w) for w in ("section", "sections", "part", "bit", "module", "chapter", "unit", "stuff")}
 FUZZY_CUTOFF = 86  # rapidfuzz ratio (0-100); calibrated on routing.jsonl: 'transformrs', 'difusion'
 EMBEDDING_CUTOFF = 0.60  # cosine; calibrated on routing.jsonl, see tests/test_reading.py
 
@@ -237,9 +238,14 @@ class Lookup:
                 continue
             chosen.append(link)
         chosen = self._phase_of(text, chosen)
+        # Inner nodes win over the nodes that contain them ("model evaluation (metrics)"), unless
+        # the outer one is called a section or phase: "the ethics section (bias, deepfakes)".
+        called = [c.node for c in chosen if not isinstance(c.node, Resource | Phase) and c.end < len(words)
+                  and words[c.end] in PART_STEMS]
         nodes = [c.node for c in chosen if not isinstance(c.node, Resource)]
-        chosen = [c for c in chosen if isinstance(c.node, Resource)
-                  or not any(self.roadmap.contains(c.node, other) for other in nodes)]
+        chosen = [c for c in chosen if isinstance(c.node, Resource) or c.node in called
+                  or not any(self.roadmap.contains(c.node, other) for other in nodes)
+                  and not any(self.roadmap.contains(outer, c.node) for outer in called)]
         return sorted(chosen, key=lambda lk: (-lk.confidence, lk.start))
 
     def phase_numbers(self, text: str) -> list[tuple[int, re.Match]]:

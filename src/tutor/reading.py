@@ -77,6 +77,7 @@ class Reading:
     on_topic: Verdict
     missing_phase: int | None = None  # "phase 9" in a roadmap of six
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)  # (dim,) unit
+    aspect: str = ""  # what a card is asked about ("duration", "prereq"), when a card answers
 
     @property
     def nodes(self) -> list:
@@ -229,9 +230,11 @@ class Reader:
             if candidates and candidates[0].confidence >= EMBEDDING_CUTOFF and \
                     (len(candidates) < 2 or candidates[0].confidence - candidates[1].confidence >= 0.04):
                 subjects, candidates = candidates[:1], ()
+        aspect = ""
         if resource is not None and not subjects and intent in ("duration", "resources", "contents", "start", "prereq"):
             # "How long does the Deep Learning Specialization take?": the card answers, not the graph.
-            intent, evidence = "concept", Verdict(True, f"a named resource ({resource.title}) is answered from its card")
+            aspect, intent = intent, "concept"
+            evidence = Verdict(True, f"a named resource ({resource.title}) is answered from its card")
         if intent == "concept" and len(subjects) == 1 and isinstance(subjects[0].node, Phase | Section) \
                 and not resource and not self._content(text, links):
             # "Tell me about phase 5": a phase or section is explained by what it contains.
@@ -241,7 +244,7 @@ class Reader:
         if missing is not None:
             on_topic = Verdict(True, f"asks about phase {missing}, which the roadmap does not have")
         return Reading(question, text, intent, evidence, subjects, resource, followup, candidates,
-                       language, safety, on_topic, missing, vectors[0])
+                       language, safety, on_topic, missing, vectors[0], aspect)
 
     # ---- steps
     def normalise(self, question: str) -> str:
@@ -303,6 +306,10 @@ class Reader:
         name one too: what is asked is in the frame, not in the topic ("which phase covers X?")."""
         pieces = list(WORD.finditer(text.lower()))
         spans = {(lk.start, lk.end) for lk in links if lk.start < lk.end <= len(pieces)}
+        said = [p.group(0) for p in pieces]
+        for start, end in list(spans):  # a name said twice is a topic both times
+            n = end - start
+            spans |= {(i, i + n) for i in range(len(said) - n + 1) if said[i:i + n] == said[start:end]}
         if content:  # words no example uses are topic words, whatever they are ("SQL", "blockchain")
             used = {i for lk in links for i in range(lk.start, lk.end)}
             spans |= {(i, i + 1) for i, p in enumerate(pieces) if i not in used and stem(p.group(0)) not in self.frame
