@@ -282,6 +282,13 @@ def test_markdown_states_the_baseline_and_lists_each_weeks_topics_and_resources(
     assert "Latent Diffusion Models" in last and "https://huggingface.co/docs/diffusers/index" in last
 
 
+def test_markdown_headings_can_start_deeper(roadmap):
+    plan = make_plan(roadmap, resolve_target(roadmap, "phase 1"), 8, start=START)
+    md, deeper = to_markdown(plan), to_markdown(plan, level=3)
+    assert deeper.startswith("### Study plan: Phase 1: Foundations\n") and "\n#### Week 1 (from 2025-01-06, 8 h)\n" in deeper
+    assert deeper.replace("### Study", "# Study").replace("#### Week", "## Week") == md
+
+
 def test_the_ics_parses_with_one_all_day_event_per_week(roadmap):
     plan = make_plan(roadmap, resolve_target(roadmap, "Diffusion Models"), 8, start=START)
     text = to_ics(plan, stamp=datetime(2025, 1, 1, 12, 0))

@@ -288,9 +288,11 @@ def _slot_line(slot: Slot) -> str:
     return f"{item.title} (Phase {item.phase.number} › {item.section.title}): {how}"
 
 
-def to_markdown(plan: Plan) -> str:
+def to_markdown(plan: Plan, level: int = 1) -> str:
+    """`level`: the heading level of the title (1: '# Study plan'), the weeks' one below it; a page
+    that shows the plan under its own headings asks for a deeper one."""
     target = label(plan.target)
-    lines = [f"# Study plan: {target}", ""]
+    lines = [f"{'#' * level} Study plan: {target}", ""]
     if not plan.steps:
         lines.append(f"Nothing to plan: every step up to **{target}** is ticked.")
         return "\n".join(lines) + "\n"
@@ -305,7 +307,7 @@ def to_markdown(plan: Plan) -> str:
     )
     lines += ["", "How the hours are counted:"] + [f"- {a}" for a in plan.assumptions]
     for week in plan.weeks:  # a week can end one phase and start the next: each step names its phase
-        lines += ["", f"## Week {week.number} (from {week.start.isoformat()}, {_h(week.hours)})"]
+        lines += ["", f"{'#' * (level + 1)} Week {week.number} (from {week.start.isoformat()}, {_h(week.hours)})"]
         lines += [f"- {_slot_line(s)}" for s in week.slots]
         resources = week.resources(plan.roadmap)
         if resources:
