@@ -29,6 +29,8 @@ THEME = gr.themes.Default(primary_hue="blue").set(
 )
 
 CSS = """
+#rooms [role=tab][aria-selected=true] { color: var(--primary-700); }  /* the accent (primary 500) is 3.7:1 on white */
+.dark #rooms [role=tab][aria-selected=true] { color: var(--primary-300); }
 #chat { --quiet: var(--neutral-600); }
 .dark #chat { --quiet: var(--neutral-300); }
 #chat .message-wrap .prose.chatbot.md { opacity: 1; }  /* Gradio dims all chat text to 0.8: too faint for AA */

@@ -70,16 +70,20 @@ class PlanPanel:
                 elem_id="plan-target")
             self.hours = gr.Number(BASELINE_HOURS, label="Hours a week", info=f"{MIN_HOURS:g} to {MAX_HOURS:g}",
                                    scale=1, min_width=140, elem_id="plan-hours")
-            self.start = gr.DateTime(None, include_time=False, type="string", label="First week starts (blank: next Monday)",
-                                     scale=1, min_width=200, elem_id="plan-start")
+            # A Textbox, not gr.DateTime: its input and calendar button have no accessible names.
+            self.start = gr.Textbox(label="First week starts", info="YYYY-MM-DD; blank: next Monday", max_lines=1,
+                                    max_length=10, placeholder="YYYY-MM-DD", scale=1, min_width=200,
+                                    elem_id="plan-start")
         self.make = gr.Button("Make my plan", variant="primary", elem_id="plan-make")
         with gr.Row():
             self.markdown = gr.DownloadButton("Download the plan (.md)", visible=False, elem_id="plan-md")
             self.calendar = gr.DownloadButton("Download for a calendar (.ics)", visible=False, elem_id="plan-ics")
-        self.shown = gr.Markdown(elem_id="plan-text", max_height=640)
+        self.shown = gr.Markdown(elem_id="plan-text")  # no inner scroll box: the page scrolls, also on a phone
 
     def wire(self, done: gr.BrowserState) -> None:
-        gr.on([self.make.click, self.hours.submit], self.on_make, [self.target, self.hours, self.start, done],
+        # `input` on the dropdown: a target picked from the list (or typed, then Enter, Tab or a click
+        # elsewhere) makes the plan at once; the list would otherwise lie over the button.
+        gr.on([self.make.click, self.target.input, self.hours.submit, self.start.submit], self.on_make, [self.target, self.hours, self.start, done],
               [self.shown, self.markdown, self.calendar], api_visibility="private", concurrency_limit=None)
 
     # ------------------------------------------------------------------ events
