@@ -394,6 +394,10 @@ def test_a_finished_quiz_shows_the_score_offers_the_ticks_and_they_reach_the_pro
     questions = quiz.questions(3, n=QUESTIONS, seed=3)  # quiz number 3 on Phase 3, as the chat names it
     wrong, passed = a_wrong_answer_that_keeps_a_tick(quiz, questions)
     page = open_page(browser, fake.url)
+    send(page, "Quiz me on phase 3")  # the chat gives the same five questions and says where to answer them
+    asked = wait_answered(page, 1)[0]
+    assert all(q.text in asked for q in questions) and page.locator("#chat [data-testid=bot] ol > li").count() == 5, asked
+    assert "pick Phase 3: Generative AI Foundations, set the quiz number to 3" in asked
     open_tab(page, "Quiz")
     choose(page, "#quiz-phase", "Phase 3: Generative AI Foundations")
     field(page, "quiz-number").fill("3")
