@@ -415,6 +415,8 @@ def test_a_finished_quiz_shows_the_score_offers_the_ticks_and_they_reach_the_pro
         assert f"Answer: {q.answer}" in shown and f"Source: {q.source}" in shown
     tick = page.locator("#quiz-tick")
     assert tick.inner_text() == f"Tick {len(passed)} passed topic{'s' * (len(passed) != 1)}"
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "tab-quiz-checked-desktop.png"), full_page=True)
     tick.click()
     shows(page, "quiz-note", "Ticked")
     assert not tick.is_visible()

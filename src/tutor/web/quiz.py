@@ -64,7 +64,7 @@ class QuizPanel:
             self.rows.append(row)
         self.check = gr.Button("Check answers", variant="primary", visible=False, elem_id="quiz-check")
         self.score = gr.Markdown(elem_id="quiz-score")
-        self.tick = gr.Button("Tick passed topics", visible=False, elem_id="quiz-tick")
+        self.tick = gr.Button("Tick passed topics", variant="primary", visible=False, elem_id="quiz-tick")
         self.note = gr.Markdown(elem_id="quiz-note")
 
     def wire(self, done: gr.BrowserState) -> None:
