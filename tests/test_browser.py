@@ -16,15 +16,19 @@ import subprocess
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from pathlib import Path
 from types import SimpleNamespace
 
 import httpx
 import pytest
 from gradio_client import Client
+from icalendar import Calendar
 
 from conftest import REAL_CORPUS, ROOT
 from tutor.config import Settings
+from tutor.plan import make_plan, to_markdown
+from tutor.quiz import QUESTIONS, Quiz, tickable
 from tutor.tutor import Tutor
 from tutor.web import build_app, start
 from webfakes import EXPLAINS, SlowModel, wait_for
@@ -302,6 +306,159 @@ def test_no_serious_accessibility_violations_and_every_button_is_named(fake, bro
     send(page, RAG)
     wait_answered(page, 1)
     page.get_by_text("Model and settings").click()
+    assert serious_violations(page, axe_js) == []
+    unnamed = page.eval_on_selector_all(
+        "button", "bs => bs.filter(b => !(b.getAttribute('aria-label') || b.innerText.trim())).map(b => b.outerHTML.slice(0, 120))")
+    assert unnamed == []
+    page.context.close()
+
+
+# ---------------------------------------------------------------- the Plan and Quiz tabs
+
+
+def open_tab(page, name: str) -> None:
+    page.get_by_role("tab", name=name, exact=True).click()
+
+
+def choose(page, dropdown: str, option: str) -> None:
+    page.click(f"{dropdown} input")
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def shows(page, elem_id: str, text: str, timeout=15_000) -> None:
+    """Until the element (which may not be rendered yet) shows `text`."""
+    page.wait_for_function("([id, t]) => (document.getElementById(id)?.innerText || '').includes(t)",
+                           arg=[elem_id, text], timeout=timeout)
+
+
+def field(page, elem_id: str):
+    return page.locator(f"#{elem_id}").locator("input, textarea").first
+
+
+def test_a_plan_made_in_the_page_downloads_as_markdown_and_as_a_calendar(fake, browser, roadmap, tmp_path):
+    page = open_page(browser, fake.url)
+    open_tab(page, "Plan")
+    field(page, "plan-hours").fill("8")
+    field(page, "plan-start").fill("2025-01-06")
+    choose(page, "#plan-target", "Phase 4 › Diffusion Models")  # picking a target makes the plan
+    shows(page, "plan-text", "at 8 hours a week from Monday 2025-01-06")
+    expected = make_plan(roadmap, roadmap.node("phase-4/diffusion-models"), 8, start=date(2025, 1, 6))
+    assert "Study plan: Diffusion Models" in page.inner_text("#plan-text")
+    assert f"{len(expected.weeks)} weeks" in page.inner_text("#plan-text")
+
+    with page.expect_download() as md:
+        page.click("#plan-md")
+    assert md.value.suggested_filename == "study-plan-diffusion-models.md"
+    md.value.save_as(tmp_path / "plan.md")
+    assert (tmp_path / "plan.md").read_text(encoding="utf-8") == to_markdown(expected)
+
+    with page.expect_download() as ics:
+        page.click("#plan-ics")
+    assert ics.value.suggested_filename == "study-plan-diffusion-models.ics"
+    ics.value.save_as(tmp_path / "plan.ics")
+    events = Calendar.from_ical((tmp_path / "plan.ics").read_bytes()).walk("VEVENT")
+    assert len(events) == len(expected.weeks) == 40
+    for event, week in zip(events, expected.weeks):
+        assert event.decoded("DTSTART") == week.start
+        assert all(r.url in str(event["DESCRIPTION"]) for r in week.resources(roadmap))
+    page.context.close()
+
+
+def test_a_bad_plan_input_is_explained_in_the_tab(fake, browser):
+    page = open_page(browser, fake.url)
+    open_tab(page, "Plan")
+    field(page, "plan-hours").fill("200")
+    field(page, "plan-target").fill("quantum blockchain")
+    page.keyboard.press("Escape")  # closes the list; the typed words stay
+    page.click("#plan-make")
+    shows(page, "plan-text", "between 1 and 80")
+    field(page, "plan-hours").fill("8")
+    page.click("#plan-make")
+    shows(page, "plan-text", "quantum blockchain")
+    assert "no phase, section or topic" in page.inner_text("#plan-text").lower()
+    assert not page.is_visible("#plan-md") and not page.is_visible("#plan-ics")
+    page.context.close()
+
+
+def a_wrong_answer_that_keeps_a_tick(quiz, questions) -> tuple[int, list[str]]:
+    """Which answer to get wrong so that some topic is still passed, and the topics passed then."""
+    for wrong in range(len(questions)):
+        results = [quiz.check(q, "I have no idea" if n == wrong else q.answer) for n, q in enumerate(questions)]
+        if tickable(results):
+            return wrong, tickable(results)
+    raise AssertionError("no topic question in this quiz")
+
+
+def test_a_finished_quiz_shows_the_score_offers_the_ticks_and_they_reach_the_progress_boxes(fake, browser, real_corpus):
+    quiz = Quiz(real_corpus)
+    questions = quiz.questions(3, n=QUESTIONS, seed=3)  # quiz number 3 on Phase 3, as the chat names it
+    wrong, passed = a_wrong_answer_that_keeps_a_tick(quiz, questions)
+    page = open_page(browser, fake.url)
+    send(page, "Quiz me on phase 3")  # the chat gives the same five questions and says where to answer them
+    asked = wait_answered(page, 1)[0]
+    assert all(q.text in asked for q in questions) and page.locator("#chat [data-testid=bot] ol > li").count() == 5, asked
+    assert "pick Phase 3: Generative AI Foundations, set the quiz number to 3" in asked
+    open_tab(page, "Quiz")
+    choose(page, "#quiz-phase", "Phase 3: Generative AI Foundations")
+    field(page, "quiz-number").fill("3")
+    page.click("#quiz-start")
+    shows(page, "quiz-q1", questions[0].text)
+    assert [page.inner_text(f"#quiz-q{n}") for n in range(1, 6)] == [f"{n}. {q.text}" for n, q in enumerate(questions, 1)]
+    for n, q in enumerate(questions):
+        field(page, f"quiz-a{n + 1}").fill("I have no idea" if n == wrong else q.answer)
+    page.click("#quiz-check")
+    shows(page, "quiz-score", "Score")
+    assert page.inner_text("#quiz-score").startswith("Score: 4 of 5.")
+    for n, q in enumerate(questions):
+        shown = page.inner_text(f"#quiz-r{n + 1}")
+        assert shown.startswith("✗ Not quite." if n == wrong else "✓ Right."), shown
+        assert f"Answer: {q.answer}" in shown and f"Source: {q.source}" in shown
+    tick = page.locator("#quiz-tick")
+    assert tick.inner_text() == f"Tick {len(passed)} passed topic{'s' * (len(passed) != 1)}"
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / "tab-quiz-checked-desktop.png"), full_page=True)
+    tick.click()
+    shows(page, "quiz-note", "Ticked")
+    assert not tick.is_visible()
+    page.wait_for_timeout(1000)  # the ticks reach localStorage
+    page.reload()
+    page.wait_for_selector("#question textarea")
+    page.wait_for_timeout(1500)
+    page.locator("#chat-tab button", has_text="Phase 3: Generative AI Foundations").first.click()  # its boxes
+    for topic in passed:
+        assert page.get_by_label(real_corpus.roadmap.node(topic).title, exact=True).first.is_checked(), topic
+    assert not page.get_by_label("Linear Algebra", exact=True).is_checked()
+    page.context.close()
+
+
+@pytest.mark.parametrize("width, device", [(1400, "desktop"), (390, "phone")])
+def test_every_tab_is_screenshot_and_plan_and_quiz_pass_axe(fake, browser, axe_js, width, device):
+    page = open_page(browser, fake.url, width=width, height=1000 if width > 400 else 844)
+    SCREENSHOTS.mkdir(exist_ok=True)
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(SCREENSHOTS / f"tab-chat-{device}.png"), full_page=True)
+    open_tab(page, "Roadmap")
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(SCREENSHOTS / f"tab-roadmap-{device}.png"), full_page=True)
+
+    open_tab(page, "Plan")
+    field(page, "plan-target").fill("phase 2")
+    page.keyboard.press("Escape")  # closes the list of matching targets; the typed words stay
+    page.click("#plan-make")
+    page.wait_for_selector("#plan-md", state="visible", timeout=15_000)
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(SCREENSHOTS / f"tab-plan-{device}.png"), full_page=True)
+    assert serious_violations(page, axe_js) == []
+
+    open_tab(page, "Quiz")
+    field(page, "quiz-number").fill("1")
+    page.click("#quiz-start")
+    page.wait_for_selector("#quiz-a5", state="visible")
+    field(page, "quiz-a1").fill("GANs")
+    page.click("#quiz-check")
+    shows(page, "quiz-score", "Score")
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(SCREENSHOTS / f"tab-quiz-{device}.png"), full_page=True)
     assert serious_violations(page, axe_js) == []
     unnamed = page.eval_on_selector_all(
         "button", "bs => bs.filter(b => !(b.getAttribute('aria-label') || b.innerText.trim())).map(b => b.outerHTML.slice(0, 120))")

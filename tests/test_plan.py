@@ -17,7 +17,17 @@ from icalendar import Calendar
 
 from tutor.cli import main
 from tutor.config import TutorError
-from tutor.plan import WEEKS_PER_MONTH, make_plan, resolve_target, step_hours, to_ics, to_markdown
+from tutor.plan import (
+    WEEKS_PER_MONTH,
+    check_hours,
+    make_plan,
+    parse_start,
+    resolve_target,
+    step_hours,
+    targets,
+    to_ics,
+    to_markdown,
+)
 from tutor.progress import Progress, export, parse_progress, read_progress, write_progress
 
 PYTORCH = "phase-2/deep-learning-frameworks/pytorch"
@@ -135,6 +145,19 @@ def test_targets_resolve_from_loose_words(roadmap, words, title):
     assert resolve_target(roadmap, words).title == title
 
 
+def test_targets_are_every_phase_section_and_step_in_order_and_resolve_by_id(roadmap):
+    shown = targets(roadmap)
+    steps = [i for s in roadmap.sections for i in s.items]
+    assert len(shown) == len(roadmap.phases) + len(roadmap.sections) + len(steps) == 6 + len(roadmap.sections) + 58
+    assert shown[0] == ("Phase 1: Foundations", "phase-1")
+    assert shown[1] == ("Phase 1 › Mathematics & Statistics Fundamentals", "phase-1/mathematics-statistics-fundamentals")
+    assert ("Phase 4 › Diffusion Models › DDPM, DDIM", "phase-4/diffusion-models/ddpm-ddim") in shown
+    assert [roadmap.position(roadmap.node(i)) for _, i in shown] == sorted(roadmap.position(roadmap.node(i)) for _, i in shown)
+    for _, node_id in shown:
+        assert resolve_target(roadmap, node_id).id == node_id
+    assert resolve_target(roadmap, "phase-4/diffusion-models").title == "Diffusion Models"
+
+
 def test_an_unknown_target_lists_close_names(roadmap):
     with pytest.raises(TutorError, match="no phase, section or topic .* 'reinforcment lerning'; close names: .*RLHF"):
         resolve_target(roadmap, "reinforcment lerning")
@@ -213,9 +236,35 @@ def test_a_phase_without_a_duration_uses_the_assumed_hours_and_says_so(roadmap):
     assert "has no bounded duration (Ongoing): 10 h per step is assumed" in md
 
 
-def test_bad_hours_are_refused(roadmap):
-    with pytest.raises(TutorError, match="more than 0"):
-        make_plan(roadmap, roadmap.phase(1), 0)
+@pytest.mark.parametrize("hours", [0, 0.5, 80.5, 168, -3, float("nan"), float("inf")])
+def test_hours_a_week_outside_1_to_80_are_refused_with_the_range(roadmap, hours):
+    with pytest.raises(TutorError, match="hours a week must be between 1 and 80, got"):
+        check_hours(hours)
+    with pytest.raises(TutorError, match="between 1 and 80"):
+        make_plan(roadmap, roadmap.phase(1), hours)
+
+
+def test_hours_at_the_bounds_are_planned(roadmap):
+    assert check_hours(1) == 1 and check_hours(80) == 80
+    assert len(make_plan(roadmap, roadmap.phase(1), 80, start=START).weeks) == 1  # 9 steps x 7 h = 63 h
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("2025-09-01", date(2025, 9, 1)), (" 2025-09-03 ", date(2025, 9, 3)), ("", None), ("  ", None),
+])
+def test_start_dates(text, expected):
+    assert parse_start(text) == expected
+
+
+@pytest.mark.parametrize("text, message", [
+    ("next week", "expected a start date as YYYY-MM-DD, got 'next week'"),
+    ("2025-02-30", "expected a start date as YYYY-MM-DD"),
+    ("9999-12-27", "between 2000 and 2100, got 9999-12-27"),  # weeks after it would not fit in a date
+    ("1999-12-31", "between 2000 and 2100"),
+])
+def test_bad_start_dates_are_refused(text, message):
+    with pytest.raises(TutorError, match=message):
+        parse_start(text)
 
 
 def test_markdown_states_the_baseline_and_lists_each_weeks_topics_and_resources(roadmap):
@@ -231,6 +280,13 @@ def test_markdown_states_the_baseline_and_lists_each_weeks_topics_and_resources(
     assert "(https://www.coursera.org/specializations/mathematics-machine-learning)" in week_one
     last = md.split(f"## Week {len(plan.weeks)} ")[1]
     assert "Latent Diffusion Models" in last and "https://huggingface.co/docs/diffusers/index" in last
+
+
+def test_markdown_headings_can_start_deeper(roadmap):
+    plan = make_plan(roadmap, resolve_target(roadmap, "phase 1"), 8, start=START)
+    md, deeper = to_markdown(plan), to_markdown(plan, level=3)
+    assert deeper.startswith("### Study plan: Phase 1: Foundations\n") and "\n#### Week 1 (from 2025-01-06, 8 h)\n" in deeper
+    assert deeper.replace("### Study", "# Study").replace("#### Week", "## Week") == md
 
 
 def test_the_ics_parses_with_one_all_day_event_per_week(roadmap):
@@ -295,9 +351,11 @@ def test_cli_plan_reads_the_progress_file(tmp_path, capsys, roadmap):
 
 @pytest.mark.parametrize("argv, code, message", [
     (["plan", "--target", "quantum computing"], 1, "tutor: error: no phase, section or topic"),
-    (["plan", "--target", "GANs", "--hours", "0"], 2, "hours must be more than 0"),
+    (["plan", "--target", "GANs", "--hours", "0"], 2, "hours a week must be between 1 and 80, got 0"),
+    (["plan", "--target", "GANs", "--hours", "200"], 2, "hours a week must be between 1 and 80, got 200"),
     (["plan", "--target", "GANs", "--hours", "many"], 2, "expected a number of hours"),
-    (["plan", "--target", "GANs", "--start", "next week"], 2, "expected a date as YYYY-MM-DD"),
+    (["plan", "--target", "GANs", "--open-hours", "0"], 2, "hours per step must be more than 0"),
+    (["plan", "--target", "GANs", "--start", "next week"], 2, "expected a start date as YYYY-MM-DD"),
     (["plan", "--hours", "8"], 2, "the following arguments are required: --target"),
     (["plan", "--target", "GANs", "--done", "/nonexistent/progress.json"], 1, "cannot read the progress file"),
 ])

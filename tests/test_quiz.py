@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pytest
 
+from conftest import FakeModel
 from tutor.cli import main
 from tutor.progress import Progress, read_progress, write_progress
-from tutor.quiz import Quiz, tickable
+from tutor.quiz import QUESTIONS, Quiz, score, standard_seed, tickable
 
 ROADMAP_MD = Path(__file__).resolve().parents[1] / "corpus" / "roadmap.md"
 
@@ -95,6 +96,23 @@ def test_every_source_names_a_roadmap_line_that_holds_the_answer(every_question)
             assert q.answer in line, (q.text, line)
 
 
+def test_the_origin_says_where_a_question_comes_from_without_its_answer(quiz, every_question):
+    for q in every_question:
+        kind, line = q.origin.rsplit(", ", 1)
+        assert line == q.source.split(":")[0] and line.startswith("roadmap.md line "), q.origin
+        assert q.answer not in q.origin and " › " not in q.origin
+        assert kind == ("a resource card" if q.text.startswith("Which resource is this") else {
+            "term": "a topic's description", "phase": "a topic's description", "list": "a topic's list",
+            "after": "the order of study", "before": "the order of study", "section": "the outline",
+            "resource": "a resource's note", "duration": "a phase heading"}[q.kind])
+
+
+def test_the_candidates_of_a_phase_are_built_once(quiz, monkeypatch):
+    quiz.questions(2, seed=1)
+    monkeypatch.setattr(quiz, "candidates", lambda phase: pytest.fail("built again"))
+    assert [q.text for q in quiz.questions(2, seed=1)] == [q.text for q in quiz.questions(2, seed=1)]
+
+
 def test_a_missing_phase_is_refused(quiz):
     with pytest.raises(Exception, match="there is no phase 9; the roadmap has phases 1 to 6"):
         quiz.questions(9)
@@ -169,6 +187,13 @@ def test_partial_lists_report_what_was_named_and_what_was_missed(quiz):
 def test_one_answer_word_counts_for_one_point_only(quiz):
     q = question(quiz, "list", "under Autoencoders")
     assert quiz.check(q, "variational variational variational").score == pytest.approx(1 / 3)
+
+
+def test_the_score_adds_partial_credit_to_one_decimal(quiz):
+    autoencoders = question(quiz, "list", "under Autoencoders")
+    fid = question(quiz, "term", "“FID”")
+    results = [quiz.check(autoencoders, "vanilla, VAEs"), quiz.check(fid, "evaluation metrics"), quiz.check(fid, "")]
+    assert score(results) == 1.7 and score([]) == 0
 
 
 def test_passed_topics_can_be_ticked_and_order_questions_tick_nothing(quiz):
@@ -252,3 +277,40 @@ def test_cli_quiz_stops_gracefully_at_end_of_input(monkeypatch, capsys, quiz):
     assert code == 0
     assert "(stopped)" in out and "Score: 1 of 1." in out
     assert questions[1].text in out and questions[2].text not in out
+
+
+# ---------------------------------------------------------------- the quiz in the chat
+
+
+def test_the_chat_quiz_is_the_numbered_quiz_of_the_phase_asked_without_answers(make_tutor, quiz):
+    model = FakeModel("should never be asked")
+    answer = make_tutor(model=model).answer("Quiz me on phase 3").finish()
+    assert answer.route == "curriculum" and model.prompts == [], "a quiz never depends on the model"
+    assert standard_seed(3) == 3
+    questions = quiz.questions(3, n=QUESTIONS, seed=3)
+    numbered = [line for line in answer.text.splitlines() if line[:2] in {f"{n}." for n in range(1, 10)}]
+    assert numbered == [f"{n}. {q.text} *(from {q.origin})*" for n, q in enumerate(questions, 1)]
+    assert answer.text.startswith("5 questions on **Phase 3: Generative AI Foundations**")
+    assert "open the **Quiz** tab, pick **Phase 3: Generative AI Foundations**, set the quiz number to **3**" in answer.text
+    assert "`tutor quiz --phase 3 --seed 3`" in answer.text
+    for q in questions:
+        if q.kind not in ("after", "before"):  # an order question names a step that another may have as its answer
+            assert q.answer not in answer.text, q.answer
+    assert [h.chunk.title for h in answer.sources] == ["Phase 3: Generative AI Foundations"], "no source names an answer"
+
+
+@pytest.mark.parametrize("question, phase, pick", [
+    ("test me on transformers phase", 4, "Phase 4: Advanced Generative Models"),
+    ("Quiz me on GANs", 3, "Phase 3: Generative AI Foundations"),  # the phase of the topic named
+    ("can you quiz me?", None, "All phases"),
+])
+def test_the_chat_quiz_reads_the_phase_from_what_is_named(make_tutor, quiz, question, phase, pick):
+    answer = make_tutor().answer(question).finish()
+    first = quiz.questions(phase, seed=standard_seed(phase))[0]
+    assert answer.route == "curriculum" and f"1. {first.text}" in answer.text
+    assert f"pick **{pick}**, set the quiz number to **{standard_seed(phase)}**" in answer.text
+
+
+def test_a_quiz_on_a_missing_phase_says_which_there_are(make_tutor):
+    answer = make_tutor().answer("quiz me on phase 9").finish()
+    assert "there is no phase 9" in answer.text and "Quiz" not in answer.text

@@ -11,8 +11,10 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from .corpus import Corpus
+from .quiz import QUESTIONS, Quiz, standard_seed
 from .reading import PARTS, Reading
 from .roadmap import Item, Node, Phase, Resource, Roadmap, Section, breadcrumb, label
 
@@ -27,6 +29,10 @@ class Composer:
     def __init__(self, corpus: Corpus):
         self.corpus = corpus
         self.roadmap: Roadmap = corpus.roadmap
+
+    @cached_property
+    def quiz(self) -> Quiz:
+        return Quiz(self.corpus)
 
     def curriculum(self, reading: Reading, done: set[str]) -> Facts | None:
         if reading.missing_phase is not None:
@@ -199,9 +205,28 @@ def answer_contents(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     return Facts(c.describe(subject), [subject]) if isinstance(subject, Item) and subject.description else None
 
 
+def answer_quiz(c: Composer, r: Reading, done: set[str]) -> Facts | None:
+    """Five questions on the phase the learner names (or of the topic they name; without either,
+    the whole roadmap), each with where it comes from but not its answer: the answers are
+    checked in the Quiz tab, which the same seed fills with the same questions."""
+    rm = c.roadmap
+    phase = next((p for p in map(rm.phase_of, r.nodes) if p is not None), None)
+    number = phase.number if phase else None
+    seed = standard_seed(number)
+    questions = c.quiz.questions(number, n=QUESTIONS, seed=seed)
+    on = f"**{label(phase)}**" if phase else "**the whole roadmap**"
+    text = f"{len(questions)} questions on {on}, from the roadmap and its resource cards:\n"
+    text += "\n".join(f"{n}. {q.text} *(from {q.origin})*" for n, q in enumerate(questions, 1))
+    pick = label(phase) if phase else "All phases"
+    text += (f"\n\nTo answer them and have them checked, open the **Quiz** tab, pick **{pick}**, set the quiz "
+             f"number to **{seed}** and press **Start quiz**: the same questions come up. In a terminal: "
+             f"`tutor quiz{f' --phase {number}' if number else ''} --seed {seed}`.")
+    return Facts(text, [phase] if phase else ["overview"])  # not the questions' own nodes: they name the answers
+
+
 ANSWERS: dict[str, Callable[[Composer, Reading, set[str]], Facts | None]] = {
     "next": answer_next, "prereq": answer_prereq, "duration": answer_duration, "phase": answer_phase,
-    "start": answer_start, "resources": answer_resources, "contents": answer_contents,
+    "start": answer_start, "resources": answer_resources, "contents": answer_contents, "quiz": answer_quiz,
 }
 
 

@@ -129,15 +129,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_settings(s, ANSWER + ("llm_concurrency", "feedback_file", "host", "port"))
 
     # plan and quiz read only the corpus: no index, embedder or model is loaded.
-    from .plan import BASELINE_HOURS, OPEN_PHASE_HOURS
+    from .plan import BASELINE_HOURS, MAX_HOURS, MIN_HOURS, OPEN_PHASE_HOURS
 
     s = sub.add_parser("plan", help="a week-by-week study plan to a target, as Markdown (and .ics)")
     s.add_argument("--target", required=True, help='where the plan leads: a phase, section or topic, e.g. "Diffusion Models" or "phase 4"')
     s.add_argument("--hours", type=_hours, default=BASELINE_HOURS, metavar="H",
-                   help=f"hours of study a week (default: {BASELINE_HOURS:g}, what the roadmap's durations are read as)")
+                   help=f"hours of study a week, {MIN_HOURS:g} to {MAX_HOURS:g} (default: {BASELINE_HOURS:g}, "
+                        "what the roadmap's durations are read as)")
     s.add_argument("--done", metavar="FILE", help="your progress file (JSON, as `tutor quiz --done` writes it): ticked steps are left out")
     s.add_argument("--start", type=_date, metavar="YYYY-MM-DD", help="the first week starts on this day (default: next Monday)")
-    s.add_argument("--open-hours", type=_hours, default=OPEN_PHASE_HOURS, metavar="H",
+    s.add_argument("--open-hours", type=_step_hours, default=OPEN_PHASE_HOURS, metavar="H",
                    help=f"hours per step of a phase with no bounded duration (default: {OPEN_PHASE_HOURS:g})")
     s.add_argument("--ics", metavar="FILE", help="also write the plan as a calendar, one event per week")
     s.add_argument("--markdown", metavar="FILE", help="also write the plan to this Markdown file")
@@ -155,22 +156,33 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _hours(text: str) -> float:
+    from .plan import check_hours
+
+    try:
+        return check_hours(float(text))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of hours, got {text!r}") from None
+    except TutorError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
+
+
+def _step_hours(text: str) -> float:
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"expected a number of hours, got {text!r}") from None
     if not 0 < value <= 168:
-        raise argparse.ArgumentTypeError(f"hours must be more than 0 and at most 168 (a week), got {text}")
+        raise argparse.ArgumentTypeError(f"hours per step must be more than 0 and at most 168, got {text}")
     return value
 
 
 def _date(text: str):
-    from datetime import date
+    from .plan import parse_start
 
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a date as YYYY-MM-DD, got {text!r}") from None
+        return parse_start(text)
+    except TutorError as e:
+        raise argparse.ArgumentTypeError(str(e)) from None
 
 
 def settings_from(args: argparse.Namespace) -> Settings:
@@ -462,7 +474,7 @@ def cmd_quiz(args, settings: Settings) -> int:
 def _ask_quiz(quiz, questions, args, seed: int) -> int:
     """Questions on stdout, answers from stdin; end of input stops the quiz, not the program."""
     from .progress import Progress, read_progress, write_progress
-    from .quiz import tickable
+    from .quiz import score, tickable
 
     where = f"Phase {args.phase}" if args.phase is not None else "the whole roadmap"
     print(f"Quiz on {where}: {len(questions)} questions (seed {seed}). An empty line skips; Ctrl-D stops.")
@@ -484,7 +496,7 @@ def _ask_quiz(quiz, questions, args, seed: int) -> int:
         print(f"Source: {q.source}")
     if not results:
         return OK
-    print(f"\nScore: {round(sum(r.score for r in results), 1):g} of {len(results)}.")
+    print(f"\nScore: {score(results):g} of {len(results)}.")
     passed = tickable(results)
     if not passed:
         return OK

@@ -26,6 +26,9 @@ from .progress import Progress
 from .roadmap import Item, Node, Phase, Resource, Roadmap, label, slugify
 
 BASELINE_HOURS = 10.0  # hours of study a week that the roadmap's month durations are read as
+MIN_HOURS = 1.0  # a week's study below this makes a plan of many years (and a page of hundreds of weeks)
+MAX_HOURS = 80.0  # beyond this no one studies for long; the rest of the week is for sleeping
+FIRST_YEAR, LAST_YEAR = 2000, 2100  # a plan's first week starts between these years
 OPEN_PHASE_HOURS = 12.0  # per step of a phase with no bounded duration: about the average step of the timed phases at the baseline
 WEEKS_PER_MONTH = 52 / 12
 EPS = 1e-6  # hours; float slack when filling weeks
@@ -103,11 +106,28 @@ class Plan:
 # ---------------------------------------------------------------- the target
 
 
+def targets(roadmap: Roadmap) -> list[tuple[str, str]]:
+    """(how it is shown, node id) for every phase, section and step a plan can lead to, in the
+    order of study: 'Phase 4: Advanced Generative Models', 'Phase 4 › Diffusion Models',
+    'Phase 4 › Diffusion Models › DDPM, DDIM'. resolve_target takes the ids."""
+    out = []
+    for phase in roadmap.phases:
+        out.append((label(phase), phase.id))
+        for section in phase.sections:
+            out.append((f"Phase {phase.number} › {section.title}", section.id))
+            out += [(f"Phase {phase.number} › {section.title} › {item.title}", item.id) for item in section.items]
+    return out
+
+
 def resolve_target(roadmap: Roadmap, text: str, lookup=None) -> Node:
-    """A learner's words -> the phase, section or topic a plan leads to. A resource stands for the
-    step it serves ("GAN Lab" -> GANs). Unknown words are a TutorError listing close names."""
+    """A learner's words (or a node id from `targets`) -> the phase, section or topic a plan leads
+    to. A resource stands for the step it serves ("GAN Lab" -> GANs). Unknown words are a
+    TutorError listing close names."""
     if not text.strip():
         raise TutorError("say where the plan should lead, e.g. --target \"Diffusion Models\" or --target \"phase 4\"")
+    ids = {n.id: n for n in roadmap.nodes if roadmap.phase_of(n) is not None}
+    if text.strip() in ids:
+        return ids[text.strip()]
     if lookup is None:
         # Imported here, not on top: the CLI reads this module's defaults for every --help.
         from .lookup import Lookup, load_aliases
@@ -158,13 +178,33 @@ def step_hours(phase: Phase, baseline: float = BASELINE_HOURS,
     return max(0.5, round((d.low + d.high) / 2 * WEEKS_PER_MONTH * baseline / n * 2) / 2), False
 
 
+def check_hours(hours: float) -> float:
+    """`hours` a week, or a TutorError that gives the allowed range."""
+    if not MIN_HOURS <= hours <= MAX_HOURS:  # also refuses NaN
+        raise TutorError(f"hours a week must be between {MIN_HOURS:g} and {MAX_HOURS:g}, got {hours:g}")
+    return hours
+
+
+def parse_start(text: str) -> date | None:
+    """'2025-09-01' -> that day; blank -> None (the plan starts next Monday)."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise TutorError(f"expected a start date as YYYY-MM-DD, got {text!r}") from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise TutorError(f"the start date must be between {FIRST_YEAR} and {LAST_YEAR}, got {day.isoformat()}")
+    return day
+
+
 def make_plan(roadmap: Roadmap, target: Node, hours_per_week: float, progress: Progress | None = None,
               start: date | None = None, baseline: float = BASELINE_HOURS,
               open_hours: float = OPEN_PHASE_HOURS) -> Plan:
     """Every unticked step up to the end of `target` (inclusive), spread over weeks of
     `hours_per_week` starting on `start` (default: next Monday)."""
-    if not hours_per_week > 0:
-        raise TutorError(f"hours per week must be more than 0, got {hours_per_week:g}")
+    check_hours(hours_per_week)
     if not (baseline > 0 and open_hours > 0):
         raise TutorError("the baseline hours and the hours per open-ended step must be more than 0")
     progress = progress or Progress(roadmap)
@@ -248,9 +288,11 @@ def _slot_line(slot: Slot) -> str:
     return f"{item.title} (Phase {item.phase.number} › {item.section.title}): {how}"
 
 
-def to_markdown(plan: Plan) -> str:
+def to_markdown(plan: Plan, level: int = 1) -> str:
+    """`level`: the heading level of the title (1: '# Study plan'), the weeks' one below it; a page
+    that shows the plan under its own headings asks for a deeper one."""
     target = label(plan.target)
-    lines = [f"# Study plan: {target}", ""]
+    lines = [f"{'#' * level} Study plan: {target}", ""]
     if not plan.steps:
         lines.append(f"Nothing to plan: every step up to **{target}** is ticked.")
         return "\n".join(lines) + "\n"
@@ -265,7 +307,7 @@ def to_markdown(plan: Plan) -> str:
     )
     lines += ["", "How the hours are counted:"] + [f"- {a}" for a in plan.assumptions]
     for week in plan.weeks:  # a week can end one phase and start the next: each step names its phase
-        lines += ["", f"## Week {week.number} (from {week.start.isoformat()}, {_h(week.hours)})"]
+        lines += ["", f"{'#' * (level + 1)} Week {week.number} (from {week.start.isoformat()}, {_h(week.hours)})"]
         lines += [f"- {_slot_line(s)}" for s in week.slots]
         resources = week.resources(plan.roadmap)
         if resources:

@@ -43,7 +43,12 @@ VAGUE = frozenset(content_words("""building understanding identifying leveraging
     direct vanilla core prevention art technique techniques them"""))
 NUMBER_WORDS = {w: n for n, w in enumerate("zero one two three four five six seven eight nine ten eleven twelve".split())}
 ACCEPTED = ""  # the key of a question's own accepted names in the name table
+QUESTIONS = 5  # a quiz's length in the chat and the page
 KIND_ORDER = ("term", "phase", "list", "after", "before", "section", "resource", "duration")
+# Where a kind of question comes from, said without giving its answer away (Question.origin).
+ORIGIN = {"term": "a topic's description", "phase": "a topic's description", "list": "a topic's list",
+          "after": "the order of study", "before": "the order of study", "section": "the outline",
+          "resource": "a resource's note", "duration": "a phase heading"}
 
 
 @dataclass(frozen=True)
@@ -61,6 +66,14 @@ class Question:
     parts: tuple[tuple[str, ...], ...] = ()  # list questions: each point's accepted forms
     months: tuple[float, float] | None = None  # duration questions on a phase with a bounded duration
     phase: int | None = None  # phase questions
+    from_card: bool = False  # resource questions asked from the card's first sentence
+
+    @property
+    def origin(self) -> str:
+        """Where the question comes from, without its answer (the source's path of titles names
+        it): 'a topic's description, roadmap.md line 54'."""
+        where = self.source.split(":", 1)[0]
+        return f"{'a resource card' if self.from_card else ORIGIN[self.kind]}, {where}"
 
     def to_dict(self) -> dict:
         d = {"kind": self.kind, "question": self.text, "answer": self.answer, "source": self.source,
@@ -93,6 +106,17 @@ class Result:
         if self.note:
             d["note"] = self.note
         return d
+
+
+def score(results: list[Result]) -> float:
+    """Points out of len(results), to one decimal: a list question can earn part of a point."""
+    return round(sum(r.score for r in results), 1)
+
+
+def standard_seed(phase: int | None) -> int:
+    """The seed of the quiz the chat gives for a phase: its number (0 for the whole roadmap), so
+    the page's Quiz tab and `tutor quiz --seed` can bring the same questions back."""
+    return phase or 0
 
 
 def tickable(results: list[Result]) -> list[str]:
@@ -201,6 +225,7 @@ class Quiz:
         self.lookup = lookup or Lookup(self.roadmap, load_aliases(),
                                        resource_titles={c.url: c.title for c in corpus.cards})
         self.roadmap_file = "roadmap.md"
+        self._candidates: dict[int | None, dict[str, list[Question]]] = {}  # per phase number; None: all
         # (normalised name, node key) for every name in the data: titles, bare titles, acronyms,
         # resource and card titles. An answer is judged by the nearest of them.
         self._names = [(norm(n), _key(node)) for node in self.roadmap.nodes for n in names_of(node)]
@@ -289,18 +314,18 @@ class Quiz:
         serves = res.item or res.section
         about = res.item or res.section.items[0]
         ticks = res.item is not None and res.item.kind == "topic"  # a section's resource is no one topic's
-        out = []
+        out = []  # (question, from the card?)
         note = res.note.strip().lstrip("-–— ").strip("() ").strip()
         if note:
             if not re.match(r"(by|for|from)\b", note, re.I):
                 note = ("an " if note[0].lower() in "aeiou" else "a ") + note[0].lower() + note[1:]
-            out.append(f"Which resource for {serves.title} is {note}?")
+            out.append((f"Which resource for {serves.title} is {note}?", False))
         summary = card.summary() if card else ""
         if summary and not re.search(r"\b[A-Z][a-z]{0,2}\.$", summary):  # not cut short after "Dr."
-            out.append(f"Which resource is this: “{_masked(summary, titles)}”")
+            out.append((f"Which resource is this: “{_masked(summary, titles)}”", True))
         source = self._where(res) + (f"; card {Path(card.path).parent.name}/{Path(card.path).name}" if card else "")
         return [Question("resource", text, card.title if card else res.title, source, about, ticks, nodes=(res,),
-                         names=tuple(dict.fromkeys(titles))) for text in out]
+                         names=tuple(dict.fromkeys(titles)), from_card=from_card) for text, from_card in out]
 
     def questions(self, phase: int | None = None, n: int = 5, seed: int = 0) -> list[Question]:
         """`n` questions on one phase (or the whole roadmap), as many kinds as the data allows,
@@ -313,7 +338,9 @@ class Quiz:
             if target is None:
                 raise TutorError(f"there is no phase {phase}; the roadmap has phases 1 to {len(self.roadmap.phases)}")
         rng = random.Random(seed)
-        pools = {k: list(v) for k, v in self.candidates(target).items()}
+        if phase not in self._candidates:  # built once per phase: the whole roadmap's take a second
+            self._candidates[phase] = self.candidates(target)
+        pools = {k: list(v) for k, v in self._candidates[phase].items()}
         for pool in pools.values():
             rng.shuffle(pool)
         kinds = list(pools)

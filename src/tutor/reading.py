@@ -32,7 +32,7 @@ from .lookup import DATA, EMBEDDING_CUTOFF, QUESTION_WORDS, Link, Lookup
 from .roadmap import Item, Phase, Resource, Section
 from .text import STOPWORDS, WORD, stem
 
-NAVIGATION = ("next", "prereq", "duration", "phase", "start", "resources", "contents")
+NAVIGATION = ("next", "prereq", "duration", "phase", "start", "resources", "contents", "quiz")  # answered from the graph
 NAMES_A_TOPIC = ("next", "prereq", "duration", "phase", "resources", "contents")  # unclear topic -> clarify
 FOLLOW_UP = re.compile(r"\b(it|that|this|those|them|these|there|then|he|she|they|his|her|their)\b", re.I)
 # A question about the roadmap's parts or order names a part even when the name is unknown
@@ -382,6 +382,8 @@ class Reader:
         cosine = float(self.index.search(vector, 1)[0][1]) if self.index is not None else 0.0
         if cosine >= self.min_relevance:
             return Verdict(True, "close to a roadmap chunk", cosine)
+        if intent == "quiz" and evidence_score >= CLEAR_INTENT:
+            return Verdict(True, "asks for a quiz on the roadmap", evidence_score)
         if intent == "start" and evidence_score >= CLEAR_INTENT or \
                 intent in NAMES_A_TOPIC and evidence_score >= CLEAR_INTENT and STRUCTURE.search(text):
             return Verdict(True, "asks the roadmap's order about something it may not name", evidence_score)
@@ -409,7 +411,7 @@ RECOMMENDS = re.compile(r"\b(continues with|next step is|start with|comes? next|
 
 _INTENT_WORDS = frozenset(stem(w) for w in """after before next long how many much months weeks years
     duration which where when what phase start begin first resource course read watch cover covered
-    include contain overview whole entire total overall roadmap""".split())
+    include contain overview whole entire total overall roadmap quiz quizzes quizzed""".split())
 
 
 def _last_user(history: list[dict]) -> str:

@@ -6,6 +6,8 @@
     lanes.py         route before waiting: graph answers at once, the model in a FIFO lane
     markup.py        a turn as Markdown: provenance, [n] links, compact sources, indicators
     progress.py      the tick boxes, kept in the browser
+    plan.py          the Plan tab: a study plan from the ticks to a target, as .md and .ics downloads
+    quiz.py          the Quiz tab: five questions, answers checked against the data, passed topics ticked
     settings.py      the model picker (registry, pull commands, switch) and the sliders
     feedback.py      votes and their log (bounded, rate-limited, rotated, valid after a kill)
     security.py      credentials, the login guard, the exposure warning

@@ -14,7 +14,9 @@ from ..tutor import Tutor
 from .chat import ChatPanel
 from .feedback import FeedbackLog
 from .lanes import Lane, Router
+from .plan import PlanPanel
 from .progress import ProgressPanel
+from .quiz import QuizPanel
 from .settings import ModelSwitcher, SettingsPanel
 
 # Gradio's default colours fail WCAG AA contrast (white on orange, light grey subdued text).
@@ -27,6 +29,8 @@ THEME = gr.themes.Default(primary_hue="blue").set(
 )
 
 CSS = """
+#rooms [role=tab][aria-selected=true] { color: var(--primary-700); }  /* the accent (primary 500) is 3.7:1 on white */
+.dark #rooms [role=tab][aria-selected=true] { color: var(--primary-300); }
 #chat { --quiet: var(--neutral-600); }
 .dark #chat { --quiet: var(--neutral-300); }
 #chat .message-wrap .prose.chatbot.md { opacity: 1; }  /* Gradio dims all chat text to 0.8: too faint for AA */
@@ -77,6 +81,8 @@ def build_app(tutor: Tutor, settings: Settings, loader=None) -> gr.Blocks:
     chat = ChatPanel(router, settings, FeedbackLog(settings.feedback_file))
     progress = ProgressPanel(tutor.roadmap)
     panel = SettingsPanel(ModelSwitcher(tutor, settings, loader if settings.allow_model_switch else None, lane), settings)
+    plan = PlanPanel(tutor.roadmap)
+    quiz = QuizPanel(tutor.corpus)
 
     def ask(question: str, history: list | None = None, done: list | None = None) -> dict:
         """Headless endpoint: one question in, the whole answer, its route and sources out."""
@@ -98,12 +104,14 @@ def build_app(tutor: Tutor, settings: Settings, loader=None) -> gr.Blocks:
             with gr.Tab("Roadmap", id="map-tab", elem_id="map-tab"):
                 pass  # the map and the topic panels (issue 13)
             with gr.Tab("Plan", id="plan-tab", elem_id="plan-tab"):
-                pass  # the personal plan (issue 13)
+                plan.build()
             with gr.Tab("Quiz", id="quiz-tab", elem_id="quiz-tab"):
-                pass  # the quiz (issue 13)
+                quiz.build()
         chat.wire(app, progress.done, panel.inputs())
         progress.wire(app)
         panel.wire()
+        plan.wire(progress.done)
+        quiz.wire(progress.done)
         gr.api(ask, api_name="ask", concurrency_limit=None)  # the lanes limit it, not Gradio's queue
     app.queue(default_concurrency_limit=None)
     return app
