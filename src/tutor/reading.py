@@ -204,13 +204,15 @@ class Reader:
             words_before = len(WORD.findall(text[: after.start()]))
             subjects = tuple(sorted(subjects, key=lambda lk: lk.start < words_before))
         framed = self.mask(text, links)
-        masked = self.mask(text, links, content=True)
-        vectors = self.embedder.embed_batch([question, framed, masked])  # (3, dim): one call for all
-        intent, evidence = self.intent(framed, vectors[1])
+        ruled = self.rule(framed)
+        # One call to the embedder: the question, and its frame only when no rule reads it.
+        vectors = self.embedder.embed_batch([question] if ruled else [question, framed])  # (1 or 2, dim)
+        intent, evidence = ruled or self.intent(framed, vectors[1])
         if evidence.score < CLEAR_INTENT and PARTS.search(text) and not links:
             # "Which phase covers SQL databases?": the words no example uses name a part the
             # roadmap may lack; read the frame without them.
-            again, why = self.intent(masked, vectors[2])
+            masked = self.mask(text, links, content=True)
+            again, why = self.intent(masked, self.embedder.embed_batch([masked])[0])
             if again in NAMES_A_TOPIC and why.score >= CLEAR_INTENT:
                 intent, evidence = again, Verdict(True, f"{why.rule}, with unknown words as X", why.score)
         if ELLIPSIS.match(text) and evidence.score < CLEAR_INTENT and (last := _last_user(history)):
@@ -323,12 +325,18 @@ class Reader:
             pos = pieces[end - 1].end()
         return re.sub(r"\bX(?:[\s/&,-]+X\b)+", "X", "".join(out) + text[pos:])
 
-    def intent(self, framed: str, vector: np.ndarray) -> tuple[str, Verdict]:
-        """Rules over the question with its topics as X, else the nearest examples to `vector`,
-        the embedding of the question with every topic word as X."""
+    def rule(self, framed: str) -> tuple[str, Verdict] | None:
+        """The first rule that reads the question with its topics as X, if any."""
         for rule in self.policy.rules:
             if rule.matches(framed):
                 return rule.intent, Verdict(True, f"rule: {rule.name}")
+        return None
+
+    def intent(self, framed: str, vector: np.ndarray) -> tuple[str, Verdict]:
+        """Rules over the question with its topics as X, else the nearest examples to `vector`,
+        the embedding of the question with every topic word as X."""
+        if (ruled := self.rule(framed)) is not None:
+            return ruled
         scores = self.example_vectors @ vector  # (n_examples,) cosine
         top = np.argsort(-scores)[:3]
         best = int(top[0])
