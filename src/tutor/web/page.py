@@ -15,7 +15,9 @@ from .chat import ChatPanel
 from .feedback import FeedbackLog
 from .lanes import Lane, Router
 from .progress import ProgressPanel
+from .roadmap_map import MapPanel
 from .settings import ModelSwitcher, SettingsPanel
+from .topic import TopicPanel
 
 # Gradio's default colours fail WCAG AA contrast (white on orange, light grey subdued text).
 THEME = gr.themes.Default(primary_hue="blue").set(
@@ -46,6 +48,10 @@ CSS = """
 #chat details.sources .n { color: var(--quiet); margin-right: .25em; }
 #chat li:target { outline: 2px solid var(--color-accent); border-radius: 2px; }
 #chat a.cite { text-decoration: none; font-size: .85em; vertical-align: super; padding: 0 .1em; }
+/* Roadmap tab: on a wide screen the topic panel stays in view beside the long map. */
+@media (min-width: 768px) {
+  #topic { position: sticky; top: .5rem; align-self: flex-start; max-height: calc(100vh - 1rem); overflow-y: auto; }
+}
 """
 
 HEAD = """
@@ -76,6 +82,7 @@ def build_app(tutor: Tutor, settings: Settings, loader=None) -> gr.Blocks:
     router = Router(tutor, lane)
     chat = ChatPanel(router, settings, FeedbackLog(settings.feedback_file))
     progress = ProgressPanel(tutor.roadmap)
+    roadmap_map, topic = MapPanel(tutor.roadmap), TopicPanel(tutor.corpus)
     panel = SettingsPanel(ModelSwitcher(tutor, settings, loader if settings.allow_model_switch else None, lane), settings)
 
     def ask(question: str, history: list | None = None, done: list | None = None) -> dict:
@@ -87,7 +94,7 @@ def build_app(tutor: Tutor, settings: Settings, loader=None) -> gr.Blocks:
 
     with gr.Blocks(title="tutor: Generative AI roadmap", analytics_enabled=False) as app:
         gr.Markdown(INTRO, elem_id="intro")
-        with gr.Tabs(elem_id="rooms"):
+        with gr.Tabs(elem_id="rooms") as tabs:
             with gr.Tab("Chat", id="chat-tab", elem_id="chat-tab"):
                 with gr.Row():
                     with gr.Column(scale=3, min_width=320):
@@ -96,13 +103,19 @@ def build_app(tutor: Tutor, settings: Settings, loader=None) -> gr.Blocks:
                         progress.build()
                         panel.build()
             with gr.Tab("Roadmap", id="map-tab", elem_id="map-tab"):
-                pass  # the map and the topic panels (issue 13)
+                with gr.Row():
+                    with gr.Column(scale=3, min_width=320):
+                        roadmap_map.build()
+                    with gr.Column(scale=2, min_width=300, elem_id="topic"):
+                        topic.build()
             with gr.Tab("Plan", id="plan-tab", elem_id="plan-tab"):
                 pass  # the personal plan (issue 13)
             with gr.Tab("Quiz", id="quiz-tab", elem_id="quiz-tab"):
                 pass  # the quiz (issue 13)
         chat.wire(app, progress.done, panel.inputs())
         progress.wire(app)
+        roadmap_map.wire(app, progress.done, topic.selected)
+        topic.wire(app, progress.done, roadmap_map, chat, tabs)
         panel.wire()
         gr.api(ask, api_name="ask", concurrency_limit=None)  # the lanes limit it, not Gradio's queue
     app.queue(default_concurrency_limit=None)
