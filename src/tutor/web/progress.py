@@ -116,6 +116,29 @@ def read_import(roadmap: Roadmap, name, size, text) -> Progress:
     return parse_progress(text, roadmap, name)
 
 
+class BoxEcho:
+    """The tick lists the boxes themselves saved lately, per page (a gr.State).
+
+    When `done` changes, the boxes are redrawn only if the change came from elsewhere (the topic
+    panel, an import, the quiz, a reload). A change the boxes made is already on the screen, and
+    its redraw may arrive after the learner's next click: redrawing would undo that click, and a
+    click in another group before the fix-up would save the undone list and lose a tick."""
+
+    KEEP = 20
+
+    def __init__(self):
+        self.recent: tuple[tuple[str, ...], ...] = ()  # replaced whole, never mutated: safe across threads
+
+    def said(self, ids: list[str]) -> None:
+        self.recent = (*self.recent[-(self.KEEP - 1):], tuple(ids))
+
+    def echoes(self, done) -> bool:
+        return isinstance(done, list) and tuple(done) in self.recent
+
+    def forget(self) -> None:
+        self.recent = ()
+
+
 class ProgressPanel:
     def __init__(self, roadmap: Roadmap):
         self.roadmap = roadmap
@@ -125,6 +148,7 @@ class ProgressPanel:
 
     def build(self) -> None:
         self.done = gr.BrowserState([], storage_key=STORAGE_KEY, secret="tutor-progress-v1")
+        self.echo = gr.State(BoxEcho())
         start = Progress(self.roadmap)
         gr.Markdown("## Your progress\nTick what you have done; it stays in this browser.")
         self.overall = gr.Markdown(overall(start), elem_id="overall")
@@ -138,19 +162,22 @@ class ProgressPanel:
             self.accordions.append(accordion)
         self.carry = gr.HTML(carry_html(start), js_on_load=CARRY_JS, css_template=CARRY_CSS, elem_id="carry")
 
-    def save(self, *ticked) -> list[str]:
-        return stored(Progress(self.roadmap, [ids[title] for ids, titles in zip(self.ids, ticked)
-                                              for title in titles or [] if title in ids]))
+    def save(self, echo: BoxEcho, *ticked) -> list[str]:
+        ids = stored(Progress(self.roadmap, [ids[title] for ids, titles in zip(self.ids, ticked)
+                                             for title in titles or [] if title in ids]))
+        echo.said(ids)
+        return ids
 
-    def refresh(self, done, *shown) -> list:
-        """Every view of this panel, from the ticks: boxes, phase labels, the overall line, the export.
-        A group of boxes that already shows the right ticks is left alone: this answer may arrive
-        after the learner's next click in it, and must not undo that click on the screen."""
+    def refresh(self, done, echo: BoxEcho | None = None) -> list:
+        """Every view of this panel, from the ticks: boxes, phase labels, the overall line, the
+        export. The boxes stay as they are when they made this change themselves (BoxEcho)."""
         progress = ticks_of(self.roadmap, done)
-        boxes = []
-        for ids, now in zip(self.ids, shown):
-            want = [title for title, item in ids.items() if progress.is_done(self.roadmap.node(item))]
-            boxes.append(gr.skip() if isinstance(now, list) and sorted(now) == sorted(want) else want)
+        if echo is not None and echo.echoes(done):
+            boxes = [gr.skip()] * len(self.ids)
+        else:
+            boxes = [[title for title, item in ids.items() if progress.is_done(self.roadmap.node(item))] for ids in self.ids]
+            if echo is not None:
+                echo.forget()
         labels = [gr.Accordion(label=phase_label(t)) for t in progress.phases()]
         return [*boxes, *labels, overall(progress), carry_html(progress)]
 
@@ -173,9 +200,9 @@ class ProgressPanel:
         # after it, never dropped (gr.on's default is "once"). The views listen to done.change and
         # app.load separately: in one gr.on, a change may be handled with the ticks from before it.
         quiet = {"api_visibility": "private", "queue": False, "trigger_mode": "always_last"}
-        gr.on([g.input for g in self.groups], self.save, self.groups, self.done, **quiet)
+        gr.on([g.input for g in self.groups], self.save, [self.echo, *self.groups], self.done, **quiet)
         for when in (app.load, self.done.change):
-            when(self.refresh, [self.done, *self.groups], [*self.groups, *self.accordions, self.overall, self.carry],
+            when(self.refresh, [self.done, self.echo], [*self.groups, *self.accordions, self.overall, self.carry],
                  show_progress="hidden", **quiet)
         # Queued (with no limit, so it never waits): the page shows toasts of queued events only.
         self.carry.chosen(self.on_import, self.done, self.done, api_visibility="private", concurrency_limit=None)

@@ -20,7 +20,7 @@ import gradio as gr
 from ..corpus import Corpus
 from ..plan import BASELINE_HOURS, WEEKS_PER_MONTH, step_hours
 from ..progress import Progress
-from ..roadmap import Item, Node, Section, label
+from ..roadmap import Item, Node, Resource, Section, label
 from .chat import ChatPanel
 from .progress import stored, ticks_of
 from .roadmap_map import PICK_JS, MapPanel
@@ -75,6 +75,33 @@ def _hop(node: Node) -> str:
     return f'<button type="button" class="hop" data-id="{escape(node.id)}">{escape(label(node))}</button>'
 
 
+def _whose(resource: Resource, item: Item) -> str:
+    """Why a resource that is not the step's own is listed for it (Roadmap.resources_for)."""
+    if resource.item is not None:
+        return f"linked under {resource.item.title}"
+    if resource.section is item.section:
+        return "for the whole section"
+    return f"for {resource.section.title}" if resource.section else "for the phase"
+
+
+def _resource(corpus: Corpus, resource: Resource, item: Item) -> str:
+    """One resource: its link, why it is listed if it is not the step's own, its card's kind,
+    cost and level, and the card's summary (its first sentence)."""
+    card = corpus.card(resource.url)
+    name = escape(resource.title)
+    if resource.url.lower().startswith(("http://", "https://")):
+        name = f'<a href="{escape(resource.url)}" target="_blank" rel="noopener noreferrer">{name}</a>'
+    parts = [name]
+    if resource.item is not item:
+        parts.append(f' <span class="via">({escape(_whose(resource, item))})</span>')
+    meta = " · ".join(m for m in (card.kind, card.cost, card.level) if m) if card else ""
+    if meta:
+        parts.append(f' <span class="meta">{escape(meta)}</span>')
+    if card and card.summary():
+        parts.append(f'<span class="summary">{escape(card.summary())}</span>')
+    return "<li>" + "".join(parts) + "</li>"
+
+
 def render(corpus: Corpus, item: Item | None, progress: Progress) -> tuple[str, str]:
     """(head, body) of the panel: the head above the two buttons, the details below them."""
     roadmap = corpus.roadmap
@@ -89,32 +116,17 @@ def render(corpus: Corpus, item: Item | None, progress: Progress) -> tuple[str, 
     done = progress.is_done(item)
     state = ('<p class="state done">✓ Done</p>' if done else '<p class="state">→ Your next step</p>' if item is nxt
              else '<p class="state">Not done yet</p>')
-    kind = " (a project)" if item.kind == "project" else ""
     head = ['<button type="button" class="back">↑ Back to the map</button>',
             f'<p class="where">{escape(where)}</p><h2>{escape(item.title)}</h2>{state}']
+    if item.kind == "project":
+        head.append("<p>A project: build it yourself.</p>")
     if item.description:
-        head.append(f"<p>{escape(item.description)}{kind}</p>")
-    elif kind:
-        head.append(f"<p>A project{escape(' of ' + item.section.title)}.</p>")
+        head.append(f"<p>{escape(item.description)}</p>")
 
     body = [f"<h3>Time</h3><p>{escape(duration_share(item))}</p>", "<h3>Resources</h3>"]
     resources = roadmap.resources_for(item)
     if resources:
-        body.append('<ul class="resources">')
-        for r in resources:
-            card = corpus.card(r.url)
-            meta = [card.kind, card.cost, card.level] if card else []
-            via = ""
-            if r.item is not item:
-                owner = r.item.title if r.item else r.section.title if r.section else ""
-                via = f' <span class="via">(linked under {escape(owner)})</span>' if owner else ""
-            link = (f'<a href="{escape(r.url)}" target="_blank" rel="noopener noreferrer">{escape(r.title)}</a>'
-                    if r.url.lower().startswith(("http://", "https://")) else escape(r.title))
-            meta_text = " · ".join(m for m in meta if m)
-            body.append(f"<li>{link}{via}" + (f' <span class="meta">{escape(meta_text)}</span>' if meta_text else "")
-                        + (f'<span class="summary">{escape(card.summary())}</span>' if card and card.summary() else "")
-                        + "</li>")
-        body.append("</ul>")
+        body.append('<ul class="resources">' + "".join(_resource(corpus, r, item) for r in resources) + "</ul>")
     else:
         body.append("<p>The roadmap links no resource for this step, its section or its phase.</p>")
     for title, nodes, end in (("Before it", roadmap.before(item), "first"), ("After it", roadmap.after(item), "last")):
