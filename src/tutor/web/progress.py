@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import html
 import json
+import threading
 from urllib.parse import quote
 
 import gradio as gr
@@ -117,26 +118,38 @@ def read_import(roadmap: Roadmap, name, size, text) -> Progress:
 
 
 class BoxEcho:
-    """The tick lists the boxes themselves saved lately, per page (a gr.State).
+    """The tick lists the boxes themselves saved, per page (a gr.State), until the redraw of each.
 
     When `done` changes, the boxes are redrawn only if the change came from elsewhere (the topic
-    panel, an import, the quiz, a reload). A change the boxes made is already on the screen, and
+    panel, an import, the quiz, a reload). A change the boxes made is on the screen already, and
     its redraw may arrive after the learner's next click: redrawing would undo that click, and a
-    click in another group before the fix-up would save the undone list and lose a tick."""
+    click in another group before the fix-up would save the undone list and lose a tick. A redraw
+    that finds its list here takes it, and the older ones, off the list: a later import of the
+    same ticks is then a change from elsewhere again."""
 
-    KEEP = 20
+    KEEP = 20  # more saves than this without a redraw would mean the redraws stopped
 
     def __init__(self):
-        self.recent: tuple[tuple[str, ...], ...] = ()  # replaced whole, never mutated: safe across threads
+        self.lock = threading.Lock()
+        self.waiting: list[tuple[str, ...]] = []
+
+    def __deepcopy__(self, memo) -> BoxEcho:  # each page gets its own (gr.State copies its value)
+        return BoxEcho()
 
     def said(self, ids: list[str]) -> None:
-        self.recent = (*self.recent[-(self.KEEP - 1):], tuple(ids))
+        with self.lock:
+            self.waiting = [*self.waiting[-(self.KEEP - 1):], tuple(ids)]
 
-    def echoes(self, done) -> bool:
-        return isinstance(done, list) and tuple(done) in self.recent
-
-    def forget(self) -> None:
-        self.recent = ()
+    def take(self, done) -> bool:
+        """Whether the boxes saved `done` themselves (and forget it and what they saved before)."""
+        if not isinstance(done, list):
+            return False
+        with self.lock:
+            for at in range(len(self.waiting) - 1, -1, -1):
+                if self.waiting[at] == tuple(done):
+                    del self.waiting[: at + 1]
+                    return True
+            return False
 
 
 class ProgressPanel:
@@ -172,12 +185,10 @@ class ProgressPanel:
         """Every view of this panel, from the ticks: boxes, phase labels, the overall line, the
         export. The boxes stay as they are when they made this change themselves (BoxEcho)."""
         progress = ticks_of(self.roadmap, done)
-        if echo is not None and echo.echoes(done):
+        if echo is not None and echo.take(done):
             boxes = [gr.skip()] * len(self.ids)
         else:
             boxes = [[title for title, item in ids.items() if progress.is_done(self.roadmap.node(item))] for ids in self.ids]
-            if echo is not None:
-                echo.forget()
         labels = [gr.Accordion(label=phase_label(t)) for t in progress.phases()]
         return [*boxes, *labels, overall(progress), carry_html(progress)]
 
