@@ -48,6 +48,9 @@ CSS = """
 #chat details.sources .n { color: var(--quiet); margin-right: .25em; }
 #chat li:target { outline: 2px solid var(--color-accent); border-radius: 2px; }
 #chat a.cite { text-decoration: none; font-size: .85em; vertical-align: super; padding: 0 .1em; }
+/* The selected tab's name: Gradio's accent (blue 500) is 3.7:1 on white, under AA's 4.5:1. */
+#rooms button[role="tab"][aria-selected="true"] { color: var(--primary-700); }
+.dark #rooms button[role="tab"][aria-selected="true"] { color: var(--primary-300); }
 /* Roadmap tab: on a wide screen the topic panel stays in view beside the long map. */
 @media (min-width: 768px) {
   #topic { position: sticky; top: .5rem; align-self: flex-start; max-height: calc(100vh - 1rem); overflow-y: auto; }
