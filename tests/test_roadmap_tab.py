@@ -277,9 +277,10 @@ def test_the_panel_redraws_everything_from_the_ticks_but_keeps_boxes_the_learner
 
     out = panel.refresh(["phase-2"], echo)  # from elsewhere: the topic panel, an import, the quiz
     boxes = out[: len(panel.groups)]
-    assert boxes[0] == [] and boxes[3] == ["Perceptrons & Multi-layer Networks", "Activation Functions", "Loss Functions"]
+    assert boxes[0].value == [] and boxes[3].value == ["Perceptrons & Multi-layer Networks", "Activation Functions", "Loss Functions"]
+    assert all(b.interactive for b in boxes), "the first redraw opens the boxes to clicks"
     out = panel.refresh(ticked, echo)  # the same ticks again, imported: the boxes made them, but long ago
-    assert out[0] == ["Linear Algebra"]
+    assert out[0].value == ["Linear Algebra"]
     assert panel.refresh("not a list")[len(panel.groups)].label.endswith("· 0/9")
 
 

@@ -37,6 +37,7 @@ STORAGE_KEY = "tutor-progress"  # the same across restarts, so ticks survive the
 EXPORT_NAME = "tutor-progress.json"
 MAX_IMPORT_BYTES = 200_000  # room for the ids of ~2,500 steps; the seed roadmap's full file is 4 KB
 MAX_TICKS = 10_000  # ids read from the browser's copy; more is not a progress list
+READING = "Reading your progress from this browser…"
 
 CARRY_HTML = """<div class="carry">
 <a class="carry-button" href="{href}" download="{name}">Export progress</a>
@@ -62,7 +63,8 @@ element.addEventListener('change', async (e) => {
 
 CARRY_CSS = """
 .carry { display: flex; flex-wrap: wrap; gap: .5rem; margin-top: .5rem; }
-.carry-button { flex: 1 1 9rem; padding: .45rem .8rem; text-align: center; font: inherit; font-size: .9rem;
+.carry-button { flex: 1 1 9rem; box-sizing: border-box; padding: .45rem .8rem; text-align: center; font: inherit;
+  font-size: .9rem; line-height: 1.4;
   border-radius: var(--button-large-radius); border: 1px solid var(--button-secondary-border-color);
   background: var(--button-secondary-background-fill); color: var(--button-secondary-text-color);
   text-decoration: none; cursor: pointer; }
@@ -164,13 +166,15 @@ class ProgressPanel:
         self.echo = gr.State(BoxEcho())
         start = Progress(self.roadmap)
         gr.Markdown("## Your progress\nTick what you have done; it stays in this browser.")
-        self.overall = gr.Markdown(overall(start), elem_id="overall")
+        # Until the first redraw brings the browser's ticks, the boxes show none and take no
+        # clicks: a click then would save that one tick over the kept ones.
+        self.overall = gr.Markdown(READING, elem_id="overall")
         for ticks in start.phases():
             phase = ticks.phase
             with gr.Accordion(phase_label(ticks), open=phase.number == 1) as accordion:
                 for section in phase.sections:
                     self.ids.append({item.title: item.id for item in section.items})
-                    self.groups.append(gr.CheckboxGroup(choices=[item.title for item in section.items],
+                    self.groups.append(gr.CheckboxGroup(choices=[item.title for item in section.items], interactive=False,
                                                         label=section.title, elem_classes=["progress"]))
             self.accordions.append(accordion)
         self.carry = gr.HTML(carry_html(start), js_on_load=CARRY_JS, css_template=CARRY_CSS, elem_id="carry")
@@ -188,7 +192,8 @@ class ProgressPanel:
         if echo is not None and echo.take(done):
             boxes = [gr.skip()] * len(self.ids)
         else:
-            boxes = [[title for title, item in ids.items() if progress.is_done(self.roadmap.node(item))] for ids in self.ids]
+            boxes = [gr.CheckboxGroup(value=[title for title, item in ids.items() if progress.is_done(self.roadmap.node(item))],
+                                      interactive=True) for ids in self.ids]
         labels = [gr.Accordion(label=phase_label(t)) for t in progress.phases()]
         return [*boxes, *labels, overall(progress), carry_html(progress)]
 

@@ -81,6 +81,8 @@ MAP_CSS = """
 .step.done { background: var(--done-bg); color: var(--done-fg); border-color: var(--done-line); }
 .step.next { border: 2px solid var(--primary-700); }
 .step.open { outline: 2px dashed var(--primary-700); outline-offset: 2px; }
+.dark & .step.next { border-color: var(--primary-400); }
+.dark & .step.open { outline-color: var(--primary-400); }
 .tag { flex: none; align-self: center; font-size: .75rem; padding: 0 .4rem; border-radius: 999px;
   border: 1px solid currentColor; }
 .tag.next { background: var(--primary-700); border-color: var(--primary-700); color: white; font-weight: 700; }

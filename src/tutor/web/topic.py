@@ -37,7 +37,8 @@ p { margin: .3rem 0; }
 .state.done { color: var(--color-green-700); }
 .dark & .state.done { color: var(--color-green-400); }
 ul { margin: .2rem 0; padding: 0; list-style: none; }
-li { margin: .45rem 0; padding-left: .6rem; border-left: 3px solid var(--border-color-primary); }
+li { margin: .35rem 0; }
+.resources li { margin: .5rem 0; padding-left: .6rem; border-left: 3px solid var(--border-color-primary); }
 .meta, .via { color: var(--body-text-color-subdued); font-size: .85rem; }
 .summary { display: block; margin-top: .1rem; }
 .hop { font: inherit; padding: 0; border: 0; background: none; color: var(--link-text-color); text-decoration: underline;
