@@ -191,11 +191,11 @@ def test_with_nothing_opened_the_panel_offers_the_next_step(real_corpus, roadmap
 
 def test_picking_checks_the_id_and_marking_toggles_one_step(real_corpus, roadmap):
     panel = topic.TopicPanel(real_corpus)
-    picked = panel.on_pick(None, [], gr.EventData(None, {"id": GANS}))
+    picked = panel.on_pick([], gr.EventData(None, {"id": GANS}))
     assert picked[0] == GANS and "Generative Adversarial Networks" in picked[1]
     assert picked[4].value == "Mark as done" and picked[4].visible is True
     for bad in ({"id": "phase-9/nope"}, {"id": "x" * 5000}, {"id": ["a"]}, {}, None):
-        assert all(v is gr.skip() or v == gr.skip() for v in panel.on_pick(None, [], gr.EventData(None, bad)))
+        assert all(v == gr.skip() for v in panel.on_pick([], gr.EventData(None, bad)))
 
     ticked = panel.on_mark(GANS, ["phase-1"])
     assert Progress(roadmap, ticked).is_done(roadmap.node(GANS)) and ticked[-1] == GANS

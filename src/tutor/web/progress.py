@@ -8,9 +8,11 @@ restarts, and make "what should I learn next?" start from them. The boxes carry 
 `done` is the one place the ticks live. Whatever writes it (a box, the topic panel's "Mark as
 done", an import, the quiz) only writes it; each view listens to `done.change` and redraws itself
 (here: the boxes, the phase labels, the overall line and the export link; the map and the topic
-panel do the same in their modules). So the views cannot drift apart.
+panel do the same in their modules). So the views cannot drift apart. Two guards keep a click
+from being undone: the boxes take no clicks until the first redraw has brought the kept ticks,
+and a redraw leaves them alone when they made the change themselves (BoxEcho).
 
-Export and import both happen in the browser, and no file ever reaches the server:
+Export and import both happen in the page, and no file is uploaded or stored on the server:
 - export is a link whose address holds the file itself (a data: URL built from progress.export),
   so nothing is written on the server for it;
 - import reads the chosen file in the page (FileReader) and sends its text, size-capped, to a

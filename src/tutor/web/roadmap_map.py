@@ -12,9 +12,11 @@ and inside each card its steps (topics and projects) in roadmap order. Each step
 
 Clicking a step (mouse, Enter or Space) opens it in the topic panel (topic.py): the map's own
 script, given to gr.HTML as `js_on_load`, listens for clicks on the map and sends the button's id
-as the data of a custom "pick" event; Python reads it from gr.EventData. The listener sits on the
-map itself, so it keeps working when the map is redrawn. The id is checked on the server: the
-page may send anything.
+as the data of a custom "pick" event; Python reads it from gr.EventData. (Gradio 6's gr.HTML
+gives `js_on_load` a `trigger(name, data)` function, so no hidden textbox is needed to carry the
+id.) The listener sits on the map itself, and Gradio redraws the map by patching the changed
+attributes and text, so the listener, and the keyboard focus on a step, survive a redraw. The id
+is checked on the server: the page may send anything.
 """
 
 from __future__ import annotations

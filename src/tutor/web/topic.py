@@ -26,6 +26,7 @@ from .progress import stored, ticks_of
 from .roadmap_map import PICK_JS, MapPanel
 
 ASK = "Tell me about {title}"
+CHAT_TAB = "chat-tab"  # the Chat tab's id in page.py
 MAX_ID = 300  # characters; ids are slugs of titles, cut at 80 per level
 
 TOPIC_CSS = """
@@ -166,7 +167,7 @@ class TopicPanel:
                 gr.Button("Mark as not done" if ticked else "Mark as done", visible=item is not None,
                           variant="secondary" if ticked else "primary"))
 
-    def on_pick(self, selected, done, evt: gr.EventData):
+    def on_pick(self, done, evt: gr.EventData):
         data = evt._data if isinstance(evt._data, dict) else {}
         item = self.item(data.get("id"))
         if item is None:  # not a step of this roadmap: keep what is shown
@@ -184,7 +185,7 @@ class TopicPanel:
         item = self.item(selected)
         if item is None:
             return gr.skip(), *[gr.skip()] * len(self.chat.question_outputs())
-        return gr.Tabs(selected="chat-tab"), *self.chat.ask_question(ASK.format(title=item.title), conv)
+        return gr.Tabs(selected=CHAT_TAB), *self.chat.ask_question(ASK.format(title=item.title), conv)
 
     def wire(self, app: gr.Blocks, done: gr.BrowserState, roadmap_map: MapPanel, chat: ChatPanel, tabs: gr.Tabs) -> None:
         self.chat = chat
@@ -192,7 +193,7 @@ class TopicPanel:
         last = {"queue": False, "trigger_mode": "always_last", **quiet}  # a later pick or change is never dropped
         view = [self.head, self.body, self.ask, self.mark]
         for source in (roadmap_map.html, self.head, self.body):
-            source.pick(self.on_pick, [self.selected, done], [self.selected, *view], **last).then(
+            source.pick(self.on_pick, done, [self.selected, *view], **last).then(
                 roadmap_map.redraw, [done, self.selected], roadmap_map.html, **last)
         for when in (app.load, done.change):  # apart, not in one gr.on: see ProgressPanel.wire
             when(self.show, [self.selected, done], view, **last)
