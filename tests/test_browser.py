@@ -358,6 +358,9 @@ def test_clicking_a_step_on_the_map_opens_its_topic_panel(fake, browser):
     step(page, "phase-4/diffusion-models/ddpm-ddim").focus()  # the keyboard alone
     page.keyboard.press("Enter")
     topic_shows(page, "DDPM, DDIM")
+    page.wait_for_selector("#roadmap-map button.step.open[data-id$='/ddpm-ddim']")
+    assert page.evaluate("() => document.activeElement.dataset.id") == "phase-4/diffusion-models/ddpm-ddim", \
+        "the redrawn map keeps the focus where it was"
     page.context.close()
 
 
