@@ -1,7 +1,8 @@
 """The page: the panels laid out, the headless /ask endpoint, and the page's CSS and script.
 
 Left the chat (chat.py); right your progress (progress.py) and the model and settings
-(settings.py). On a phone the columns stack, chat first. CSS and HEAD are given to Gradio at
+(settings.py). On a phone the columns stack, chat first. The Roadmap tab: the map
+(roadmap_map.py) with the opened step (topic.py) beside it, or below it on a phone. CSS and HEAD are given to Gradio at
 launch (serve.start), as Gradio 6 wants.
 """
 
