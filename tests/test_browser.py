@@ -466,6 +466,188 @@ def test_every_tab_is_screenshot_and_plan_and_quiz_pass_axe(fake, browser, axe_j
     page.context.close()
 
 
+# ---------------------------------------------------------------- the Roadmap tab and the progress panel
+
+GANS = "phase-3/early-generative-architectures/generative-adversarial-networks-gans"
+
+
+def settled(page) -> None:
+    """The page's first redraw from the browser's ticks has come back (the boxes take clicks then)."""
+    page.wait_for_function("() => (document.querySelector('#overall')?.innerText || '').includes('% done')")
+
+
+def open_roadmap(page) -> None:
+    page.get_by_role("tab", name="Roadmap").click()
+    page.wait_for_selector("#roadmap-map button.step")
+
+
+def step(page, step_id: str):
+    return page.locator(f"#roadmap-map button.step[data-id='{step_id}']")
+
+
+def topic_shows(page, title: str) -> None:
+    page.wait_for_function("t => (document.querySelector('#topic-head h2')?.innerText || '') === t", arg=title)
+
+
+def tick(page, *titles: str) -> None:
+    """Tick boxes in the progress panel (Chat tab, first phase), each once the last one is counted."""
+    for title in titles:
+        before = page.inner_text("#overall")
+        page.get_by_label(title, exact=True).check()
+        page.wait_for_function("t => document.querySelector('#overall').innerText !== t", arg=before)
+
+
+def test_clicking_a_step_on_the_map_opens_its_topic_panel(fake, browser):
+    page = open_page(browser, fake.url)
+    settled(page)
+    open_roadmap(page)
+    step(page, GANS).click()
+    topic_shows(page, "Generative Adversarial Networks (GANs)")
+    assert "Phase 3: Generative AI Foundations › Early Generative Architectures" in page.inner_text("#topic-head")
+    assert page.locator("#topic-body a[href='https://poloclub.github.io/ganlab/']").count() == 1
+    assert "15.5 h" in page.inner_text("#topic-body")
+    assert "open" in step(page, GANS).get_attribute("class").split()
+    page.locator("#topic-body button.hop", has_text="Autoencoders").click()  # what comes before it
+    topic_shows(page, "Autoencoders")
+    step(page, "phase-3/early-generative-architectures/autoencoders").wait_for()
+    page.wait_for_selector("#roadmap-map button.step.open[data-id$='/autoencoders']")
+
+    step(page, "phase-4/diffusion-models/ddpm-ddim").focus()  # the keyboard alone
+    page.keyboard.press("Enter")
+    topic_shows(page, "DDPM, DDIM")
+    page.wait_for_selector("#roadmap-map button.step.open[data-id$='/ddpm-ddim']")
+    assert page.evaluate("() => document.activeElement.dataset.id") == "phase-4/diffusion-models/ddpm-ddim", \
+        "the redrawn map keeps the focus where it was"
+    page.context.close()
+
+
+def test_mark_as_done_changes_the_map_the_boxes_and_the_percentage(fake, browser):
+    page = open_page(browser, fake.url)
+    settled(page)
+    open_roadmap(page)
+    assert page.inner_text("#roadmap-map .summary p").startswith("0% done")
+    step(page, GANS).click()
+    topic_shows(page, "Generative Adversarial Networks (GANs)")
+    page.click("#mark-done")
+    page.wait_for_selector(f"#roadmap-map button.step.done[data-id='{GANS}']")
+    assert step(page, GANS).inner_text().startswith("✓")
+    page.wait_for_function("() => document.querySelector('#mark-done').innerText === 'Mark as not done'")
+    assert page.inner_text("#roadmap-map .summary p").startswith("2% done")  # 1 of 58
+    assert "✓ Done" in page.inner_text("#topic-head")
+    page.get_by_role("tab", name="Chat").click()
+    assert page.inner_text("#overall").startswith("2% done")
+    page.get_by_text("Phase 3: Generative AI Foundations (2-3 months) · 1/7", exact=True).click()  # opens it
+    assert page.get_by_label("Generative Adversarial Networks (GANs)", exact=True).is_checked()
+
+    open_roadmap(page)
+    page.click("#mark-done")  # Mark as not done
+    page.wait_for_selector(f"#roadmap-map button.step.todo[data-id='{GANS}']")
+    page.get_by_role("tab", name="Chat").click()
+    page.wait_for_function("() => document.querySelector('#overall').innerText.startsWith('0% done')")
+    assert not page.get_by_label("Generative Adversarial Networks (GANs)", exact=True).is_checked()
+    page.context.close()
+
+
+def test_export_clear_and_import_bring_the_ticks_back(fake, browser, tmp_path):
+    page = open_page(browser, fake.url)
+    settled(page)
+    open_roadmap(page)
+    page.get_by_role("tab", name="Chat").click()
+    tick(page, "Linear Algebra", "Python Programming")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Export progress").click()
+    assert download.value.suggested_filename == "tutor-progress.json"
+    saved = tmp_path / "tutor-progress.json"
+    download.value.save_as(saved)
+    data = json.loads(saved.read_text())
+    assert data["format"] == "tutor-progress" and data["done"] == [
+        "phase-1/mathematics-statistics-fundamentals/linear-algebra", "phase-1/programming-skills/python-programming"]
+
+    for title in ("Linear Algebra", "Python Programming"):  # clear
+        page.get_by_label(title, exact=True).uncheck()
+        page.wait_for_timeout(300)
+    page.wait_for_function("() => document.querySelector('#overall').innerText.startsWith('0% done')")
+
+    bad = tmp_path / "notes.json"
+    bad.write_text("these are my notes")
+    page.set_input_files("#carry input[type=file]", str(bad))
+    toast(page, "Nothing was imported")
+    assert "notes.json:1:1: not valid JSON" in page.inner_text(".toast-body")
+    assert page.inner_text("#overall").startswith("0% done")
+
+    page.set_input_files("#carry input[type=file]", str(saved))
+    toast(page, "Imported 2 ticked step(s)")
+    page.wait_for_function("() => document.querySelector('#overall').innerText.startsWith('3% done')")
+    assert page.get_by_label("Linear Algebra", exact=True).is_checked()
+    assert page.get_by_label("Python Programming", exact=True).is_checked()
+    open_roadmap(page)
+    assert page.eval_on_selector_all("#roadmap-map button.step.done", "bs => bs.map(b => b.dataset.id)") == data["done"]
+    page.context.close()
+
+
+def test_ask_about_this_lands_an_answer_in_the_chat(fake, browser):
+    fake.model.reply, fake.model.delay = EXPLAINS, 0.01
+    page = open_page(browser, fake.url)
+    settled(page)
+    open_roadmap(page)
+    step(page, GANS).click()
+    topic_shows(page, "Generative Adversarial Networks (GANs)")
+    page.click("#ask-about")
+    page.wait_for_selector("#chat", state="visible")
+    assert page.get_by_role("tab", name="Chat").get_attribute("aria-selected") == "true"
+    chat_has(page, "Tell me about Generative Adversarial Networks (GANs)")
+    answer = wait_answered(page, 1)[0]
+    assert "Generative Adversarial Networks" in answer and "Architecture, training dynamics" in answer
+    page.context.close()
+
+
+@pytest.mark.parametrize("width", [1400, 390])
+def test_the_roadmap_tab_has_no_serious_accessibility_violations(fake, browser, axe_js, width):
+    page = open_page(browser, fake.url, width=width, height=1000)
+    settled(page)
+    tick(page, "Linear Algebra")
+    open_roadmap(page)
+    step(page, GANS).click()
+    topic_shows(page, "Generative Adversarial Networks (GANs)")
+    assert serious_violations(page, axe_js) == []
+    unnamed = page.eval_on_selector_all(
+        "#map-tab button", "bs => bs.filter(b => !(b.getAttribute('aria-label') || b.innerText.trim())).map(b => b.outerHTML.slice(0, 120))")
+    assert unnamed == []
+    page.context.close()
+
+
+
+
+@pytest.mark.parametrize("width, name", [(1400, "roadmap-desktop.png"), (390, "roadmap-phone.png")])
+def test_the_map_fits_the_screen_and_screenshots(fake, browser, width, name):
+    page = open_page(browser, fake.url, width=width, height=900)
+    settled(page)
+    tick(page, "Linear Algebra", "Probability & Statistics", "Calculus", "Python Programming")
+    open_roadmap(page)
+    step(page, "phase-1/programming-skills/numpy-pandas-matplotlib").click()  # the next step
+    topic_shows(page, "NumPy, Pandas, Matplotlib")
+    page.mouse.move(0, 0)  # no hover frame in the picture
+    page.evaluate("() => window.scrollTo(0, 0)")
+    box = page.evaluate("""() => {
+        const r = e => e.getBoundingClientRect();
+        const sections = [...document.querySelectorAll('#roadmap-map .section')].slice(0, 2).map(r);
+        return {overflow: document.documentElement.scrollWidth - window.innerWidth,
+                side: sections[1].top === sections[0].top,
+                map: r(document.querySelector('#roadmap-map')), topic: r(document.querySelector('#topic'))}; }""")
+    assert box["overflow"] <= 0, "nothing sticks out sideways"
+    if width < 768:
+        assert not box["side"] and box["topic"]["top"] > box["map"]["bottom"] - 1, "one column: the map, then the topic"
+    else:
+        assert box["side"] and box["topic"]["left"] > box["map"]["right"] - 1, "sections side by side, the topic beside the map"
+    page.wait_for_timeout(300)
+    SCREENSHOTS.mkdir(exist_ok=True)
+    if width < 768:  # the top of the long page: the summary and the first phases
+        page.screenshot(path=str(SCREENSHOTS / name), full_page=True, clip={"x": 0, "y": 0, "width": width, "height": 1300})
+    else:
+        page.screenshot(path=str(SCREENSHOTS / name))
+    page.context.close()
+
+
 # ---------------------------------------------------------------- the real app, real models
 
 

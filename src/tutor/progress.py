@@ -63,6 +63,13 @@ class Progress:
         """The first step of study that is not ticked; None when all are."""
         return next((i for i in self.steps() if not self.is_done(i)), None)
 
+    def marked(self, item: Item, done: bool = True) -> Progress:
+        """The same progress with one step ticked or unticked. The ticks become steps: a ticked
+        phase or section turns into its items, so unticking one step of it keeps the others."""
+        ids = {i.id for i in self.done_steps()}
+        ids = ids | {item.id} if done else ids - {item.id}
+        return Progress(self.roadmap, [i.id for i in self.steps() if i.id in ids])
+
     # ---- figures
     def percent(self) -> float:
         steps = self.steps()

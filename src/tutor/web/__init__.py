@@ -5,7 +5,9 @@
     conversation.py  one session's turns, the driver that writes them, what survives a reload
     lanes.py         route before waiting: graph answers at once, the model in a FIFO lane
     markup.py        a turn as Markdown: provenance, [n] links, compact sources, indicators
-    progress.py      the tick boxes, kept in the browser
+    progress.py      the tick boxes (kept in the browser), ticks per phase and overall, export/import
+    roadmap_map.py   the Roadmap tab's map: phases > sections > steps, ticked and next marked
+    topic.py         the step opened from the map: where, time, resources, neighbours, ask, tick
     plan.py          the Plan tab: a study plan from the ticks to a target, as .md and .ics downloads
     quiz.py          the Quiz tab: five questions, answers checked against the data, passed topics ticked
     settings.py      the model picker (registry, pull commands, switch) and the sliders

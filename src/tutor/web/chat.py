@@ -115,11 +115,20 @@ class ChatPanel:
         question = sample[0] if isinstance(sample, list) and sample else sample
         if not isinstance(question, str) or question not in EXAMPLES:
             return gr.skip(), *self.view(conv)
+        return self.ask_question(question, conv)
+
+    def ask_question(self, question: str, conv: Conversation) -> tuple:
+        """Asks a question the page made itself (an example, a topic's "Ask about this") as if it
+        were typed. Returns values for `question_outputs()`; call it from a queued event."""
         if conv.full():
             gr.Warning(FULL)
             return gr.skip(), *self.view(conv)
-        conv.add(question)
+        conv.add(question.strip()[: self.base.max_query_chars])
         return time.time_ns(), *self.view(conv)
+
+    def question_outputs(self) -> list:
+        """What asking updates: `kick`, which starts the answer, then the chat's view."""
+        return [self.kick, self.chatbot, self.ask, self.stop, self.saved]
 
     def prepare(self, conv: Conversation, done, *sliders):
         for turn in conv.claim_new():

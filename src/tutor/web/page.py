@@ -1,7 +1,8 @@
 """The page: the panels laid out, the headless /ask endpoint, and the page's CSS and script.
 
 Left the chat (chat.py); right your progress (progress.py) and the model and settings
-(settings.py). On a phone the columns stack, chat first. CSS and HEAD are given to Gradio at
+(settings.py). On a phone the columns stack, chat first. The Roadmap tab: the map
+(roadmap_map.py) with the opened step (topic.py) beside it, or below it on a phone. CSS and HEAD are given to Gradio at
 launch (serve.start), as Gradio 6 wants.
 """
 
@@ -17,7 +18,9 @@ from .lanes import Lane, Router
 from .plan import PlanPanel
 from .progress import ProgressPanel
 from .quiz import QuizPanel
+from .roadmap_map import MapPanel
 from .settings import ModelSwitcher, SettingsPanel
+from .topic import TopicPanel
 
 # Gradio's default colours fail WCAG AA contrast (white on orange, light grey subdued text).
 THEME = gr.themes.Default(primary_hue="blue").set(
@@ -50,6 +53,13 @@ CSS = """
 #chat details.sources .n { color: var(--quiet); margin-right: .25em; }
 #chat li:target { outline: 2px solid var(--color-accent); border-radius: 2px; }
 #chat a.cite { text-decoration: none; font-size: .85em; vertical-align: super; padding: 0 .1em; }
+/* The selected tab's name: Gradio's accent (blue 500) is 3.7:1 on white, under AA's 4.5:1. */
+#rooms button[role="tab"][aria-selected="true"] { color: var(--primary-700); }
+.dark #rooms button[role="tab"][aria-selected="true"] { color: var(--primary-300); }
+/* Roadmap tab: on a wide screen the topic panel stays in view beside the long map. */
+@media (min-width: 768px) {
+  #topic { position: sticky; top: .5rem; align-self: flex-start; max-height: calc(100vh - 1rem); overflow-y: auto; }
+}
 """
 
 HEAD = """
@@ -80,6 +90,7 @@ def build_app(tutor: Tutor, settings: Settings, loader=None) -> gr.Blocks:
     router = Router(tutor, lane)
     chat = ChatPanel(router, settings, FeedbackLog(settings.feedback_file))
     progress = ProgressPanel(tutor.roadmap)
+    roadmap_map, topic = MapPanel(tutor.roadmap), TopicPanel(tutor.corpus)
     panel = SettingsPanel(ModelSwitcher(tutor, settings, loader if settings.allow_model_switch else None, lane), settings)
     plan = PlanPanel(tutor.roadmap)
     quiz = QuizPanel(tutor.corpus)
@@ -93,7 +104,7 @@ def build_app(tutor: Tutor, settings: Settings, loader=None) -> gr.Blocks:
 
     with gr.Blocks(title="tutor: Generative AI roadmap", analytics_enabled=False) as app:
         gr.Markdown(INTRO, elem_id="intro")
-        with gr.Tabs(elem_id="rooms"):
+        with gr.Tabs(elem_id="rooms") as tabs:
             with gr.Tab("Chat", id="chat-tab", elem_id="chat-tab"):
                 with gr.Row():
                     with gr.Column(scale=3, min_width=320):
@@ -102,13 +113,19 @@ def build_app(tutor: Tutor, settings: Settings, loader=None) -> gr.Blocks:
                         progress.build()
                         panel.build()
             with gr.Tab("Roadmap", id="map-tab", elem_id="map-tab"):
-                pass  # the map and the topic panels (issue 13)
+                with gr.Row():
+                    with gr.Column(scale=3, min_width=320):
+                        roadmap_map.build()
+                    with gr.Column(scale=2, min_width=300, elem_id="topic"):
+                        topic.build()
             with gr.Tab("Plan", id="plan-tab", elem_id="plan-tab"):
                 plan.build()
             with gr.Tab("Quiz", id="quiz-tab", elem_id="quiz-tab"):
                 quiz.build()
         chat.wire(app, progress.done, panel.inputs())
         progress.wire(app)
+        roadmap_map.wire(app, progress.done, topic.selected)
+        topic.wire(app, progress.done, roadmap_map, chat, tabs)
         panel.wire()
         plan.wire(progress.done)
         quiz.wire(progress.done)
