@@ -403,12 +403,16 @@ def test_a_finished_quiz_shows_the_score_offers_the_ticks_and_they_reach_the_pro
     field(page, "quiz-number").fill("3")
     page.click("#quiz-start")
     shows(page, "quiz-q1", questions[0].text)
-    assert [page.inner_text(f"#quiz-q{n}") for n in range(1, 6)] == [f"{n}. {q.text}" for n, q in enumerate(questions, 1)]
+    expected = [f"{n}. {q.text}" for n, q in enumerate(questions, 1)]
+    # exactly these five, once Gradio's "processing" overlay has left the questions
+    page.wait_for_function("exp => exp.every((t, i) => (document.getElementById(`quiz-q${i + 1}`)?.innerText || '').trim() === t)",
+                           arg=expected, timeout=15_000)
     for n, q in enumerate(questions):
         field(page, f"quiz-a{n + 1}").fill("I have no idea" if n == wrong else q.answer)
     page.click("#quiz-check")
     shows(page, "quiz-score", "Score")
-    assert page.inner_text("#quiz-score").startswith("Score: 4 of 5.")
+    page.wait_for_function("() => (document.getElementById('quiz-score')?.innerText || '').trim().startsWith('Score: 4 of 5.')",
+                           timeout=15_000)
     for n, q in enumerate(questions):
         shown = page.inner_text(f"#quiz-r{n + 1}")
         assert shown.startswith("✗ Not quite." if n == wrong else "✓ Right."), shown
