@@ -69,10 +69,11 @@ class Chunk:
         return asdict(self)
 
 
-def parse_card(text: str, path: str) -> Card:
+def _front_matter(text: str, path: str, what: str, required: tuple[str, ...] = ()) -> tuple[dict[str, str], str]:
+    """The '---' header of a card or topic note as {key: value}, and the text under it."""
     m = re.match(r"^---\s*\n(.*?)\n---\s*\n(.*)$", text, re.S)
     if not m:
-        raise TutorError(f"{path}: a card must start with a '---' header block and end it with '---'")
+        raise TutorError(f"{path}: a {what} must start with a '---' header block and end it with '---'")
     meta: dict[str, str] = {}
     for lineno, line in enumerate(m.group(1).splitlines(), 2):
         if not line.strip():
@@ -81,14 +82,19 @@ def parse_card(text: str, path: str) -> Card:
         if not sep:
             raise TutorError(f"{path}:{lineno}: header lines look like 'key: value', got {line!r}")
         meta[key.strip().lower()] = value.strip().strip('"').strip("'")
-    missing = [f for f in CARD_FIELDS if not meta.get(f)]
+    missing = [f for f in required if not meta.get(f)]
     if missing:
-        raise TutorError(f"{path}: card header lacks {', '.join(missing)}")
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", meta["checked"]):
-        raise TutorError(f"{path}: 'checked' must be a date like 2026-11-26, got {meta['checked']!r}")
+        raise TutorError(f"{path}: {what} header lacks {', '.join(missing)}")
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", meta.get("checked", "")):
+        raise TutorError(f"{path}: 'checked' must be a date like 2026-11-26, got {meta.get('checked', '')!r}")
     body = m.group(2).strip()
     if not body:
-        raise TutorError(f"{path}: card has no text under its header")
+        raise TutorError(f"{path}: {what} has no text under its header")
+    return meta, body
+
+
+def parse_card(text: str, path: str) -> Card:
+    meta, body = _front_matter(text, path, "card", CARD_FIELDS)
     return Card(Path(path).stem, *(meta[f] for f in CARD_FIELDS), body=body, path=str(path))
 
 
@@ -116,17 +122,9 @@ class Note:
 
 
 def parse_note(text: str, path: str) -> Note:
-    m = re.match(r"^---\s*\n(.*?)\n---\s*\n(.*)$", text, re.S)
-    if not m:
-        raise TutorError(f"{path}: a topic note must start with a '---' header block and end it with '---'")
-    meta = dict((k.strip().lower(), v.strip()) for k, _, v in (line.partition(":") for line in m.group(1).splitlines()))
+    meta, body = _front_matter(text, path, "topic note")
     if not meta.get("topic"):
         raise TutorError(f"{path}: the header needs 'topic: <the topic's title as the roadmap writes it>'")
-    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", meta.get("checked", "")):
-        raise TutorError(f"{path}: 'checked' must be a date like 2026-11-26, got {meta.get('checked', '')!r}")
-    body = m.group(2).strip()
-    if not body:
-        raise TutorError(f"{path}: topic note has no text under its header")
     return Note(meta["topic"], meta["checked"], body, str(path))
 
 
