@@ -207,19 +207,17 @@ class Reader:
         ruled = self.rule(framed)
         # One call to the embedder: the question, and its frame only when no rule reads it.
         vectors = self.embedder.embed_batch([question] if ruled else [question, framed])  # (1 or 2, dim)
-        intent, evidence = ruled or self.intent(framed, vectors[1])
+        intent, evidence = ruled or self.nearest(vectors[1])
         if evidence.score < CLEAR_INTENT and PARTS.search(text) and not links:
             # "Which phase covers SQL databases?": the words no example uses name a part the
             # roadmap may lack; read the frame without them.
-            masked = self.mask(text, links, content=True)
-            again, why = self.intent(masked, self.embedder.embed_batch([masked])[0])
+            again, why = self.intent(self.mask(text, links, content=True))
             if again in NAMES_A_TOPIC and why.score >= CLEAR_INTENT:
                 intent, evidence = again, Verdict(True, f"{why.rule}, with unknown words as X", why.score)
         if ELLIPSIS.match(text) and evidence.score < CLEAR_INTENT and (last := _last_user(history)):
             # "and phase 3?" after "how long is phase 2?": the same question about a new subject.
             before = self.normalise(last)
-            framed_before = self.mask(before, self.lookup.link(before))
-            again, why = self.intent(framed_before, self.embedder.embed_batch([framed_before])[0])
+            again, why = self.intent(self.mask(before, self.lookup.link(before)))
             if again in NAVIGATION:
                 intent, evidence = again, Verdict(True, f"the last question's intent ({why.rule})", why.score)
         followup: tuple[Link, ...] = ()
@@ -332,11 +330,14 @@ class Reader:
                 return rule.intent, Verdict(True, f"rule: {rule.name}")
         return None
 
-    def intent(self, framed: str, vector: np.ndarray) -> tuple[str, Verdict]:
-        """Rules over the question with its topics as X, else the nearest examples to `vector`,
-        the embedding of the question with every topic word as X."""
-        if (ruled := self.rule(framed)) is not None:
-            return ruled
+    def intent(self, framed: str) -> tuple[str, Verdict]:
+        """The rules over a question with its topics as X, else its nearest examples (embedded
+        only then)."""
+        return self.rule(framed) or self.nearest(self.embedder.embed_batch([framed])[0])
+
+    def nearest(self, vector: np.ndarray) -> tuple[str, Verdict]:
+        """The intent of the examples nearest to `vector`, the embedding of a question with every
+        topic word as X."""
         scores = self.example_vectors @ vector  # (n_examples,) cosine
         top = np.argsort(-scores)[:3]
         best = int(top[0])
@@ -354,11 +355,11 @@ class Reader:
         """What 'that' means: the one picked by position ("the second one") among the names in the
         tutor's last answer, else the steps it recommended (named there but not in the question it
         answered), else the subjects of the learner's last question."""
-        last_user = next((m["content"] for m in reversed(history) if m.get("role") == "user"), "")
+        last_user = _last_user(history)
         last_tutor = next((m["content"] for m in reversed(history) if m.get("role") == "assistant"), "")
         asked = self.lookup.link(last_user, resources=False) if last_user else []
+        asked_nodes = {id(lk.node) for lk in asked}
         if (pick := ORDINAL_REF.search(text)) and last_tutor:
-            asked_nodes = {id(lk.node) for lk in asked}
             named = [lk for lk in sorted(self.lookup.link(last_tutor), key=lambda lk: lk.start)
                      if id(lk.node) not in asked_nodes and not isinstance(lk.node, Phase)]
             named = [lk for lk in named if isinstance(lk.node, Item)] or named  # the listed topics, if any
@@ -367,7 +368,6 @@ class Reader:
                 lk = named[at]
                 return (Link(lk.node, lk.confidence, f"the {pick.group(1).lower()} one in the tutor's last answer", lk.span),)
         if RECOMMENDS.search(last_tutor):
-            asked_nodes = {id(lk.node) for lk in asked}
             said = []
             bold = re.findall(r"\*\*(.+?)\*\*", last_tutor)
             for name in bold or [last_tutor]:  # our own answers bold the steps they name
