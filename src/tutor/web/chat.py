@@ -33,6 +33,7 @@ from . import markup
 from .conversation import Conversation, Turn
 from .feedback import FeedbackLog, RateLimit, cast_vote
 from .lanes import Router, waiting
+from .progress import ticked_ids
 from .settings import answer_settings
 
 EXAMPLES = [
@@ -174,7 +175,7 @@ class ChatPanel:
         """Read, route and start one answer: all of it from the graph, or its facts."""
         try:
             settings = answer_settings(self.base, *sliders)
-            ticked = {d for d in done if isinstance(d, str)} if isinstance(done, list) else set()
+            ticked = set(ticked_ids(done))
             opened = self.router.open(turn.question, conv.history_before(turn), ticked, settings)
         except TutorError as e:
             conv.finish(turn, "failed", f"⚠️ {e}")

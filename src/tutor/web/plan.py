@@ -33,8 +33,8 @@ from ..plan import (
     to_ics,
     to_markdown,
 )
-from ..progress import Progress
 from ..roadmap import Roadmap, label, slugify
+from .progress import ticks_of
 
 MAX_TARGET_CHARS = 200  # typed targets are cut to this before the fuzzy lookup
 KEEP_PLANS = 200  # plan folders kept on disk; older ones are removed when a new plan is written
@@ -46,11 +46,6 @@ def warning(error: TutorError) -> str:
     """A TutorError as a sentence in a tab (the Quiz tab's too)."""
     text = str(error).rstrip(".")
     return f"⚠️ {text[:1].upper()}{text[1:]}."
-
-
-def ticks(done) -> list[str]:
-    """The ids in `progress.done`, whatever the browser sent."""
-    return [d for d in done if isinstance(d, str)] if isinstance(done, list) else []
 
 
 class PlanPanel:
@@ -109,7 +104,7 @@ class PlanPanel:
         hours = check_hours(float(hours))
         first = parse_start(start if isinstance(start, str) else "")
         node = resolve_target(self.roadmap, target, self.lookup)
-        return make_plan(self.roadmap, node, hours, Progress(self.roadmap, ticks(done)), start=first)
+        return make_plan(self.roadmap, node, hours, ticks_of(self.roadmap, done), start=first)
 
     # ------------------------------------------------------------------ the files
     def write(self, plan: Plan, markdown: str) -> tuple[Path, Path]:

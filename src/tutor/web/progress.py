@@ -75,11 +75,15 @@ CARRY_CSS = """
 """
 
 
+def ticked_ids(done) -> list[str]:
+    """The ids in the browser's list of ticks. The list comes from the page, so anything that is
+    not a list of strings counts as no ticks, and it is bounded."""
+    return [d for d in done[:MAX_TICKS] if isinstance(d, str)] if isinstance(done, list) else []
+
+
 def ticks_of(roadmap: Roadmap, done) -> Progress:
-    """The browser's list of ticked ids -> Progress. The list comes from the page, so anything
-    that is not a list of strings counts as no ticks, and it is bounded."""
-    ids = [d for d in done[:MAX_TICKS] if isinstance(d, str)] if isinstance(done, list) else []
-    return Progress(roadmap, ids)
+    """The browser's list of ticked ids -> Progress."""
+    return Progress(roadmap, ticked_ids(done))
 
 
 def stored(progress: Progress) -> list[str]:

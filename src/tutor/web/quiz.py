@@ -19,10 +19,10 @@ import gradio as gr
 
 from ..config import TutorError
 from ..corpus import Corpus
-from ..progress import Progress
 from ..quiz import QUESTIONS, Question, Quiz, Result, score, tickable
 from ..roadmap import label
-from .plan import ticks, warning
+from .plan import warning
+from .progress import ticked_ids, ticks_of
 
 ALL = "all"  # the phase dropdown's value for a quiz on the whole roadmap
 MAX_ANSWER = 200  # characters of an answer that are checked
@@ -145,14 +145,14 @@ class QuizPanel:
         if not new:
             return {self.tick: gr.update(visible=False)}
         titles = ", ".join(self.roadmap.node(i).title for i in new)
-        return {self.state: {**state, "passed": []}, self.done: sorted({*ticks(done), *new}),
+        return {self.state: {**state, "passed": []}, self.done: sorted({*ticked_ids(done), *new}),
                 self.tick: gr.update(visible=False),
                 self.note: f"Ticked: {titles}. They show under *Your progress* in the Chat tab."}
 
     # ------------------------------------------------------------------ wording
     def unticked(self, passed: list[str], done) -> list[str]:
         """The passed topics not ticked yet (a ticked section or phase ticks its topics)."""
-        ticked = Progress(self.roadmap, ticks(done))
+        ticked = ticks_of(self.roadmap, done)
         return [i for i in passed if not ticked.is_done(self.roadmap.node(i))]
 
     def summary(self, results: list[Result], new: list[str]) -> str:
