@@ -558,6 +558,9 @@ def test_export_clear_and_import_bring_the_ticks_back(fake, browser, tmp_path):
     open_roadmap(page)
     page.get_by_role("tab", name="Chat").click()
     tick(page, "Linear Algebra", "Python Programming")
+    # The export link is redrawn with the overall line, but its HTML may land a moment later.
+    page.wait_for_function("() => decodeURIComponent(document.querySelector('#carry a[download]')?.href || '')"
+                           ".includes('python-programming')")
     with page.expect_download() as download:
         page.get_by_role("link", name="Export progress").click()
     assert download.value.suggested_filename == "tutor-progress.json"
