@@ -19,6 +19,22 @@ def test_build_writes_a_manifest_that_load_checks(tmp_path, real_corpus):
     assert not list(tmp_path.glob(".tmp-*")), "the temporary build folder was left behind"
 
 
+def test_each_chunk_keeps_its_own_vector_though_they_are_embedded_longest_first(tmp_path, real_corpus):
+    class Recording(HashEmbedder):
+        batches = []
+
+        def embed_batch(self, texts):
+            self.batches.append(texts)
+            return super().embed_batch(texts)
+
+    embedder = Recording()
+    index = build(real_corpus, embedder, tmp_path / "index", progress=False)
+    chunks = real_corpus.chunks()
+    assert len(embedder.batches) > 1 and len(embedder.batches[0][0]) == max(len(c.text) for c in chunks)
+    rows = index.faiss.reconstruct_n(0, len(chunks))
+    assert rows == pytest.approx(HashEmbedder().embed_batch([c.text for c in chunks]))
+
+
 def test_a_changed_corpus_makes_the_index_stale(tmp_path, corpus_copy):
     build(Corpus.load(corpus_copy), HashEmbedder(), tmp_path, progress=False)
     (corpus_copy / "roadmap.md").write_text((corpus_copy / "roadmap.md").read_text() + "\n")
