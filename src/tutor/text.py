@@ -62,8 +62,14 @@ def _segmenter():
 def split_sentences(text: str) -> list[str]:
     """Sentences, by pysbd: abbreviations ("Dr."), initials ("A. Aldo") and versions ("3.5")
     do not end a sentence. Line breaks always do (list items, headings)."""
+    return list(_split(text))
+
+
+@lru_cache(maxsize=4096)
+def _split(text: str) -> tuple[str, ...]:
+    # Remembered: pysbd is slow (5 ms a card), and answers split the same corpus texts every time.
     out = []
     for line in text.splitlines():
         if line.strip():
             out += [s.strip() for s in _segmenter().segment(line) if s.strip()]
-    return out
+    return tuple(out)
