@@ -63,7 +63,8 @@ class Settings:
     )
     n_ctx: int = _setting(2048, "Context window given to llama.cpp, in tokens.", 512, 32768)
     threads: int = _setting(
-        1, "CPU threads for llama.cpp, reading and writing; 1 even on two cores, because two threads wait on "
+        1, "CPU threads for llama.cpp (reading the prompt and writing) and for embedding questions; 1 even on two "
+        "cores, because two threads wait on "
         "each other at every token, and decoding collapses to a few tokens/s whenever another program is busy "
         "(README: Threads).", 1, 64,
     )

@@ -21,7 +21,7 @@ from .tutor import Tutor
 def open_index(settings: Settings, embedder=None, progress: bool = True, rebuild: bool = False) -> tuple[Index, object]:
     """Load the index, rebuilding it first when it is missing, stale or broken.
     Returns (index, embedder); the embedder is loaded here because search needs it anyway."""
-    embedder = embedder or SentenceTransformerEmbedder(settings.embedder)
+    embedder = embedder or SentenceTransformerEmbedder(settings.embedder)  # all cores: building wants them
     reason = "a rebuild was asked for" if rebuild else staleness(settings.index_dir, settings.corpus_dir, settings.embedder)
     if reason is None:
         try:
@@ -46,7 +46,8 @@ def open_model(settings: Settings) -> ChatModel:
 
 def open_tutor(settings: Settings, with_model: bool = True, progress: bool = True) -> Tutor:
     corpus = Corpus.load(settings.corpus_dir)
-    index, embedder = open_index(settings, progress=progress)
+    # Answering embeds one question at a time per request, with as many threads as the model gets.
+    index, embedder = open_index(settings, SentenceTransformerEmbedder(settings.embedder, settings.threads), progress)
     retriever = Retriever(index, embedder, settings.rrf_k)
     model = open_model(settings) if with_model else None
     if model is not None:

@@ -129,6 +129,6 @@ def build_app(tutor: Tutor, settings: Settings, loader=None) -> gr.Blocks:
         panel.wire()
         plan.wire(progress.done)
         quiz.wire(progress.done)
-        gr.api(ask, api_name="ask", concurrency_limit=None)  # the lanes limit it, not Gradio's queue
+        gr.api(ask, api_name="ask", queue=False)  # the lanes limit it, not Gradio's queue
     app.queue(default_concurrency_limit=None)
     return app
