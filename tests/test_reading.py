@@ -42,6 +42,8 @@ def test_routing(reader, row):
     if "subject" in row and row.get("route") != "refusal":
         subjects = [_subject_title(reading)] + [lk.title for lk in reading.subjects]
         assert row["subject"] in subjects if row["subject"] else got["subject"] is None, why
+    if "resource" in row:
+        assert reading.resource is not None and reading.resource.title == row["resource"], why
     if "not_intent" in row:
         assert got["intent"] != row["not_intent"], why
     if "not_route" in row:

@@ -48,6 +48,9 @@ QUESTION_WORDS = frozenset(stem(w) for w in """
 # Last words that make a title more formal without making it more specific.
 GENERIC_TAIL = frozenset(stem(w) for w in "basics fundamentals introduction techniques models model mechanism applications".split())
 
+# First words that make a title more formal: "AI Alignment" is named by "alignment".
+GENERIC_HEAD = frozenset(stem(w) for w in "ai".split())
+
 GENERIC_PARTS = {(stem(w),) for w in "development applications skills limitations".split()}
 
 PHASE_NUMBER = re.compile(
@@ -95,6 +98,28 @@ def _close(a: str, b: str) -> bool:
     return fuzz.ratio(a, b) >= FUZZY_CUTOFF - 6 or min(len(a), len(b)) >= 4 and (a.startswith(b) or b.startswith(a))
 
 
+def _initials(title: str) -> list[str]:
+    """The title with the start of its first run of capitalised words written as initials:
+    "Natural Language Processing Specialization" -> "NL Processing Specialization",
+    "NLP Specialization", "NLPS"; "Mathematics for Machine Learning (book)" -> "MML (book)"."""
+    m = re.search(r"\b[A-Z][a-z]+(?:\s+(?:for|of|and|to)?\s*[A-Z][a-z]+)+\b", title)
+    if not m:
+        return []
+    words = m.group(0).split()
+    capitals = [i for i, w in enumerate(words) if w[0].isupper()]
+    out = []
+    for last in capitals[1:]:
+        initials = "".join(w[0] for w in words[: last + 1] if w[0].isupper())
+        out.append(" ".join([title[: m.start()] + initials, *words[last + 1:]]) + title[m.end():])
+    return out
+
+
+def _locates(words: list[str], start: int) -> bool:
+    """The name at `start` follows 'in/from/of (the)': it says where, it is not the subject."""
+    before = [w for w in words[max(0, start - 2): start] if w != "the"]
+    return bool(before) and before[-1] in ("in", "from", "of", "within", "inside")
+
+
 def load_aliases(path: Path = DATA / "aliases.toml") -> dict[str, list[str]]:
     """{node title: [alias, ...]}; titles that the roadmap lacks are skipped by Lookup."""
     with open(path, "rb") as f:
@@ -120,6 +145,7 @@ class Lookup:
         self.common = common
         self.names: dict[tuple[str, ...], tuple[Node | Resource, str]] = {}
         self.phrases: dict[tuple[str, ...], Resource] = {}  # titles of common words, matched whole
+        self.phase_words: list[tuple[str, Phase]] = []  # one-word parts of phase titles: name it before "phase"
         self._build(aliases or {}, resource_titles or {})
         self._keys = [" ".join(k) for k in self.names]
         self._key_list = list(self.names)
@@ -154,11 +180,17 @@ class Lookup:
             parts = [p for p in re.split(r"\s*(?:&|/|,| vs\.? | and )\s*", bare) if p.strip()]
             if len(parts) > 1:
                 for part in parts:
-                    if name_key(part) not in GENERIC_PARTS:  # "Development" alone names no phase
-                        add(part, node, "part", order)
+                    if name_key(part) in GENERIC_PARTS:  # "Development" alone names no phase
+                        continue
+                    if isinstance(node, Phase) and len(name_key(part)) < 2:  # "specialization" is a course's word too:
+                        self.phase_words.append((name_key(part)[0], node))  # only "the specialization phase"
+                        continue
+                    add(part, node, "part", order)
             key = name_key(bare)
             if len(key) > 1 and key[-1] in GENERIC_TAIL:
                 add(" ".join(key[:-1]), node, "short title", order)
+            if len(key) > 1 and key[0] in GENERIC_HEAD:  # "alignment" of "AI Alignment"
+                add(" ".join(key[1:]), node, "short title", order)
             if isinstance(node, Item) and node.kind == "topic":
                 for term in re.split(r"\s*(?:,|;|\band\b|\bvs\.?)\s*", node.description):
                     term = re.sub(r"\s*\([^)]*\)", "", term)
@@ -172,6 +204,10 @@ class Lookup:
                     add(title, res, "title", order)
                 elif len(tokens(title)) >= 3:  # ...but it is by all five words, in order
                     self.phrases.setdefault(tuple(tokens(title)), res)
+            for title in (res.title, resource_titles.get(res.url, "")):
+                for short in _initials(title):
+                    if len(name_key(short)) > 1:  # "NLP Specialization", "MML (book)"; not "TIT"
+                        add(short, res, "acronym", order)
             head = res.title.split(":")[0]  # "CS231n: Convolutional Neural Networks" is CS231n
             if head != res.title and (len(name_key(head)) > 1 or re.search(r"\d", head)):
                 add(head, res, "part", order)
@@ -228,6 +264,9 @@ class Lookup:
             found += [Link(res, CONFIDENCE["title"], "title", " ".join(phrase), at, at + n)
                       for at in range(len(words) - n + 1) if tuple(words[at: at + n]) == phrase]
         found += self._phases(text, words)
+        found += [Link(phase, CONFIDENCE["part"], "part", words[at], at, at + 2)
+                  for at in range(len(words) - 1) if words[at + 1] in ("phase", "stage")
+                  for word, phase in self.phase_words if _close(words[at], word)]
         chosen: list[Link] = []
         for link in sorted(found, key=lambda lk: (-(lk.end - lk.start), -lk.confidence)):
             if not resources and isinstance(link.node, Resource):
@@ -240,8 +279,9 @@ class Lookup:
         chosen = self._phase_of(text, chosen)
         # Inner nodes win over the nodes that contain them ("model evaluation (metrics)"), unless
         # the outer one is called a section or phase: "the ethics section (bias, deepfakes)".
+        # But "text-to-audio in the multimodal part" only says where the inner one is.
         called = [c.node for c in chosen if not isinstance(c.node, Resource | Phase) and c.end < len(words)
-                  and words[c.end] in PART_STEMS]
+                  and words[c.end] in PART_STEMS and not _locates(words, c.start)]
         nodes = [c.node for c in chosen if not isinstance(c.node, Resource)]
         chosen = [c for c in chosen if isinstance(c.node, Resource) or c.node in called
                   or not any(self.roadmap.contains(c.node, other) for other in nodes)
