@@ -4,8 +4,8 @@ import pytest
 
 from conftest import HashEmbedder
 from tutor.config import TutorError
-from tutor.embed import Remembering
 from tutor.corpus import Corpus
+from tutor.embed import Remembering
 from tutor.index import IndexProblem, build, load, staleness
 from tutor.retrieve import Retriever, clean_query
 

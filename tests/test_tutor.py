@@ -34,6 +34,9 @@ def test_after_gans_comes_from_the_graph_with_real_links(make_tutor):
     ("a good resource for VAEs?", ["Tutorial on Variational Autoencoders", "https://arxiv.org/abs/1606.05908"]),
     ("where do I start?", ["Phase 1", "Mathematics & Statistics Fundamentals"]),
     ("how long is phase 9?", ["6 phases"]),
+    ("how long until I get to the transformer stuff?", ["5-8 months", "Phase 3: Generative AI Foundations (2-3 months)"]),
+    ("how long till phase 1?", ["where the roadmap starts"]),
+    ("how long does it take to get through phase 2?", ["2-3 months"]),
 ])
 def test_curriculum_questions(make_tutor, question, must):
     answer = ask(make_tutor(), question)

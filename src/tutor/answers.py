@@ -131,6 +131,8 @@ def answer_duration(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     rm = c.roadmap
     if not r.nodes:
         return Facts(total_duration(rm), ["overview", *rm.phases])
+    if UNTIL.search(r.text) and (reach := time_to_reach(rm, r.nodes[0])) is not None:
+        return reach
     lines, nodes = [], []
     for subject in r.nodes[:2]:
         phase = rm.phase_of(subject)
@@ -274,6 +276,30 @@ def _length(phase: Phase) -> str:
 
 def phase_list(rm: Roadmap) -> str:
     return "The phases:\n" + "\n".join(f"{p.number}. **{p.title}** ({_duration(p)})" for p in rm.phases)
+
+
+# "How long until I get to transformers?": the time of the phases before it, not its own.
+UNTIL = re.compile(r"\b(until|till|til)\b|\bbefore i (can |could )?(get to|reach|start)\b|\b(get|getting) to\b|\breach(ing)?\b", re.I)
+
+
+def time_to_reach(rm: Roadmap, subject: Node) -> Facts | None:
+    """The phases before the subject's phase, added up; None when one of them has no length."""
+    phase = rm.phase_of(subject)
+    if phase is None:
+        return None
+    before = rm.phases[: rm.phases.index(phase)]
+    if any(p.duration is None or p.duration.low is None for p in before):
+        return None
+    if not before:
+        where_ = f" is in {label(phase)}, which" if subject is not phase else ""
+        return Facts(f"**{label(subject)}**{where_} is where the roadmap starts: you reach it at once.",
+                     [subject, phase] if subject is not phase else [phase])
+    low, high = sum(p.duration.low for p in before), sum(p.duration.high for p in before)
+    steps = ", ".join(f"{label(p)} ({_length(p)})" for p in before)
+    where_ = f" ({label(phase)})" if subject is not phase else ""
+    return Facts(f"From the start of the roadmap, **{label(subject)}**{where_} comes after {steps}: together "
+                 f"about **{low:g}-{high:g} months**. {label(phase)} itself then takes {_length(phase)}.",
+                 [subject, *before, phase] if subject is not phase else [*before, phase])
 
 
 def total_duration(rm: Roadmap) -> str:

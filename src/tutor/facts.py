@@ -32,6 +32,8 @@ MAX_PER_CARD = 2  # sentences of one card
 ASPECTS = {
     "duration": re.compile(r"\b(hours?|weeks?|months?|days?|plan on|takes?|long)\b", re.I),
     "prereq": re.compile(r"\b(before|prerequisites?|expects?|assumes?|should know|background|requires?)\b", re.I),
+    "who": re.compile(r"\b(taught|teach(es|ing)?|instructors?|created|wrote|written|authors?|lecturers?|professor)\b", re.I),
+    "cost": re.compile(r"\b(free|paid|costs?|price|subscription|audit|certificate)\b", re.I),
 }
 ASPECT_BOOST = 0.2
 

@@ -52,6 +52,12 @@ KNOWN_WORD_SHARE = 0.5
 LANGUAGES = "en es fr de it pt nl pl tr sv da no fi id ms vi ru uk cs ro hu el zh ja ko ar he hi".split()  # at least this share of known English words keeps a question English
 
 
+# What a question about a named resource asks of its card, besides its duration or prerequisites.
+CARD_ASKS = {
+    "who": re.compile(r"\bwho\b|\bby whom\b|\b(authors?|instructors?|teachers?)\b", re.I),
+    "cost": re.compile(r"\b(free|cost|costs|price|pay|paid|buy)\b", re.I),
+}
+
 @dataclass(frozen=True)
 class Verdict:
     ok: bool
@@ -102,7 +108,8 @@ class Reading:
             "followup": [lk.to_dict() for lk in self.followup],
             "candidates": [lk.to_dict() for lk in self.candidates],
             "language": self.language.to_dict(), "safety": self.safety.to_dict(),
-            "on_topic": self.on_topic.to_dict(), "missing_phase": self.missing_phase, "route": route(self),
+            "on_topic": self.on_topic.to_dict(), "missing_phase": self.missing_phase, "aspect": self.aspect,
+            "route": route(self),
         }
 
 
@@ -235,6 +242,8 @@ class Reader:
             # "How long does the Deep Learning Specialization take?": the card answers, not the graph.
             aspect, intent = intent, "concept"
             evidence = Verdict(True, f"a named resource ({resource.title}) is answered from its card")
+        elif resource is not None and intent == "concept":  # "who teaches the NLP Specialization?"
+            aspect = next((name for name, cue in CARD_ASKS.items() if cue.search(text)), "")
         if intent == "concept" and len(subjects) == 1 and isinstance(subjects[0].node, Phase | Section) \
                 and not resource and not self._content(text, links):
             # "Tell me about phase 5": a phase or section is explained by what it contains.
