@@ -57,7 +57,9 @@ class Settings:
     model: str = _setting("smollm2-135m", "Short name of a model in models.txt.")
     llm_url: str = _setting("", "Base URL of an OpenAI-compatible server; empty = in-process llama.cpp.")
     temperature: float = _setting(0.2, "Sampling temperature; low keeps a small model on facts.", 0.0, 2.0)
-    max_tokens: int = _setting(160, "Longest generated answer, in tokens.", 16, 2048)
+    max_tokens: int = _setting(
+        96, "Longest generated explanation, in tokens: the model adds one to three sentences to the facts.", 16, 2048
+    )
     max_answer_seconds: float = _setting(
         60.0, "Generation stops after this many seconds, whatever the model or server does.", 1.0, 3600.0
     )

@@ -14,7 +14,7 @@ from .retrieve import Hit
 
 SYSTEM = (
     "You are a friendly study tutor for a Generative AI learning roadmap. "
-    "Answer in two to four short sentences, using only the numbered sources. "
+    "Answer in one to three short sentences, using only the numbered sources. "
     "Cite the sources you use like [1]. Do not write links. "
     "If the sources do not answer the question, say so."
 )
@@ -25,10 +25,12 @@ def source_block(hits: list[Hit], chars: int) -> str:
     for n, hit in enumerate(hits, 1):
         c = hit.chunk
         body = c.text.split("\n", 1)[-1] if c.text.startswith(c.breadcrumb) else c.text
-        body = " ".join(body.split())
+        body = " ".join(body.replace("**", "").split())
         if len(body) > chars:
             body = body[:chars].rsplit(" ", 1)[0] + " ..."
-        lines.append(f"[{n}] {c.title} ({c.breadcrumb}): {body}")
+        # Every token here is read before the first word is written (about 85 a second on one
+        # core), so a source is its title once and its text; the learner sees where it sits.
+        lines.append(f"[{n}] {body}" if body.startswith(c.title) else f"[{n}] {c.title}: {body}")
     return "\n".join(lines)
 
 
