@@ -96,6 +96,14 @@ def test_generated_answers_are_guarded(make_tutor):
     assert any("evil.example.com" in r for r in answer.removed)
 
 
+def test_the_model_is_stopped_after_four_sentences_when_the_guard_keeps_too_few(make_tutor):
+    babble = " ".join(f"Purple elephant number {n} sings underwater." for n in range(20))
+    tutor = make_tutor(babble)
+    answer = ask(tutor, "What is a variational autoencoder?")
+    assert answer.route == "rag" and "elephant" not in answer.text
+    assert answer.timings["tokens"] < len(babble.split()) / 3, "it kept writing after its fourth sentence"
+
+
 def test_an_ungrounded_answer_falls_back_to_the_sources(make_tutor):
     answer = ask(make_tutor("Purple elephants compose symphonies underwater every Tuesday."),
                  "What is a variational autoencoder?")

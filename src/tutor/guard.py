@@ -52,6 +52,7 @@ class Guard:
     min_similarity: float = 0.5  # cosine to the closest source sentence
     max_overlap: float = 0.6  # content-word Jaccard above which a sentence repeats another
     removed: list[str] = field(default_factory=list)  # what was taken out, for the eval report
+    checked: int = 0  # sentences the model has finished, kept or not
     _buffer: str = ""
 
     def __post_init__(self):
@@ -86,6 +87,7 @@ class Guard:
         s = sentence.strip()
         if not s:
             return ""
+        self.checked += 1
         if re.match(r"^(question|sources?|answer)\s*:", s, re.I) and not s.lower().startswith("answer:"):
             return self._drop(s)
         s = re.sub(r"^answer\s*:\s*", "", s, flags=re.I)

@@ -33,7 +33,8 @@ from .roadmap import Phase, Resource, label
 from .text import normalize_url, split_sentences, words
 
 EXPLANATION = "\n\n> *Explanation, written by the model and checked against the sources:* "
-MAX_EXPLANATION = 3  # sentences
+MAX_EXPLANATION = 3  # sentences shown
+MAX_WRITTEN = 4  # sentences the model may write: one that failed the guard is rarely followed by a good one
 
 ENGLISH_ONLY = (
     "I can only read questions in English so far. Please ask again in English, "
@@ -231,7 +232,7 @@ class Tutor:
                 for sentence in _sentences(guard.feed(piece)) if len(said) < MAX_EXPLANATION else []:
                     yield (EXPLANATION if not said else " ") + sentence
                     said.append(sentence)
-                if len(said) >= MAX_EXPLANATION:
+                if len(said) >= MAX_EXPLANATION or guard.checked >= MAX_WRITTEN:
                     break
             for sentence in _sentences(guard.flush()) if len(said) < MAX_EXPLANATION else []:
                 yield (EXPLANATION if not said else " ") + sentence
