@@ -230,9 +230,10 @@ class Lookup:
             self.names[key] = (best[3], best[4])
 
     # ---------------------------------------------------------------- linking
-    def link(self, text: str, resources: bool = True) -> list[Link]:
+    def link(self, text: str, resources: bool = True, nest: bool = True) -> list[Link]:
         """Every node the text names, surest first, no two from overlapping words; inner nodes
-        win over the nodes that contain them."""
+        win over the nodes that contain them (unless `nest` is False: in the tutor's own answer,
+        "Phase 3 ... starts with Generative Models Introduction" names both)."""
         words = tokens(text)
         keep = [i for i, w in enumerate(words) if w not in STOPWORDS and w not in QUESTION_WORDS]
         found: list[Link] = []
@@ -277,6 +278,8 @@ class Lookup:
                 continue
             chosen.append(link)
         chosen = self._phase_of(text, chosen)
+        if not nest:
+            return sorted(chosen, key=lambda lk: (-lk.confidence, lk.start))
         # Inner nodes win over the nodes that contain them ("model evaluation (metrics)"), unless
         # the outer one is called a section or phase: "the ethics section (bias, deepfakes)".
         # But "text-to-audio in the multimodal part" only says where the inner one is.

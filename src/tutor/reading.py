@@ -244,6 +244,11 @@ class Reader:
             evidence = Verdict(True, f"a named resource ({resource.title}) is answered from its card")
         elif resource is not None and intent == "concept":  # "who teaches the NLP Specialization?"
             aspect = next((name for name, cue in CARD_ASKS.items() if cue.search(text)), "")
+        elif resource is None and not subjects and followup and intent == "concept" \
+                and (asked := next((name for name, cue in CARD_ASKS.items() if cue.search(text)), "")) \
+                and (said := self.resource_said(history)) is not None:
+            # "who's that one by?" after "...the linked resource is the Jupyter Tutorial"
+            resource, aspect, followup = said, asked, ()
         if intent == "concept" and len(subjects) == 1 and isinstance(subjects[0].node, Phase | Section) \
                 and not resource and not self._content(text, links):
             # "Tell me about phase 5": a phase or section is explained by what it contains.
@@ -380,12 +385,21 @@ class Reader:
             said = []
             bold = re.findall(r"\*\*(.+?)\*\*", last_tutor)
             for name in bold or [last_tutor]:  # our own answers bold the steps they name
-                links = sorted(self.lookup.link(name, resources=False), key=lambda lk: lk.start)
+                links = sorted(self.lookup.link(name, resources=False, nest=bool(bold)), key=lambda lk: lk.start)
                 said += links[:1] if bold else links
             said = [lk for lk in said if id(lk.node) not in asked_nodes]
-            if said:
-                return tuple(Link(lk.node, lk.confidence, "the tutor's last answer", lk.span) for lk in said[:2])
+            if said:  # a plain answer names what it recommends first; ours list up to two in bold
+                return tuple(Link(lk.node, lk.confidence, "the tutor's last answer", lk.span) for lk in said[: 2 if bold else 1])
         return tuple(Link(lk.node, lk.confidence, "the learner's last question", lk.span) for lk in asked[:1])
+
+    def resource_said(self, history: list[dict]) -> Link | None:
+        """The resource the tutor's last answer named last ("...and the linked resource is X")."""
+        last_tutor = next((m["content"] for m in reversed(history) if m.get("role") == "assistant"), "")
+        named = [lk for lk in self.lookup.link(last_tutor) if isinstance(lk.node, Resource)] if last_tutor else []
+        if not named:
+            return None
+        lk = max(named, key=lambda lk: lk.start)
+        return Link(lk.node, lk.confidence, "the resource in the tutor's last answer", lk.span)
 
     def on_topic(self, text, subjects, resource, followup, intent, vector, links, evidence_score=0.0) -> Verdict:
         elsewhere = next((p for p in self.policy.off_topic if p.matches(text)), None)
