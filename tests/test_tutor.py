@@ -196,6 +196,13 @@ def test_guard_drops_echoed_questions():
     assert guard.check("Text processing covers tokenization and embedding.") != ""
 
 
+def test_guard_drops_fragments_that_only_repeat_names():
+    guard = Guard(["Jupyter Tutorial is Dataquest's introduction to Jupyter Notebooks for Python data work."], [], [],
+                  question="who's that one by?")
+    assert guard.check("The one by [1] Jupyter Notebooks.") == ""
+    assert guard.check("Dataquest wrote the Jupyter Tutorial for Python data work [1].") != ""
+
+
 def test_resource_answers_say_what_each_resource_is(make_tutor):
     text = ask(make_tutor(), "a good resource for VAEs?").text
     assert "[Tutorial on Variational Autoencoders](https://arxiv.org/abs/1606.05908): " in text

@@ -112,8 +112,8 @@ class Guard:
         pairs = list(zip(content, content[1:]))
         if len(pairs) >= 2 and sum(p in self._pairs for p in pairs) / len(pairs) < self.min_pairs:
             return self._drop(s)
-        if len(content) < 3 or s.rstrip().endswith(":") or re.match(r"^\W*$", CITATION.sub("", s)):
-            return self._drop(s)  # a fragment: "Techniques include:"
+        if len(content) < 4 or s.rstrip().endswith(":") or re.match(r"^\W*$", CITATION.sub("", s)):
+            return self._drop(s)  # a fragment: "Techniques include:", "The one by [1] Jupyter Notebooks."
         mine = set(content)
         if any(len(mine & other) / len(mine | other) >= self.max_overlap for other in self._seen if other):
             return self._drop(s)  # said already, by the facts or an earlier sentence
