@@ -6,6 +6,7 @@ from conftest import HashEmbedder
 from tutor.config import TutorError
 from tutor.corpus import Corpus
 from tutor.embed import Remembering
+from tutor.guard import Guard
 from tutor.index import IndexProblem, build, load, staleness
 from tutor.retrieve import Retriever, clean_query
 
@@ -141,3 +142,12 @@ def test_remembering_embeds_each_text_once_and_forgets_the_oldest():
     assert inner.seen == ["a cat", "a dog", "a fox", "an owl"] and list(memo.vectors) == ["a dog", "a fox", "an owl"]
     memo.embed_batch(["a cat"])
     assert inner.seen[-1] == "a cat" and memo.embed_batch([]).shape == (0, inner.dim)
+
+
+def test_the_guard_remembers_source_sentences_but_not_the_models():
+    memory = Remembering(HashEmbedder())
+    source = "A variational autoencoder learns a latent space with an encoder and a decoder."
+    guard = Guard([source], [], [], question="what is a VAE?", embedder=memory)
+    sentence = "The variational autoencoder learns a latent space with an encoder."
+    assert guard.check(sentence) == sentence
+    assert list(memory.vectors) == [source]

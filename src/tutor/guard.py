@@ -133,7 +133,8 @@ class Guard:
         if self._source_vectors is None:
             parts = [p for t in self.source_texts for p in split_sentences(t)] or [""]
             self._source_vectors = self.embedder.embed_batch(parts)  # (n_sentences, dim)
-        vector = self.embedder.embed_batch([CITATION.sub("", sentence)])[0]
+        # The model's sentence is new every time: it skips the memory that corpus sentences fill.
+        vector = getattr(self.embedder, "inner", self.embedder).embed_batch([CITATION.sub("", sentence)])[0]
         return float(np.max(self._source_vectors @ vector))
 
     def _url_ok(self, url: str) -> bool:
