@@ -80,6 +80,8 @@ def test_graph_answers_never_wait_behind_the_model(make_tutor, settings):
     worker.join(10)
     assert done[0].route == "rag" and "VAE training objective" in done[0].text
     assert router.lane.used == 0
+    # The server's own clock: the graph answer's few milliseconds; the generated one waited 0.2 s and more.
+    assert out.timings["server_s"] < 1.0 and done[0].timings["server_s"] >= 0.2
 
 
 # ---------------------------------------------------------------- the chat's logic (no browser)

@@ -199,6 +199,7 @@ class Router:
 
     def answer(self, question: str, history: list[dict], done: set[str], settings: Settings) -> Answer:
         """The whole answer (the headless API): waits in the LLM lane only if the model must write."""
+        started = time.perf_counter()
         opened = self.open(question, history, done, settings)
         try:
             if opened.needs_model:
@@ -209,4 +210,5 @@ class Router:
                     pass
         finally:
             opened.close()
+        opened.answer.timings["server_s"] = round(time.perf_counter() - started, 4)  # reading included
         return opened.answer
