@@ -37,6 +37,8 @@ def test_after_gans_comes_from_the_graph_with_real_links(make_tutor):
     ("how long until I get to the transformer stuff?", ["5-8 months", "Phase 3: Generative AI Foundations (2-3 months)"]),
     ("how long till phase 1?", ["where the roadmap starts"]),
     ("how long does it take to get through phase 2?", ["2-3 months"]),
+    ("Who teaches Python for Everybody?", ["Dr. Charles Severance"]),
+    ("who teaches the NLP specialization?", ["Younes Bensouda Mourri"]),
 ])
 def test_curriculum_questions(make_tutor, question, must):
     answer = ask(make_tutor(), question)

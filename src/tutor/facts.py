@@ -32,7 +32,8 @@ MAX_PER_CARD = 2  # sentences of one card
 ASPECTS = {
     "duration": re.compile(r"\b(hours?|weeks?|months?|days?|plan on|takes?|long)\b", re.I),
     "prereq": re.compile(r"\b(before|prerequisites?|expects?|assumes?|should know|background|requires?)\b", re.I),
-    "who": re.compile(r"\b(taught|teach(es|ing)?|instructors?|created|wrote|written|authors?|lecturers?|professor)\b", re.I),
+    "who": re.compile(r"\b([Tt]aught|[Ii]nstructors?|[Cc]reated|[Ww]rote|[Ww]ritten|[Aa]uthors?|[Ll]ecturers?|[Pp]rofessor)\b"
+                      r"|\bby (Dr\. |Prof\. )?[A-Z][a-z]+"),  # "a course by Dr. Charles Severance"
     "cost": re.compile(r"\b(free|paid|costs?|price|subscription|audit|certificate)\b", re.I),
 }
 ASPECT_BOOST = 0.2
@@ -62,8 +63,10 @@ class FactPicker:
         # embedded without Markdown: "**Title**: text" reads as "Title: text"
         vectors = self.embedder.embed_batch([f.text.replace("**", "") for f in candidates])  # (n, dim)
         relevance = vectors @ reading.vector if reading.vector is not None else np.zeros(len(candidates))
-        if (cue := ASPECTS.get(reading.aspect)) is not None:
-            relevance = relevance + ASPECT_BOOST * np.array([bool(f.card and cue.search(f.text)) for f in candidates])
+        if (cue := ASPECTS.get(reading.aspect)) is not None:  # only the named resource's card, if one is named
+            named = reading.resource.node.url if reading.resource is not None else None
+            relevance = relevance + ASPECT_BOOST * np.array([bool(f.card and f.card == (named or f.card) and cue.search(f.text))
+                                                             for f in candidates])
         subjects = list(dict.fromkeys(f.subject for f in candidates if f.subject))
         compare = len(subjects) > 1
         chosen: list[int] = [i for i, f in enumerate(candidates) if f.first]
