@@ -65,8 +65,8 @@ class FactPicker:
         relevance = vectors @ reading.vector if reading.vector is not None else np.zeros(len(candidates))
         if (cue := ASPECTS.get(reading.aspect)) is not None:  # only the named resource's card, if one is named
             named = reading.resource.node.url if reading.resource is not None else None
-            relevance = relevance + ASPECT_BOOST * np.array([bool(f.card and f.card == (named or f.card) and cue.search(f.text))
-                                                             for f in candidates])
+            about = [bool(f.card) and (named is None or f.card == named) and bool(cue.search(f.text)) for f in candidates]
+            relevance = relevance + ASPECT_BOOST * np.array(about)
         subjects = list(dict.fromkeys(f.subject for f in candidates if f.subject))
         compare = len(subjects) > 1
         chosen: list[int] = [i for i, f in enumerate(candidates) if f.first]

@@ -243,10 +243,9 @@ class Reader:
             aspect, intent = intent, "concept"
             evidence = Verdict(True, f"a named resource ({resource.title}) is answered from its card")
         elif resource is not None and intent == "concept":  # "who teaches the NLP Specialization?"
-            aspect = next((name for name, cue in CARD_ASKS.items() if cue.search(text)), "")
+            aspect = _card_ask(text)
         elif resource is None and not subjects and followup and intent == "concept" \
-                and (asked := next((name for name, cue in CARD_ASKS.items() if cue.search(text)), "")) \
-                and (said := self.resource_said(history)) is not None:
+                and (asked := _card_ask(text)) and (said := self.resource_said(history)) is not None:
             # "who's that one by?" after "...the linked resource is the Jupyter Tutorial"
             resource, aspect, followup = said, asked, ()
         if intent == "concept" and len(subjects) == 1 and isinstance(subjects[0].node, Phase | Section) \
@@ -370,7 +369,7 @@ class Reader:
         tutor's last answer, else the steps it recommended (named there but not in the question it
         answered), else the subjects of the learner's last question."""
         last_user = _last_user(history)
-        last_tutor = next((m["content"] for m in reversed(history) if m.get("role") == "assistant"), "")
+        last_tutor = _last_tutor(history)
         asked = self.lookup.link(last_user, resources=False) if last_user else []
         asked_nodes = {id(lk.node) for lk in asked}
         if (pick := ORDINAL_REF.search(text)) and last_tutor:
@@ -394,7 +393,7 @@ class Reader:
 
     def resource_said(self, history: list[dict]) -> Link | None:
         """The resource the tutor's last answer named last ("...and the linked resource is X")."""
-        last_tutor = next((m["content"] for m in reversed(history) if m.get("role") == "assistant"), "")
+        last_tutor = _last_tutor(history)
         named = [lk for lk in self.lookup.link(last_tutor) if isinstance(lk.node, Resource)] if last_tutor else []
         if not named:
             return None
@@ -446,4 +445,17 @@ _INTENT_WORDS = frozenset(stem(w) for w in """after before next long how many mu
 
 
 def _last_user(history: list[dict]) -> str:
-    return next((m.get("content", "") for m in reversed(history) if m.get("role") == "user"), "")
+    return _last(history, "user")
+
+
+def _last_tutor(history: list[dict]) -> str:
+    return _last(history, "assistant")
+
+
+def _last(history: list[dict], role: str) -> str:
+    return next((m.get("content", "") for m in reversed(history) if m.get("role") == role), "")
+
+
+def _card_ask(text: str) -> str:
+    """What a question asks of a resource's card ("who", "cost"), or ""."""
+    return next((name for name, cue in CARD_ASKS.items() if cue.search(text)), "")
