@@ -2,8 +2,8 @@
 questions from it, work without resource cards, and `tutor init` turns a file into a corpus.
 
 tests/data/roadmaps/ holds three roadmaps written for these tests in the shapes of public ones
-(SOURCES.md names them). The three public READMEs themselves are checked too, from the copies in
-tests/data/roadmaps/public/ (each with its licence), or from a folder named by TUTOR_REAL_ROADMAPS.
+(SOURCES.md names them). The public READMEs themselves are checked too when TUTOR_REAL_ROADMAPS
+names a folder holding them (see SOURCES.md); they are not copied into this repository.
 """
 
 from __future__ import annotations
@@ -443,7 +443,7 @@ def test_steps_that_are_topics_are_described_too(byo):
     assert "1. **Spectrograms**: Short windows" in text and "2. **Sound and Sampling**" in text
 
 
-# ---------------------------------------------------------------- the public READMEs
+# ---------------------------------------------------------------- the public READMEs, when at hand
 
 REAL = {  # file name -> (sha256 of the version checked, counts, navigation)
     "llm-course.md": ("1614a13cb3645b1f", {"parts": 3, "other parts": 0, "sections": 20, "topics": 77, "resources": 166}, [
@@ -468,17 +468,18 @@ REAL = {  # file name -> (sha256 of the version checked, counts, navigation)
         ("A good resource for Keras Ecosystem?", ["[Keras](https://keras.io)", "[Talos](https://github.com/autonomio/talos)"]),
     ]),
 }
-REAL_DIR = os.environ.get("TUTOR_REAL_ROADMAPS") or ROADMAPS / "public"  # copies of them, with their licences
+REAL_DIR = os.environ.get("TUTOR_REAL_ROADMAPS")
 # awesome-datascience line 643 breaks a link over two lines ("...a_bid=43a2198b" then ")" alone).
 BROKEN = {"awesome-datascience.md": (643, "a_bid=43a2198b\n)", "a_bid=43a2198b)")}
 
 
+@pytest.mark.skipif(not REAL_DIR, reason="set TUTOR_REAL_ROADMAPS to a folder with the READMEs named in SOURCES.md")
 @pytest.mark.parametrize("name", REAL)
 def test_public_roadmaps(byo, tmp_path, name):
     path = Path(REAL_DIR) / name
     digest, counts, questions = REAL[name]
-    assert path.exists() and hashlib.sha256(path.read_bytes()).hexdigest().startswith(digest), \
-        f"{path} is missing or another version than the one in SOURCES.md"
+    if not path.exists() or not hashlib.sha256(path.read_bytes()).hexdigest().startswith(digest):
+        pytest.skip(f"{path} is missing or another version than the one in SOURCES.md")
     if name in BROKEN:  # a real broken link: an error naming its line; then checked with the link mended
         line, old, new = BROKEN[name]
         with pytest.raises(RoadmapError, match=f"{name}:{line}: broken link"):
