@@ -135,6 +135,7 @@ class Pattern:
     must_not: tuple[str, ...]
     intent: str = ""
     unless: re.Pattern | None = None
+    over: tuple[str, ...] = ()  # an allow: the refusals it may lift (empty: any)
 
     def matches(self, text: str) -> bool:
         return bool(self.regex.search(text)) and not (self.unless and self.unless.search(text))
@@ -143,7 +144,7 @@ class Pattern:
 def _pattern(entry: dict, name: str = "") -> Pattern:
     unless = re.compile(entry["unless"], re.I) if entry.get("unless") else None
     return Pattern(entry.get("name", name), re.compile(entry["pattern"], re.I), tuple(entry.get("must_match", ())),
-                   tuple(entry.get("must_not", ())), entry.get("intent", ""), unless)
+                   tuple(entry.get("must_not", ())), entry.get("intent", ""), unless, tuple(entry.get("over", ())))
 
 
 @dataclass(frozen=True)
@@ -280,13 +281,16 @@ class Reader:
         return None
 
     def safety(self, text: str) -> Verdict:
+        """Refused when a refuse pattern matches that no matching allow lifts."""
+        allows = [a for a in self.policy.allow if a.matches(text)]
+        lifted = []
         for p in self.policy.refuse:
             if p.matches(text):
-                allowed = next((a for a in self.policy.allow if a.matches(text)), None)
+                allowed = next((a for a in allows if not a.over or p.name in a.over), None)
                 if allowed is None:
                     return Verdict(False, f"refuse: {p.name}")
-                return Verdict(True, f"allow: {allowed.name} (over {p.name})")
-        return Verdict(True, "no injection pattern")
+                lifted.append(f"allow: {allowed.name} (over {p.name})")
+        return Verdict(True, "; ".join(lifted) or "no injection pattern")
 
     def language(self, question: str, links: list[Link] = ()) -> Verdict:
         """Topic names are the same in every language, so only the other words are weighed."""
