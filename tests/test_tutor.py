@@ -281,3 +281,27 @@ def test_a_card_asked_about_one_aspect_leads_with_the_sentences_about_it(make_tu
     assert "Before the GAN Specialization, learners should know Python" in text.split("\n")[0]
     text = make_tutor("I do not know.").answer("how much time to read attention is all you need properly?").finish().text
     assert "plan on several hours" in text.split("\n")[0]
+
+
+def test_a_named_resource_answer_opens_with_what_the_resource_is(make_tutor):
+    # The card's opening sentence says what the resource is, however little the question's words share with it.
+    text = make_tutor("I do not know.").answer("is GAN Lab a course or a tool? what does it let you do").finish().text
+    assert text.startswith("- [GAN Lab](https://poloclub.github.io/ganlab/): GAN Lab is a free, interactive web page")
+
+
+@pytest.mark.parametrize("question, history, must", [
+    ("who wrote the first one?",
+     [{"role": "user", "content": "papers for transformers?"},
+      {"role": "assistant", "content": "The roadmap links Attention Is All You Need and The Illustrated Transformer."}],
+     "Vaswani"),
+    ("the link for it please",
+     [{"role": "user", "content": "what is GAN Lab?"}, {"role": "assistant", "content": "An interactive page for training a small GAN."}],
+     "(https://poloclub.github.io/ganlab/)"),
+    ("explain the last one",  # the facts are weighed against what 'the last one' is, not the bare words
+     [{"role": "user", "content": "what does model optimization cover?"},
+      {"role": "assistant", "content": "Quantization, Knowledge Distillation and Pruning Techniques, with fast.ai as the course."}],
+     "Pruning is a model compression technique"),
+])
+def test_follow_ups_pick_from_the_tutors_last_answer(make_tutor, question, history, must):
+    text = make_tutor("I do not know.").answer(question, history).finish().text
+    assert must in text, text

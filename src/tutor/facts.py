@@ -56,13 +56,16 @@ class FactPicker:
         self.chunk_by_id = chunk_by_id
         self.chunk_by_url = chunk_by_url
 
-    def pick(self, reading: Reading, hits: list[Hit]) -> list[Fact]:
+    def pick(self, reading: Reading, hits: list[Hit], vector: np.ndarray | None = None) -> list[Fact]:
+        """`vector`: what the facts are weighed against, if not the question's own embedding (a
+        follow-up's, with what it refers to)."""
         candidates = self.candidates(reading, hits)
         if not candidates:
             return []
+        vector = reading.vector if vector is None else vector
         # embedded without Markdown: "**Title**: text" reads as "Title: text"
         vectors = self.embedder.embed_batch([f.text.replace("**", "") for f in candidates])  # (n, dim)
-        relevance = vectors @ reading.vector if reading.vector is not None else np.zeros(len(candidates))
+        relevance = vectors @ vector if vector is not None else np.zeros(len(candidates))
         if (cue := ASPECTS.get(reading.aspect)) is not None:  # only the named resource's card, if one is named
             named = reading.resource.node.url if reading.resource is not None else None
             about = [bool(f.card) and (named is None or f.card == named) and bool(cue.search(f.text)) for f in candidates]
@@ -78,7 +81,8 @@ class FactPicker:
                     continue
                 if compare and (not f.subject or sum(candidates[j].subject == f.subject for j in chosen) >= MAX_PER_SUBJECT):
                     continue
-                if f.card and sum(candidates[j].card == f.card for j in chosen) >= MAX_PER_CARD:
+                # a named resource's opening sentence is shown anyway: it does not use up its card's share
+                if f.card and sum(candidates[j].card == f.card and not candidates[j].first for j in chosen) >= MAX_PER_CARD:
                     continue
                 if f.note and sum(candidates[j].note == f.note for j in chosen) >= MAX_PER_CARD:
                     continue
@@ -132,7 +136,7 @@ class FactPicker:
         if card is None or chunk is None:
             return []
         sentences = [s for s in split_sentences(card.body) if len(content_words(s)) >= 4]
-        return [Fact(s, chunk, subject, card.url, first and n == 0) for n, s in enumerate(sentences)]
+        return [Fact(s, chunk, subject, card.url, first=first and n == 0) for n, s in enumerate(sentences)]
 
     def _note_facts(self, node: Node, chunk: Chunk, subject: str = "") -> list[Fact]:
         note = self.corpus.notes.get(node.id)

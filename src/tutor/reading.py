@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,6 +57,7 @@ LANGUAGES = "en es fr de it pt nl pl tr sv da no fi id ms vi ru uk cs ro hu el z
 CARD_ASKS = {
     "who": re.compile(r"\bwho\b|\bby whom\b|\b(authors?|instructors?|teachers?)\b", re.I),
     "cost": re.compile(r"\b(free|cost|costs|price|pay|paid|buy)\b", re.I),
+    "link": re.compile(r"\b(link|links|url|website|web ?site|site|web ?page)\b", re.I),
 }
 
 @dataclass(frozen=True)
@@ -229,7 +231,7 @@ class Reader:
             if again in NAVIGATION:
                 intent, evidence = again, Verdict(True, f"the last question's intent ({why.rule})", why.score)
         followup: tuple[Link, ...] = ()
-        if not subjects and (FOLLOW_UP.search(text) or not self._content(text, links)):
+        if not subjects and (FOLLOW_UP.search(text) or ORDINAL_REF.search(text) or not self._content(text, links)):
             followup = self.refers_to(history, text)
         candidates: tuple[Link, ...] = ()
         if (intent in NAMES_A_TOPIC or intent == "start" and PARTS.search(text)) and not subjects \
@@ -245,10 +247,11 @@ class Reader:
             evidence = Verdict(True, f"a named resource ({resource.title}) is answered from its card")
         elif resource is not None and intent == "concept":  # "who teaches the NLP Specialization?"
             aspect = _card_ask(text)
-        elif resource is None and not subjects and followup and intent == "concept" \
-                and (asked := _card_ask(text)) and (said := self.resource_said(history)) is not None:
+        elif resource is None and not subjects and followup and intent == "concept" and (asked := _card_ask(text)):
             # "who's that one by?" after "...the linked resource is the Jupyter Tutorial"
-            resource, aspect, followup = said, asked, ()
+            said = next((lk for lk in followup if isinstance(lk.node, Resource)), None) or self.resource_said(history)
+            if said is not None:
+                resource, aspect, followup = said, asked, ()
         if intent == "concept" and len(subjects) == 1 and isinstance(subjects[0].node, Phase | Section) \
                 and not resource and not self._content(text, links):
             # "Tell me about phase 5": a phase or section is explained by what it contains.
@@ -377,9 +380,14 @@ class Reader:
         asked = self.lookup.link(last_user, resources=False) if last_user else []
         asked_nodes = {id(lk.node) for lk in asked}
         if (pick := ORDINAL_REF.search(text)) and last_tutor:
-            named = [lk for lk in sorted(self.lookup.link(last_tutor), key=lambda lk: lk.start)
+            named = [lk for lk in sorted(self.lookup.link(last_tutor, nest=False), key=lambda lk: lk.start)
                      if id(lk.node) not in asked_nodes and not isinstance(lk.node, Phase)]
-            named = [lk for lk in named if isinstance(lk.node, Item)] or named  # the listed topics, if any
+            # "who wrote the first one?" counts the resources listed; otherwise the topics, if any
+            kind = Resource if _card_ask(text) or pick.group(2).lower() in ("resource", "link", "course") else Item
+            named = [lk for lk in named if isinstance(lk.node, kind)] or named
+            if kind is Item:  # the list the answer gave: its topics share a section (a platform named beside them does not)
+                home = Counter(getattr(lk.node, "section", None) for lk in named).most_common(1)[0][0]
+                named = [lk for lk in named if getattr(lk.node, "section", None) is home]
             at = {"first": 0, "second": 1, "third": 2, "fourth": 3, "last": -1}[pick.group(1).lower()]
             if named and (at == -1 or at < len(named)):
                 lk = named[at]
@@ -396,13 +404,14 @@ class Reader:
         return tuple(Link(lk.node, lk.confidence, "the learner's last question", lk.span) for lk in asked[:1])
 
     def resource_said(self, history: list[dict]) -> Link | None:
-        """The resource the tutor's last answer named last ("...and the linked resource is X")."""
-        last_tutor = _last_tutor(history)
-        named = [lk for lk in self.lookup.link(last_tutor) if isinstance(lk.node, Resource)] if last_tutor else []
-        if not named:
-            return None
-        lk = max(named, key=lambda lk: lk.start)
-        return Link(lk.node, lk.confidence, "the resource in the tutor's last answer", lk.span)
+        """The resource the tutor's last answer named last ("...and the linked resource is X"),
+        else the one the learner's last question named ("tell me about GAN Lab")."""
+        for said, where in ((_last_tutor(history), "the tutor's last answer"), (_last_user(history), "the learner's last question")):
+            named = [lk for lk in self.lookup.link(said) if isinstance(lk.node, Resource)] if said else []
+            if named:
+                lk = max(named, key=lambda lk: lk.start)
+                return Link(lk.node, lk.confidence, f"the resource in {where}", lk.span)
+        return None
 
     def on_topic(self, text, subjects, resource, followup, intent, vector, links, evidence_score=0.0) -> Verdict:
         elsewhere = next((p for p in self.policy.off_topic if p.matches(text)), None)

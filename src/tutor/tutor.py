@@ -19,6 +19,8 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from .answers import Composer, unique
 from .config import Settings, TutorError
 from .corpus import Chunk, Corpus
@@ -167,12 +169,18 @@ class Tutor:
 
     def search(self, reading: Reading, k: int, phase: int | None = None, kind: str | None = None) -> Results:
         """Hybrid search for a Reading, boosted by the nodes it points at."""
-        question = reading.question
-        query = question if reading.subjects or not reading.followup else \
-            f"{' '.join(lk.title for lk in reading.followup)} {question}"
+        query, vector = self._query(reading)
         keys, ordered = self._boosts(reading)
-        return self.retriever.search(query, k=k, phase=phase, kind=kind, boosts=keys, ordered=ordered,
-                                     vector=reading.vector if query == question else None)
+        return self.retriever.search(query, k=k, phase=phase, kind=kind, boosts=keys, ordered=ordered, vector=vector)
+
+    def _query(self, reading: Reading) -> tuple[str, np.ndarray | None]:
+        """What is searched for and what facts are weighed against: the question, with what it
+        refers back to in front ("explain the last one" -> "Pruning Techniques explain the last
+        one"), and its embedding (remembered, so asking twice costs nothing)."""
+        if reading.subjects or not reading.followup:
+            return reading.question, reading.vector
+        query = f"{' '.join(lk.title for lk in reading.followup)} {reading.question}"
+        return query, self.facts.embedder.embed_batch([query])[0]
 
     def _boosts(self, reading: Reading) -> tuple[list[str], bool]:
         """Chunk keys the Reading points at, and whether they come from the order of study: for
@@ -197,7 +205,7 @@ class Tutor:
                   retrieval_ms: float, s: Settings) -> Answer:
         """Facts from the data first, streamed at once; then the model's checked explanation."""
         question = reading.question
-        facts = self.facts.pick(reading, hits)
+        facts = self.facts.pick(reading, hits, self._query(reading)[1])
         cited = list(dict.fromkeys(f.chunk for f in facts)) or [h.chunk for h in hits[:2]]
         sources = [Hit(c, 1.0, 1.0) for c in cited] + [h for h in hits if h.chunk not in cited]
         number = {hit.chunk.id: n for n, hit in enumerate(sources, 1)}
