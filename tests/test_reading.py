@@ -129,3 +129,24 @@ def test_resources_named_loosely_are_answered_from_their_card(reader, question, 
     r = reader.read(question)
     assert r.resource is not None and r.resource.title == resource
     assert r.intent == "concept" and not r.subjects  # the card answers, not the graph
+
+
+@pytest.mark.parametrize("question, subject", [
+    ("any good reading on the math of GANs?", "Generative Adversarial Networks (GANs)"),  # not the maths section
+    ("what's the theory behind diffusion models, any resource?", "Diffusion Models"),
+    # a named resource's own topic, not the section holding it
+    ("done with the PyTorch tutorials (frameworks part), what comes after that?", "PyTorch"),
+])
+def test_the_first_subject_is_what_the_question_is_about(reader, question, subject):
+    reading = reader.read(question)
+    assert reading.subject is not None and reading.subject.title == subject, reading.to_dict()
+
+
+@pytest.mark.parametrize("question, resource, aspect", [
+    ("never touched ML, but fine with python. can I do the Full Stack DL course, or what does it assume?",
+     "Full Stack Deep Learning", "prereq"),
+    ("how long will the CS231n lectures take me, with Python and some calculus already?", "CS231n: Convolutional Neural Networks", "duration"),
+])
+def test_a_named_resource_asked_for_its_time_or_prerequisites_is_answered_from_its_card(reader, question, resource, aspect):
+    reading = reader.read(question)
+    assert (reading.resource.title, reading.aspect, route(reading)) == (resource, aspect, "rag"), reading.to_dict()

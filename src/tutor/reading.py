@@ -209,6 +209,14 @@ class Reader:
         # hosting a named resource is not asked about ("the GAN Specialization on Coursera").
         subjects = tuple(lk for lk in links if not isinstance(lk.node, Resource) and not (
             resource and getattr(lk.node, "kind", "") == "listing"))
+        if resource is not None and (home := resource.node.item) is not None:
+            # "after the PyTorch tutorials (the frameworks)": the resource's own topic, not the part holding it
+            subjects = tuple(Link(home, lk.confidence, f"the topic of {resource.title}", lk.span, lk.start, lk.end)
+                             if self.lookup.roadmap.contains(lk.node, home) else lk for lk in subjects)
+        if len(subjects) > 1:  # "the math of diffusion" is about diffusion
+            said = WORD.findall(text.lower())
+            subjects = tuple(lk for lk in subjects if not any(
+                other.start == lk.end + 1 and lk.end < len(said) and said[lk.end] in ("of", "behind") for other in subjects))
         if len(subjects) > 1 and (after := re.search(r"\bbefore\b", text, re.I)):
             # "Do I need calculus before neural network basics?" asks about what follows "before".
             words_before = len(WORD.findall(text[: after.start()]))
@@ -241,7 +249,7 @@ class Reader:
                     (len(candidates) < 2 or candidates[0].confidence - candidates[1].confidence >= 0.04):
                 subjects, candidates = candidates[:1], ()
         aspect = ""
-        if resource is not None and not subjects and intent in ("duration", "resources", "contents", "start", "prereq"):
+        if resource is not None and (not subjects and intent in ("resources", "contents", "start") or intent in ("duration", "prereq")):
             # "How long does the Deep Learning Specialization take?": the card answers, not the graph.
             aspect, intent = intent, "concept"
             evidence = Verdict(True, f"a named resource ({resource.title}) is answered from its card")
