@@ -150,3 +150,25 @@ def test_the_first_subject_is_what_the_question_is_about(reader, question, subje
 def test_a_named_resource_asked_for_its_time_or_prerequisites_is_answered_from_its_card(reader, question, resource, aspect):
     reading = reader.read(question)
     assert (reading.resource.title, reading.aspect, route(reading)) == (resource, aspect, "rag"), reading.to_dict()
+
+
+def test_people_are_read_from_a_cards_provider_line():
+    from tutor.lookup import people
+
+    assert people("DeepLearning.AI, taught by Younes Bensouda Mourri and Łukasz Kaiser (on Coursera)") == \
+        ["Younes Bensouda Mourri", "Łukasz Kaiser"]
+    assert people("Dr. Charles Severance (University of Michigan)") == ["Charles Severance"]
+    assert people("Imperial College London (on Coursera)") == [] and people("Hugging Face") == []
+
+
+@pytest.mark.parametrize("question, resource", [
+    ("is the VanderPlas handbook any good for a beginner?", "Python Data Science Handbook"),
+    ("what should I read before Doersch's tutorial?", "Tutorial on Variational Autoencoders"),
+    ("the course by Severance, is it free?", "Python for Everybody"),
+    ("anything by Charles Frye in the roadmap?", "Full Stack Deep Learning"),
+    ("what is a Taylor series?", None),  # a surname alone names a work only beside a word for one
+    ("who teaches the Andrew Ng course?", None),  # his name is on several cards: it names none of them
+])
+def test_a_resource_is_named_by_the_person_who_made_it(reader, question, resource):
+    named = reader.read(question).resource
+    assert (named.title if named else None) == resource

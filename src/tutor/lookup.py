@@ -64,7 +64,7 @@ ORDINALS = {"one": 1, "first": 1, "1st": 1, "two": 2, "second": 2, "2nd": 2, "th
             "eight": 8, "eighth": 8, "nine": 9, "ninth": 9, "ten": 10, "tenth": 10}
 
 # How sure each kind of match is. A description term is a weaker name than a title.
-CONFIDENCE = {"title": 1.0, "alias": 0.95, "acronym": 0.95, "part": 0.9, "short title": 0.85,
+CONFIDENCE = {"title": 1.0, "alias": 0.95, "acronym": 0.95, "part": 0.9, "author": 0.9, "short title": 0.85,
               "description term": 0.75, "phase number": 1.0, "generic title": 0.6}
 PART_STEMS = {stem(w) for w in ("section", "sections", "part", "bit", "module", "chapter", "unit", "stuff")}
 FUZZY_CUTOFF = 86  # rapidfuzz ratio (0-100); calibrated on routing.jsonl: 'transformrs', 'difusion'
@@ -114,6 +114,31 @@ def _initials(title: str) -> list[str]:
     return out
 
 
+# Capitalised words of a provider line that name an organisation, not a person.
+ORGANISATION_WORDS = frozenset("""university college academy press research brain google meta openai coursera
+    stanford online inc team project tech club data science london cambridge michigan berkeley carnegie mellon
+    cornell hugging face kaggle partnership collective full stack the documentation edition""".split())
+
+
+WORKS = frozenset(stem(w) for w in """book handbook tutorial course courses paper post blog lectures lecture video
+    videos channel specialization notes guide class article s""".split())
+
+
+def people(provider: str) -> list[str]:
+    """The people a card's provider line names: "DeepLearning.AI, taught by Younes Bensouda Mourri
+    and Łukasz Kaiser (on Coursera)" -> ["Younes Bensouda Mourri", "Łukasz Kaiser"]."""
+    out = []
+    for piece in re.split(r"[,;()/]|\band\b", provider):
+        words = piece.split()
+        while words and not words[0][0].isupper():  # "taught by Andrew Ng", "originally Robert Stojnic"
+            words.pop(0)
+        words = [w for w in words if w not in ("Dr.", "Prof.")]
+        if 2 <= len(words) <= 4 and all(w[0].isupper() for w in words) \
+                and not {w.lower().strip(".'") for w in words} & ORGANISATION_WORDS:
+            out.append(" ".join(words))
+    return out
+
+
 def _locates(words: list[str], start: int) -> bool:
     """The name at `start` follows 'in/from/of (the)': it says where, it is not the subject."""
     before = [w for w in words[max(0, start - 2): start] if w != "the"]
@@ -137,16 +162,19 @@ def name_key(text: str) -> tuple[str, ...]:
 
 class Lookup:
     def __init__(self, roadmap: Roadmap, aliases: dict[str, list[str]] | None = None,
-                 resource_titles: dict[str, str] | None = None, embedder=None, common: set[str] = frozenset()):
-        """`resource_titles`: {url: a second name}, e.g. each card's title; `embedder`: optional,
+                 resource_titles: dict[str, str] | None = None, embedder=None, common: set[str] = frozenset(),
+                 resource_people: dict[str, list[str]] | None = None):
+        """`resource_titles`: {url: a second name}, e.g. each card's title; `resource_people`: {url:
+        the people who made it}, so "the VanderPlas handbook" names it; `embedder`: optional,
         for the meaning signal; `common`: word stems too common in the corpus ("building",
         "metrics") to name a topic on their own as a description term."""
         self.roadmap = roadmap
         self.common = common
         self.names: dict[tuple[str, ...], tuple[Node | Resource, str]] = {}
         self.phrases: dict[tuple[str, ...], Resource] = {}  # titles of common words, matched whole
+        self.surnames: dict[str, Resource] = {}  # "vanderplas" -> the one resource by that person
         self.phase_words: list[tuple[str, Phase]] = []  # one-word parts of phase titles: name it before "phase"
-        self._build(aliases or {}, resource_titles or {})
+        self._build(aliases or {}, resource_titles or {}, resource_people or {})
         self._keys = [" ".join(k) for k in self.names]
         self._key_list = list(self.names)
         self.embedder = embedder
@@ -157,7 +185,8 @@ class Lookup:
             self.vectors = embedder.embed_batch(texts)  # (n_nodes, dim), unit rows
 
     # ---------------------------------------------------------------- the name table
-    def _build(self, aliases: dict[str, list[str]], resource_titles: dict[str, str]) -> None:
+    def _build(self, aliases: dict[str, list[str]], resource_titles: dict[str, str],
+               resource_people: dict[str, list[str]]) -> None:
         rm = self.roadmap
         candidates: dict[tuple[str, ...], list[tuple[float, int, int, Node | Resource, str]]] = {}
 
@@ -211,6 +240,20 @@ class Lookup:
             head = res.title.split(":")[0]  # "CS231n: Convolutional Neural Networks" is CS231n
             if head != res.title and (len(name_key(head)) > 1 or re.search(r"\d", head)):
                 add(head, res, "part", order)
+        # A person names the one resource they made ("Doersch's tutorial"); a name on two cards names neither.
+        made: dict[tuple[str, ...], set[str]] = {}
+        for url, names in resource_people.items():
+            for name in names:
+                for key in {name_key(name), name_key(name.split()[-1])}:
+                    if key and (len(key) > 1 or len(key[0]) >= 4 and key[0] not in self.common):
+                        made.setdefault(key, set()).add(url)
+        by_url = {r.url: r for r in rm.resources}
+        for order, (key, urls) in enumerate(made.items(), len(rm.nodes)):
+            if len(urls) == 1 and (res := by_url.get(next(iter(urls)))) is not None:
+                if len(key) > 1:
+                    add(" ".join(key), res, "author", order)
+                else:  # a surname alone names a work only beside a word for one: see link()
+                    self.surnames[key[0]] = res
         by_title = {label(n): n for n in rm.nodes} | {n.title: n for n in rm.nodes}
         for title, names in aliases.items():
             node = by_title.get(title)
@@ -264,6 +307,10 @@ class Lookup:
             n = len(phrase)
             found += [Link(res, CONFIDENCE["title"], "title", " ".join(phrase), at, at + n)
                       for at in range(len(words) - n + 1) if tuple(words[at: at + n]) == phrase]
+        # "the VanderPlas handbook", "Doersch's VAE tutorial", "the course by Severance"; not "a Taylor series"
+        found += [Link(res, CONFIDENCE["author"], "author", w, at, at + 1) for at, w in enumerate(words)
+                  if (res := self.surnames.get(w)) is not None
+                  and (WORKS & set(words[at + 1: at + 4]) or at and words[at - 1] == "by")]
         found += self._phases(text, words)
         found += [Link(phase, CONFIDENCE["part"], "part", words[at], at, at + 2)
                   for at in range(len(words) - 1) if words[at + 1] in ("phase", "stage")

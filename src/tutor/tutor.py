@@ -27,7 +27,7 @@ from .corpus import Chunk, Corpus
 from .facts import FactPicker, render
 from .guard import Guard
 from .llm import ChatModel
-from .lookup import Lookup, load_aliases
+from .lookup import Lookup, load_aliases, people
 from .prompt import build_messages
 from .reading import Reader, Reading, route
 from .retrieve import Hit, Results, Retriever, clean_query
@@ -96,7 +96,7 @@ def make_reader(corpus: Corpus, embedder, index=None, min_relevance: float = 0.3
     titles = {c.url: c.title for c in corpus.cards}
     seen_in = Counter(w for c in corpus.cards for w in set(words(c.body)))
     common = {w for w, n in seen_in.items() if n >= max(3, len(corpus.cards) // 8)}
-    lookup = Lookup(corpus.roadmap, load_aliases(), titles, embedder, common)
+    lookup = Lookup(corpus.roadmap, load_aliases(), titles, embedder, common, {c.url: people(c.provider) for c in corpus.cards})
     texts = [c.body for c in corpus.cards] + [f"{label(n)} {getattr(n, 'description', '')}" for n in corpus.roadmap.nodes]
     vocabulary = set(words(" ".join(texts)))
     return Reader(lookup, embedder, index=index, english_words=vocabulary, min_relevance=min_relevance)
