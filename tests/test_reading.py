@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from tutor.reading import Policy, route
+from tutor.reading import Policy, Reader, route
 
 ROWS = [json.loads(line) for line in (Path(__file__).parent / "data" / "routing.jsonl").read_text().splitlines()
         if line.strip()]
@@ -172,3 +172,22 @@ def test_people_are_read_from_a_cards_provider_line():
 def test_a_resource_is_named_by_the_person_who_made_it(reader, question, resource):
     named = reader.read(question).resource
     assert (named.title if named else None) == resource
+
+
+def test_a_question_a_rule_reads_about_a_named_topic_is_read_without_the_embedder(reader):
+    class Counting:
+        def __init__(self, inner):
+            self.inner, self.name, self.dim, self.calls = inner, inner.name, inner.dim, 0
+
+        def embed_batch(self, texts):
+            self.calls += 1
+            return self.inner.embed_batch(texts)
+
+    counting = Counting(reader.embedder)
+    fresh = Reader(reader.lookup, counting, reader.policy, reader.index)
+    counting.calls = 0
+    reading = fresh.read("what comes after GANs?")
+    assert (reading.intent, reading.subject.title, counting.calls, reading.vector) == \
+        ("next", "Generative Adversarial Networks (GANs)", 0, None)
+    reading = fresh.read("explain the reparameterization idea in plain words")  # no rule: the examples decide
+    assert counting.calls == 1 and reading.vector is not None and reading.vector.shape == (counting.dim,)

@@ -84,7 +84,7 @@ class Reading:
     safety: Verdict
     on_topic: Verdict
     missing_phase: int | None = None  # "phase 9" in a roadmap of six
-    vector: np.ndarray | None = field(default=None, compare=False, repr=False)  # (dim,) unit
+    vector: np.ndarray | None = field(default=None, compare=False, repr=False)  # (dim,) unit; None: not needed to read it
     aspect: str = ""  # what a card is asked about ("duration", "prereq"), when a card answers
 
     @property
@@ -223,8 +223,16 @@ class Reader:
             subjects = tuple(sorted(subjects, key=lambda lk: lk.start < words_before))
         framed = self.mask(text, links)
         ruled = self.rule(framed)
-        # One call to the embedder: the question, and its frame only when no rule reads it.
-        vectors = self.embedder.embed_batch([question] if ruled else [question, framed])  # (1 or 2, dim)
+        # The question is embedded only when something needs it: the examples (with its frame, in one
+        # call), a guess at a subject it does not name, the on-topic check. A rule and a named topic
+        # need neither, so most curriculum questions are read without the model; retrieval embeds later.
+        vectors = [] if ruled else list(self.embedder.embed_batch([question, framed]))  # (dim,) each
+
+        def vector() -> np.ndarray:
+            if not vectors:
+                vectors.append(self.embedder.embed_batch([question])[0])
+            return vectors[0]
+
         intent, evidence = ruled or self.nearest(vectors[1])
         if evidence.score < CLEAR_INTENT and PARTS.search(text) and not links:
             # "Which phase covers SQL databases?": the words no example uses name a part the
@@ -244,7 +252,7 @@ class Reader:
         candidates: tuple[Link, ...] = ()
         if (intent in NAMES_A_TOPIC or intent == "start" and PARTS.search(text)) and not subjects \
                 and not followup and self._content(text, links) and not WHOLE.search(text):
-            candidates = tuple(lk for lk in self.lookup.by_meaning(vectors[0], top=3))
+            candidates = tuple(lk for lk in self.lookup.by_meaning(vector(), top=3))
             if candidates and candidates[0].confidence >= EMBEDDING_CUTOFF and \
                     (len(candidates) < 2 or candidates[0].confidence - candidates[1].confidence >= 0.04):
                 subjects, candidates = candidates[:1], ()
@@ -264,12 +272,12 @@ class Reader:
                 and not resource and not self._content(text, links):
             # "Tell me about phase 5": a phase or section is explained by what it contains.
             intent, evidence = "contents", Verdict(True, f"a {type(subjects[0].node).__name__.lower()} asked about as a concept")
-        on_topic = self.on_topic(text, subjects, resource, followup, intent, vectors[0], links, evidence.score)
+        on_topic = self.on_topic(text, subjects, resource, followup, intent, vector, links, evidence.score)
         missing = next((n for n, _ in self.lookup.phase_numbers(text) if self.lookup.roadmap.phase(n) is None), None)
         if missing is not None:
             on_topic = Verdict(True, f"asks about phase {missing}, which the roadmap does not have")
         return Reading(question, text, intent, evidence, subjects, resource, followup, candidates,
-                       language, safety, on_topic, missing, vectors[0], aspect)
+                       language, safety, on_topic, missing, vectors[0] if vectors else None, aspect)
 
     # ---- steps
     def normalise(self, question: str) -> str:
@@ -422,6 +430,7 @@ class Reader:
         return None
 
     def on_topic(self, text, subjects, resource, followup, intent, vector, links, evidence_score=0.0) -> Verdict:
+        """`vector`: a function giving the question's embedding, called only when nothing is named."""
         elsewhere = next((p for p in self.policy.off_topic if p.matches(text)), None)
         if elsewhere is not None:  # "salary of an ML engineer" names a topic but asks about pay
             return Verdict(False, f"asks about {elsewhere.name}", 1.0)
@@ -430,7 +439,7 @@ class Reader:
             return Verdict(True, f"names {named[0].title!r}", named[0].confidence)
         if followup:
             return Verdict(True, "refers to the chat so far", followup[0].confidence)
-        cosine = float(self.index.search(vector, 1)[0][1]) if self.index is not None else 0.0
+        cosine = float(self.index.search(vector(), 1)[0][1]) if self.index is not None else 0.0
         if cosine >= self.min_relevance:
             return Verdict(True, "close to a roadmap chunk", cosine)
         if intent == "quiz" and evidence_score >= CLEAR_INTENT:

@@ -177,9 +177,10 @@ class Tutor:
         """What is searched for and what facts are weighed against: the question, with what it
         refers back to in front ("explain the last one" -> "Pruning Techniques explain the last
         one"), and its embedding (remembered, so asking twice costs nothing)."""
-        if reading.subjects or not reading.followup:
-            return reading.question, reading.vector
-        query = f"{' '.join(lk.title for lk in reading.followup)} {reading.question}"
+        query = reading.question if reading.subjects or not reading.followup else \
+            f"{' '.join(lk.title for lk in reading.followup)} {reading.question}"
+        if query == reading.question and reading.vector is not None:
+            return query, reading.vector
         return query, self.facts.embedder.embed_batch([query])[0]
 
     def _boosts(self, reading: Reading) -> tuple[list[str], bool]:
