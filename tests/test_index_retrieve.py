@@ -1,5 +1,6 @@
 import json
 
+import numpy as np
 import pytest
 
 from conftest import HashEmbedder
@@ -151,3 +152,13 @@ def test_the_guard_remembers_source_sentences_but_not_the_models():
     sentence = "The variational autoencoder learns a latent space with an encoder."
     assert guard.check(sentence) == sentence
     assert list(memory.vectors) == [source]
+
+
+def test_the_embedder_gives_each_text_its_own_row_whatever_the_passes(minilm, monkeypatch):
+    texts = ["GANs", "A generative adversarial network trains a generator against a discriminator.", "VAEs", "LoRA"]
+    alone = np.stack([minilm.embed_batch([t])[0] for t in texts])
+    monkeypatch.setattr(type(minilm), "BATCH", 3)  # two passes, sorted by length, put back in order
+    together = minilm.embed_batch(texts)
+    assert together.shape == (4, minilm.dim) and np.allclose(together, alone, atol=1e-5)
+    assert np.allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-5)
+    assert minilm.embed_batch([]).shape == (0, minilm.dim)
