@@ -191,3 +191,11 @@ def test_a_question_a_rule_reads_about_a_named_topic_is_read_without_the_embedde
         ("next", "Generative Adversarial Networks (GANs)", 0, None)
     reading = fresh.read("explain the reparameterization idea in plain words")  # no rule: the examples decide
     assert counting.calls == 1 and reading.vector is not None and reading.vector.shape == (counting.dim,)
+
+
+@pytest.mark.parametrize("question, project", [
+    ("which phase has me building a simple VAE?", "Build a simple VAE for image generation"),
+    ("what should I do before implementing a basic GAN myself", "Implement a basic GAN for a specific domain"),
+])
+def test_a_project_is_named_by_its_first_words(reader, question, project):
+    assert reader.read(question).subject.title == project

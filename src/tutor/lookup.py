@@ -216,6 +216,8 @@ class Lookup:
                         continue
                     add(part, node, "part", order)
             key = name_key(bare)
+            if isinstance(node, Item) and node.kind == "project" and len(key) > 3:
+                add(" ".join(key[:3]), node, "short title", order)  # "building a simple VAE" names the project
             if len(key) > 1 and key[-1] in GENERIC_TAIL:
                 add(" ".join(key[:-1]), node, "short title", order)
             if len(key) > 1 and key[0] in GENERIC_HEAD:  # "alignment" of "AI Alignment"
