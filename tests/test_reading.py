@@ -165,7 +165,7 @@ def test_people_are_read_from_a_cards_provider_line():
     ("is the VanderPlas handbook any good for a beginner?", "Python Data Science Handbook"),
     ("what should I read before Doersch's tutorial?", "Tutorial on Variational Autoencoders"),
     ("the course by Severance, is it free?", "Python for Everybody"),
-    ("anything by Charles Frye in the roadmap?", "Full Stack Deep Learning"),
+    ("is the course by Charles Frye hard for a beginner?", "Full Stack Deep Learning"),
     ("what is a Taylor series?", None),  # a surname alone names a work only beside a word for one
     ("who teaches the Andrew Ng course?", None),  # his name is on several cards: it names none of them
 ])

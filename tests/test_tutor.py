@@ -305,3 +305,16 @@ def test_a_named_resource_answer_opens_with_what_the_resource_is(make_tutor):
 def test_follow_ups_pick_from_the_tutors_last_answer(make_tutor, question, history, must):
     text = make_tutor("I do not know.").answer(question, history).finish().text
     assert must in text, text
+
+
+@pytest.mark.parametrize("question, history, must, must_not", [
+    ("does he teach anything else in the roadmap?",
+     [{"role": "user", "content": "who teaches the Deep Learning Specialization?"},
+      {"role": "assistant", "content": "Andrew Ng teaches it, on Coursera."}],
+     ["by Andrew Ng", "[Deep Learning Specialization](", "[Machine Learning by Andrew Ng](", "[The Batch]("], []),
+    ("anything else by Jay Alammar?", [], ["one resource by Jay Alammar", "[The Illustrated Transformer]("], ["Deep Learning"]),
+])
+def test_what_else_a_person_made_is_listed_from_the_cards(make_tutor, question, history, must, must_not):
+    answer = make_tutor("I do not know.").answer(question, history).finish()
+    assert answer.route == "curriculum" and answer.reading.intent == "people", answer.reading.to_dict()
+    assert all(m in answer.text for m in must) and not any(m in answer.text for m in must_not), answer.text

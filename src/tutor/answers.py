@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from .corpus import Corpus
+from .lookup import people
 from .quiz import QUESTIONS, Quiz, standard_seed
 from .reading import PARTS, Reading
 from .roadmap import Item, Node, Phase, Resource, Roadmap, Section, breadcrumb, label
@@ -226,9 +227,23 @@ def answer_quiz(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     return Facts(text, [phase] if phase else ["overview"])  # not the questions' own nodes: they name the answers
 
 
+def answer_people(c: Composer, r: Reading, done: set[str]) -> Facts | None:
+    """Every linked resource a person made, in roadmap order, each with where it sits."""
+    made = {card.url for card in c.corpus.cards if r.person in people(card.provider)}
+    resources = [res for res in unique(c.roadmap.resources) if res.url in made]
+    if not resources:
+        return None
+    lines = [f"- {c.resource_line(res)}" + (f" ({breadcrumb(res.item or res.section)})" if res.item or res.section else "")
+             for res in resources]
+    one = len(resources) == 1
+    text = f"The roadmap links {'one resource' if one else f'{len(resources)} resources'} by {r.person}:\n" + "\n".join(lines)
+    return Facts(text, resources)
+
+
 ANSWERS: dict[str, Callable[[Composer, Reading, set[str]], Facts | None]] = {
     "next": answer_next, "prereq": answer_prereq, "duration": answer_duration, "phase": answer_phase,
     "start": answer_start, "resources": answer_resources, "contents": answer_contents, "quiz": answer_quiz,
+    "people": answer_people,
 }
 
 

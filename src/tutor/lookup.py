@@ -173,6 +173,7 @@ class Lookup:
         self.names: dict[tuple[str, ...], tuple[Node | Resource, str]] = {}
         self.phrases: dict[tuple[str, ...], Resource] = {}  # titles of common words, matched whole
         self.surnames: dict[str, Resource] = {}  # "vanderplas" -> the one resource by that person
+        self.people: dict[str, set[str]] = {}  # "Andrew Ng" -> the urls of every resource he made
         self.phase_words: list[tuple[str, Phase]] = []  # one-word parts of phase titles: name it before "phase"
         self._build(aliases or {}, resource_titles or {}, resource_people or {})
         self._keys = [" ".join(k) for k in self.names]
@@ -246,6 +247,7 @@ class Lookup:
         made: dict[tuple[str, ...], set[str]] = {}
         for url, names in resource_people.items():
             for name in names:
+                self.people.setdefault(name, set()).add(url)
                 for key in {name_key(name), name_key(name.split()[-1])}:
                     if key and (len(key) > 1 or len(key[0]) >= 4 and key[0] not in self.common):
                         made.setdefault(key, set()).add(url)

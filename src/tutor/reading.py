@@ -33,8 +33,14 @@ from .lookup import DATA, EMBEDDING_CUTOFF, QUESTION_WORDS, Link, Lookup
 from .roadmap import Item, Phase, Resource, Section
 from .text import STOPWORDS, WORD, stem
 
-NAVIGATION = ("next", "prereq", "duration", "phase", "start", "resources", "contents", "quiz")  # answered from the graph
+NAVIGATION = ("next", "prereq", "duration", "phase", "start", "resources", "contents", "quiz", "people")  # answered from the data
 NAMES_A_TOPIC = ("next", "prereq", "duration", "phase", "resources", "contents")  # unclear topic -> clarify
+PRONOUN = re.compile(r"\b(he|she|they|him|her|his|them|their)\b", re.I)
+# What else a person made: "does he teach anything else?", "other courses by Jay Alammar?"
+PERSON_ASK = re.compile(r"\b(anything|something|what) else\b|\b(other|another|more)\b.{0,40}\b(teach|teaches|taught|wrote|"
+                        r"write|writes|made|make|makes|created|courses?|resources?|work|stuff|things?|by)\b|\bwhat (does|did) "
+                        r"(he|she|they|\w+ \w+) (teach|write|make|do)\b|\b(anything|something|everything|courses|resources|"
+                        r"stuff|work) by\b", re.I)  # "the course by Severance" names one resource
 FOLLOW_UP = re.compile(r"\b(it|that|this|those|them|these|there|then|he|she|they|his|her|their)\b", re.I)
 # A question about the roadmap's parts or order names a part even when the name is unknown
 # ("the blockchain module", "after the fancy stuff"): it gets a clarifying question, not a refusal.
@@ -86,6 +92,7 @@ class Reading:
     missing_phase: int | None = None  # "phase 9" in a roadmap of six
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)  # (dim,) unit; None: not needed to read it
     aspect: str = ""  # what a card is asked about ("duration", "prereq"), when a card answers
+    person: str = ""  # someone who made a linked resource, when asked what else they made
 
     @property
     def nodes(self) -> list:
@@ -111,6 +118,7 @@ class Reading:
             "candidates": [lk.to_dict() for lk in self.candidates],
             "language": self.language.to_dict(), "safety": self.safety.to_dict(),
             "on_topic": self.on_topic.to_dict(), "missing_phase": self.missing_phase, "aspect": self.aspect,
+            "person": self.person,
             "route": route(self),
         }
 
@@ -272,12 +280,18 @@ class Reader:
                 and not resource and not self._content(text, links):
             # "Tell me about phase 5": a phase or section is explained by what it contains.
             intent, evidence = "contents", Verdict(True, f"a {type(subjects[0].node).__name__.lower()} asked about as a concept")
+        person = self.person(text, history) if PERSON_ASK.search(text) and not subjects else ""
+        if person:  # "does he teach anything else?" after "...taught by Andrew Ng"
+            intent, evidence = "people", Verdict(True, f"asks what else {person} made")
+            resource, followup, candidates = None, (), ()
         on_topic = self.on_topic(text, subjects, resource, followup, intent, vector, links, evidence.score)
+        if person:
+            on_topic = Verdict(True, f"names {person}, who made a resource the roadmap links")
         missing = next((n for n, _ in self.lookup.phase_numbers(text) if self.lookup.roadmap.phase(n) is None), None)
         if missing is not None:
             on_topic = Verdict(True, f"asks about phase {missing}, which the roadmap does not have")
         return Reading(question, text, intent, evidence, subjects, resource, followup, candidates,
-                       language, safety, on_topic, missing, vectors[0] if vectors else None, aspect)
+                       language, safety, on_topic, missing, vectors[0] if vectors else None, aspect, person)
 
     # ---- steps
     def normalise(self, question: str) -> str:
@@ -418,6 +432,16 @@ class Reader:
             if said:  # a plain answer names what it recommends first; ours list up to two in bold
                 return tuple(Link(lk.node, lk.confidence, "the tutor's last answer", lk.span) for lk in said[: 2 if bold else 1])
         return tuple(Link(lk.node, lk.confidence, "the learner's last question", lk.span) for lk in asked[:1])
+
+    def person(self, text: str, history: list[dict]) -> str:
+        """A maker of a linked resource that the question names, or that 'he/she/they' points to in
+        the tutor's last answer (else the learner's last question)."""
+        for said in (text, *((_last_tutor(history), _last_user(history)) if PRONOUN.search(text) else ())):
+            low = said.lower()
+            named = [(low.find(name.lower()), name) for name in self.lookup.people if name.lower() in low]
+            if named:
+                return min(named)[1]
+        return ""
 
     def resource_said(self, history: list[dict]) -> Link | None:
         """The resource the tutor's last answer named last ("...and the linked resource is X"),
