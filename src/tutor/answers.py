@@ -35,6 +35,15 @@ class Composer:
     def quiz(self) -> Quiz:
         return Quiz(self.corpus)
 
+    @cached_property
+    def made_by(self) -> dict[str, set[str]]:
+        """Person -> the urls of the resources their cards say they made (read once)."""
+        out: dict[str, set[str]] = {}
+        for card in self.corpus.cards:
+            for name in people(card.provider):
+                out.setdefault(name, set()).add(card.url)
+        return out
+
     def curriculum(self, reading: Reading, done: set[str]) -> Facts | None:
         if reading.missing_phase is not None:
             n = len(self.roadmap.phases)
@@ -229,7 +238,7 @@ def answer_quiz(c: Composer, r: Reading, done: set[str]) -> Facts | None:
 
 def answer_people(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     """Every linked resource a person made, in roadmap order, each with where it sits."""
-    made = {card.url for card in c.corpus.cards if r.person in people(card.provider)}
+    made = c.made_by.get(r.person, set())
     resources = [res for res in unique(c.roadmap.resources) if res.url in made]
     if not resources:
         return None
