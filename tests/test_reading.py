@@ -199,3 +199,18 @@ def test_a_question_a_rule_reads_about_a_named_topic_is_read_without_the_embedde
 ])
 def test_a_project_is_named_by_its_first_words(reader, question, project):
     assert reader.read(question).subject.title == project
+
+
+@pytest.mark.parametrize("question, resource", [
+    ("what should I know before the attention paper?", "Attention Is All You Need"),  # the section's one paper
+    ("who made the VAE tutorial that phase 3 links?", "Tutorial on Variational Autoencoders"),
+    ("is the linear algebra course free?", "Linear Algebra for Machine Learning"),
+])
+def test_a_topic_and_a_word_for_a_kind_of_work_name_its_resource(reader, question, resource):
+    reading = reader.read(question)
+    assert reading.resource is not None and reading.resource.title == resource and route(reading) == "rag", reading.to_dict()
+
+
+def test_a_course_named_by_its_section_leaves_the_section_the_subject(reader):
+    reading = reader.read("I already did the ML course by Andrew Ng last year, where should I pick up?")
+    assert reading.intent == "next" and reading.subject.title == "Machine Learning Basics", reading.to_dict()

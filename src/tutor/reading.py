@@ -51,7 +51,10 @@ WHOLE = re.compile(r"\b(whole|entire|total|overall|full) (roadmap|thing|path|pro
 QUOTED = re.compile(r"(?<!\w)['\"‘“`]([^'\"‘’“”`]{2,80})['\"’”`](?!\w)")
 ELLIPSIS = re.compile(r"^\s*(and|what about|how about|same for|and what about|ok and)\b[^?]{0,40}\??\s*$", re.I)
 ORDINAL_REF = re.compile(r"\b(first|second|third|fourth|last)\b (one|of (them|those|these)|topic|resource|link|course|step)\b", re.I)
-KIND_WORDS = {"course", "book", "tutorial", "specialization", "paper", "lectures", "class", "video", "videos"}
+# A word for a kind of work, and the card kinds it can mean ("the attention paper", "the linear algebra course").
+KIND_WORDS = {"course": {"course"}, "book": {"book"}, "tutorial": {"tutorial", "docs"}, "specialization": {"course"},
+              "paper": {"paper"}, "lectures": {"course", "video"}, "class": {"course"}, "video": {"video", "course"},
+              "videos": {"video", "course"}, "docs": {"docs"}}
 MIN_EXAMPLE_COSINE = 0.5  # below this, no example is close: the question is a general one (concept)
 CLEAR_INTENT = 0.75  # an example this close makes a navigation question on topic even if its subject is unknown
 LANGUAGE_CONFIDENCE = 0.5  # py3langid's probability needed to call a question with few known words not English
@@ -185,11 +188,13 @@ class Policy:
 
 class Reader:
     def __init__(self, lookup: Lookup, embedder, policy: Policy | None = None, index=None,
-                 english_words: set[str] | None = None, min_relevance: float = 0.30):
+                 english_words: set[str] | None = None, min_relevance: float = 0.30, kinds: dict[str, str] | None = None):
         """`index`: the FAISS index (for the on-topic cosine); `english_words`: word stems the
         tutor knows as English (the corpus vocabulary), for the language check; `min_relevance`:
-        the best chunk cosine below which a question that names nothing is off-topic."""
+        the best chunk cosine below which a question that names nothing is off-topic; `kinds`: each
+        resource's kind from its card (url -> "paper"), for "the attention paper"."""
         self.min_relevance = min_relevance
+        self.kinds = kinds or {}
         self.lookup = lookup
         self.embedder = embedder
         self.policy = policy or Policy.load()
@@ -212,7 +217,7 @@ class Reader:
         language = self.language(text, links)
         resource = next((lk for lk in links if isinstance(lk.node, Resource)), None)
         if resource is None and (resource := self.named_by_kind(text, links)) is not None:
-            links = [lk for lk in links if lk.start != resource.start]
+            links = [lk for lk in links if lk.start != resource.start] + [resource]  # the work, not its topic
         # A listed platform and its link are one thing ("the Papers with Code link"), and a platform
         # hosting a named resource is not asked about ("the GAN Specialization on Coursera").
         subjects = tuple(lk for lk in links if not isinstance(lk.node, Resource) and not (
@@ -269,8 +274,9 @@ class Reader:
             # "How long does the Deep Learning Specialization take?": the card answers, not the graph.
             aspect, intent = intent, "concept"
             evidence = Verdict(True, f"a named resource ({resource.title}) is answered from its card")
-        elif resource is not None and intent == "concept":  # "who teaches the NLP Specialization?"
-            aspect = _card_ask(text)
+        elif resource is not None and (intent == "concept" or not subjects and _card_ask(text) == "who"):
+            # "who teaches the NLP Specialization?", "who made the VAE tutorial linked in phase 3?"
+            aspect, intent = _card_ask(text), "concept"
         elif resource is None and not subjects and followup and intent == "concept" and (asked := _card_ask(text)):
             # "who's that one by?" after "...the linked resource is the Jupyter Tutorial"
             said = next((lk for lk in followup if isinstance(lk.node, Resource)), None) or self.resource_said(history)
@@ -304,13 +310,19 @@ class Reader:
         return re.sub(r"[A-Za-z0-9']+", fix, question)
 
     def named_by_kind(self, text: str, links: list[Link]) -> Link | None:
-        """"The linear algebra course": a topic with one resource, named with the resource's kind."""
+        """"The linear algebra course", "the attention paper": a topic followed by a word for a kind
+        of work names its one resource (its own, else its section's) of that kind. A section does not:
+        "Andrew Ng's ML course" says what was done, and Machine Learning Basics stays the subject."""
         words = WORD.findall(text.lower())
         for lk in links:
-            res = getattr(lk.node, "resources", ())
-            if isinstance(lk.node, Item) and len(res) == 1 and lk.end < len(words) and words[lk.end] in KIND_WORDS:
-                return Link(res[0], lk.confidence, f"the {words[lk.end]} of {lk.title}", f"{lk.span} {words[lk.end]}",
-                            lk.start, lk.end + 1)
+            word = words[lk.end] if lk.end < len(words) else ""
+            if not isinstance(lk.node, Item) or word not in KIND_WORDS:
+                continue
+            res = list({r.url: r for r in self.lookup.roadmap.resources_for(lk.node)}.values())
+            if len(res) > 1:
+                res = [r for r in res if self.kinds.get(r.url) in KIND_WORDS[word]]
+            if len(res) == 1:
+                return Link(res[0], lk.confidence, f"the {word} of {lk.title}", f"{lk.span} {word}", lk.start, lk.end + 1)
         return None
 
     def safety(self, text: str) -> Verdict:

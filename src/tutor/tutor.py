@@ -99,7 +99,8 @@ def make_reader(corpus: Corpus, embedder, index=None, min_relevance: float = 0.3
     lookup = Lookup(corpus.roadmap, load_aliases(), titles, embedder, common, {c.url: people(c.provider) for c in corpus.cards})
     texts = [c.body for c in corpus.cards] + [f"{label(n)} {getattr(n, 'description', '')}" for n in corpus.roadmap.nodes]
     vocabulary = set(words(" ".join(texts)))
-    return Reader(lookup, embedder, index=index, english_words=vocabulary, min_relevance=min_relevance)
+    return Reader(lookup, embedder, index=index, english_words=vocabulary, min_relevance=min_relevance,
+                  kinds={c.url: c.kind for c in corpus.cards})
 
 
 class Tutor:
