@@ -17,7 +17,7 @@ from .corpus import Corpus
 from .lookup import people
 from .quiz import QUESTIONS, Quiz, standard_seed
 from .reading import PARTS, Reading
-from .roadmap import Item, Node, Phase, Resource, Roadmap, Section, breadcrumb, label
+from .roadmap import Item, Node, Phase, Resource, Roadmap, Section, breadcrumb, label, unique
 
 
 @dataclass
@@ -280,10 +280,6 @@ def _lower_first(text: str) -> str:
 def where(node: Node) -> str:
     crumb = breadcrumb(node)
     return crumb.rsplit(" › ", 1)[0] if " › " in crumb else crumb
-
-
-def unique(resources: list[Resource]) -> list[Resource]:
-    return list({r.url: r for r in resources}.values())
 
 
 def _duration(phase: Phase) -> str:

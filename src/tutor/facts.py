@@ -20,7 +20,7 @@ from .corpus import Card, Chunk, Corpus
 from .embed import Remembering
 from .reading import Reading
 from .retrieve import Hit
-from .roadmap import Item, Node, Phase, Resource, Section, label
+from .roadmap import Item, Node, Phase, Resource, Section, label, unique
 from .text import content_words, normalize_url, split_sentences
 
 MMR_LAMBDA = 0.7  # weight of relevance against novelty
@@ -157,7 +157,7 @@ def _resources(roadmap, node: Node) -> list[Resource]:
         return []
     if isinstance(node, Item) and not node.resources and node.section.phase is None:
         return []
-    return list({r.url: r for r in roadmap.resources_for(node)}.values())
+    return unique(roadmap.resources_for(node))
 
 
 def render(facts: list[Fact], number: dict[str, int], corpus: Corpus) -> str:

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from .lookup import DATA, EMBEDDING_CUTOFF, QUESTION_WORDS, Link, Lookup
-from .roadmap import Item, Phase, Resource, Section
+from .roadmap import Item, Phase, Resource, Section, unique
 from .text import STOPWORDS, WORD, stem
 
 NAVIGATION = ("next", "prereq", "duration", "phase", "start", "resources", "contents", "quiz", "people")  # answered from the data
@@ -318,7 +318,7 @@ class Reader:
             word = words[lk.end] if lk.end < len(words) else ""
             if not isinstance(lk.node, Item) or word not in KIND_WORDS:
                 continue
-            res = list({r.url: r for r in self.lookup.roadmap.resources_for(lk.node)}.values())
+            res = unique(self.lookup.roadmap.resources_for(lk.node))
             if len(res) > 1:
                 res = [r for r in res if self.kinds.get(r.url) in KIND_WORDS[word]]
             if len(res) == 1:

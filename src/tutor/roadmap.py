@@ -187,6 +187,11 @@ def label(node: Node) -> str:
     return node.title
 
 
+def unique(resources: list[Resource]) -> list[Resource]:
+    """Each resource once (the same link can close several sections), in order."""
+    return list({r.url: r for r in resources}.values())
+
+
 def breadcrumb(node: Node | None, sep: str = " › ") -> str:
     parts: list[str] = []
     while node is not None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .answers import Composer, unique
+from .answers import Composer
 from .config import Settings, TutorError
 from .corpus import Chunk, Corpus
 from .facts import FactPicker, render
@@ -31,7 +31,7 @@ from .lookup import Lookup, load_aliases, people
 from .prompt import build_messages
 from .reading import Reader, Reading, route
 from .retrieve import Hit, Results, Retriever, clean_query
-from .roadmap import Phase, Resource, label
+from .roadmap import Phase, Resource, label, unique
 from .text import normalize_url, split_sentences, words
 
 EXPLANATION = "\n\n> *Explanation, written by the model and checked against the sources:* "
