@@ -214,3 +214,33 @@ def test_a_topic_and_a_word_for_a_kind_of_work_name_its_resource(reader, questio
 def test_a_course_named_by_its_section_leaves_the_section_the_subject(reader):
     reading = reader.read("I already did the ML course by Andrew Ng last year, where should I pick up?")
     assert reading.intent == "next" and reading.subject.title == "Machine Learning Basics", reading.to_dict()
+
+
+@pytest.mark.parametrize("question, resource", [
+    ("does the Hugging Face fine-tuning guide explain LoRA?", "Fine-tuning LLMs"),  # a platform, a title word, a kind
+    ("is coursera free to use?", "Coursera"),  # a platform asked what its card says
+])
+def test_a_platform_names_its_own_link_or_a_work_on_its_site(reader, question, resource):
+    reading = reader.read(question)
+    assert reading.resource is not None and reading.resource.title == resource and route(reading) == "rag", reading.to_dict()
+
+
+LISTED = [{"role": "user", "content": "what should I use for diffusion models?"},
+          {"role": "assistant", "content": "Two links: Understanding Diffusion Models, a tutorial paper, and the "
+                                           "Hugging Face Diffusers Library, and Coursera's GAN Specialization is older."}]
+
+
+@pytest.mark.parametrize("question, resource", [
+    ("and the second one, what is that for?", "Hugging Face Diffusers Library"),  # counted among the resources
+    ("how long would the specialization take me?", "GAN Specialization"),  # "the <kind>" of a work just named
+    ("does that paper cover classifier-free guidance?", "Understanding Diffusion Models"),  # "that <kind>", beside a topic
+])
+def test_a_work_the_chat_named_is_what_a_follow_up_asks_about(reader, question, resource):
+    reading = reader.read(question, LISTED)
+    assert reading.resource is not None and reading.resource.title == resource, reading.to_dict()
+    assert reading.intent == "concept" and route(reading) == "rag"
+
+
+def test_next_continues_from_a_topic_in_the_phases_not_a_platform_beside_it(real_tutor):
+    answer = real_tutor.answer("finished the linear algebra course on coursera, what's next?").finish()
+    assert answer.route == "curriculum" and "After **Linear Algebra**" in answer.text, answer.text

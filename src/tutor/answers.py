@@ -98,7 +98,7 @@ def answer_next(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     nodes = r.nodes
     if not nodes:
         return c.next_from_progress(done)
-    subject = max(_surest(r), key=rm.position)  # "I know CNNs and RNNs": after the later one
+    subject = max(_in_order(rm, _surest(r)), key=rm.position)  # "I know CNNs and RNNs": after the later one
     steps = rm.after(subject)
     if not steps:
         if rm.section_of(subject) is not None and rm.section_of(subject).phase is None:
@@ -117,7 +117,7 @@ def answer_prereq(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     rm = c.roadmap
     if not r.nodes:
         return answer_start(c, r, done)
-    subject, order = min(_surest(r), key=rm.position), ""
+    subject, order = min(_in_order(rm, _surest(r)), key=rm.position), ""
     if len(r.subjects) == 2 and re.search(r"\bbefore\b", r.text, re.I):
         # "Do I need calculus before neural network basics?": the reading put the later one first.
         subject, other = r.subjects[0].node, r.subjects[1].node
@@ -188,14 +188,18 @@ def answer_start(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     first = rm.sections[0]
     text = f"Start at the beginning: **{label(rm.phases[0])}** ({_duration(rm.phases[0])}).\n1. {c.describe(first)}"
     if isinstance(subject, Phase) and subject.number > 1:
-        text += f"\n\nIf you already know the earlier phases, {label(subject)} starts with {c.describe(subject.sections[0])}"
-        return Facts(text, [rm.phases[0], first, subject.sections[0]])
+        # "What do I begin with in phase 2?": that phase's first step, then where a newcomer begins.
+        earlier = ", ".join(label(p) for p in rm.phases[: subject.number - 1])
+        text = (f"**{label(subject)}** starts with {c.describe(subject.sections[0])}\n\nIt builds on {earlier}. "
+                f"If those are new to you, start at the beginning: **{label(rm.phases[0])}** ({_duration(rm.phases[0])}) "
+                f"with **{first.title}**.")
+        return Facts(text, [subject.sections[0], subject, rm.phases[0], first])
     return Facts(text, [rm.phases[0], first])
 
 
 def answer_resources(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     subject = r.subject
-    if subject is None:
+    if subject is None or isinstance(subject, Resource):  # a work is answered from its card
         return None
     resources = unique(c.roadmap.resources_for(subject))
     if not resources:
@@ -267,6 +271,13 @@ def _surest(r: Reading) -> list[Node]:
         return r.nodes
     best = max(lk.confidence for lk in links)
     return [lk.node for lk in links if lk.confidence >= best - 0.05]
+
+
+def _in_order(rm: Roadmap, nodes: list[Node]) -> list[Node]:
+    """The nodes that sit in the phases, if any do: "the linear algebra Coursera thing, what's
+    next" continues from Linear Algebra, not from Coursera's place among the platforms."""
+    phased = [n for n in nodes if rm.phase_of(n) is not None]
+    return phased or nodes
 
 
 FORGOT = re.compile(r"\b(forg[eo]t\w*|rusty|gone|lost|again|back|restart|refresh\w*|years since|haven'?t touched)\b", re.I)

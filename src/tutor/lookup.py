@@ -234,6 +234,10 @@ class Lookup:
                 # "Attention Is All You Need" is not named by "attention" alone.
                 if len(name_key(title)) > 1 or len([w for w in tokens(title) if w not in STOPWORDS]) == 1:
                     add(title, res, "title", order)
+                    if len(tokens(title)) > len(name_key(title)) and any(
+                            not isinstance(c[3], Resource) for c in candidates.get(name_key(title), ())):
+                        # a topic has its words ("Diffusion Models"): the work is named by its whole title
+                        self.phrases.setdefault(tuple(tokens(title)), res)
                 elif len(tokens(title)) >= 3:  # ...but it is by all five words, in order
                     self.phrases.setdefault(tuple(tokens(title)), res)
             for title in (res.title, resource_titles.get(res.url, "")):

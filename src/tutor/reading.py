@@ -26,6 +26,7 @@ import tomllib
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlparse
 
 import numpy as np
 
@@ -49,12 +50,17 @@ PARTS = re.compile(r"\b(phase|stage|part|section|module|chapter|unit)s?\b", re.I
 WHOLE = re.compile(r"\b(whole|entire|total|overall|full) (roadmap|thing|path|program|course)\b|\bin total\b|"
                    r"\bstart to finish\b|\bend to end\b|\ball of it\b", re.I)
 QUOTED = re.compile(r"(?<!\w)['\"‘“`]([^'\"‘’“”`]{2,80})['\"’”`](?!\w)")
-ELLIPSIS = re.compile(r"^\s*(and|what about|how about|same for|and what about|ok and)\b[^?]{0,40}\??\s*$", re.I)
+ELLIPSIS = re.compile(r"^\s*(and|what about|how about|same for|and what about|ok and)\b[^?,;]{0,40}\??\s*$", re.I)
 ORDINAL_REF = re.compile(r"\b(first|second|third|fourth|last)\b (one|of (them|those|these)|topic|resource|link|course|step)\b", re.I)
 # A word for a kind of work, and the card kinds it can mean ("the attention paper", "the linear algebra course").
 KIND_WORDS = {"course": {"course"}, "book": {"book"}, "tutorial": {"tutorial", "docs"}, "specialization": {"course"},
               "paper": {"paper"}, "lectures": {"course", "video"}, "class": {"course"}, "video": {"video", "course"},
-              "videos": {"video", "course"}, "docs": {"docs"}}
+              "videos": {"video", "course"}, "docs": {"docs"},
+              "guide": {"docs", "tutorial", "course"}}
+# A work said to cover something: "does the X course teach pruning?" (after the work's name).
+COVERS = re.compile(r"\b(cover|covers|teach|teaches|include|includes|mention|mentions|explain|explains|go over|goes over|talk about|deal with|get into)\b")
+# "that course", "the specialization": a work the chat has named (with "the", only when nothing else is named).
+WORK_REF = re.compile(r"\b(?:(that|this|the same)|the) (" + "|".join(KIND_WORDS) + r")\b", re.I)
 MIN_EXAMPLE_COSINE = 0.5  # below this, no example is close: the question is a general one (concept)
 CLEAR_INTENT = 0.75  # an example this close makes a navigation question on topic even if its subject is unknown
 LANGUAGE_CONFIDENCE = 0.5  # py3langid's probability needed to call a question with few known words not English
@@ -65,7 +71,7 @@ LANGUAGES = "en es fr de it pt nl pl tr sv da no fi id ms vi ru uk cs ro hu el z
 # What a question about a named resource asks of its card, besides its duration or prerequisites.
 CARD_ASKS = {
     "who": re.compile(r"\bwho\b|\bby whom\b|\b(authors?|instructors?|teachers?)\b", re.I),
-    "cost": re.compile(r"\b(free|cost|costs|price|pay|paid|buy)\b", re.I),
+    "cost": re.compile(r"(?<!-)\b(free|cost|costs|price|pay|paid|buy)\b", re.I),  # not "classifier-free"
     "link": re.compile(r"\b(link|links|url|website|web ?site|site|web ?page)\b", re.I),
 }
 
@@ -262,6 +268,11 @@ class Reader:
         followup: tuple[Link, ...] = ()
         if not subjects and (FOLLOW_UP.search(text) or ORDINAL_REF.search(text) or not self._content(text, links)):
             followup = self.refers_to(history, text)
+        if resource is None and history and (ref := WORK_REF.search(text)) and (ref.group(1) or not subjects and not followup):
+            # "does that course teach pruning?", "how long would the specialization take?"
+            resource = self.resource_said(history, ref.group(2).lower())
+        if resource is None and not subjects and (said := next((lk for lk in followup if isinstance(lk.node, Resource)), None)):
+            resource, followup = said, ()  # "what about the second one?" after a list of resources
         candidates: tuple[Link, ...] = ()
         if (intent in NAMES_A_TOPIC or intent == "start" and PARTS.search(text)) and not subjects \
                 and not followup and self._content(text, links) and not WHOLE.search(text):
@@ -272,8 +283,12 @@ class Reader:
         aspect = ""
         if resource is not None and (not subjects and intent in ("resources", "contents", "start") or intent in ("duration", "prereq")):
             # "How long does the Deep Learning Specialization take?": the card answers, not the graph.
-            aspect, intent = intent, "concept"
+            aspect, intent = (_card_ask(text) if intent not in ("duration", "prereq") else "") or intent, "concept"
             evidence = Verdict(True, f"a named resource ({resource.title}) is answered from its card")
+        elif resource is not None and intent in ("phase", "contents", "resources") and \
+                COVERS.search(" ".join(WORD.findall(text.lower())[resource.end:])):
+            # "Does the Hugging Face fine-tuning guide actually cover DPO?" asks the guide's card
+            intent, evidence = "concept", Verdict(True, f"asks what {resource.title} covers")
         elif resource is not None and (intent == "concept" or not subjects and _card_ask(text) == "who"):
             # "who teaches the NLP Specialization?", "who made the VAE tutorial linked in phase 3?"
             aspect, intent = _card_ask(text), "concept"
@@ -315,6 +330,12 @@ class Reader:
         "Andrew Ng's ML course" says what was done, and Machine Learning Basics stays the subject."""
         words = WORD.findall(text.lower())
         for lk in links:
+            if isinstance(lk.node, Item) and lk.node.kind == "listing" and lk.node.resources:
+                if (work := self.on_platform(lk, words)) is not None:
+                    return work
+                if _card_ask(text) and len(links) == 1:  # "how much of Coursera is free?": its card answers
+                    home = lk.node.resources[0]
+                    return Link(home, lk.confidence, f"the link of {lk.title}", lk.span, lk.start, lk.end)
             word = words[lk.end] if lk.end < len(words) else ""
             if not isinstance(lk.node, Item) or word not in KIND_WORDS:
                 continue
@@ -324,6 +345,20 @@ class Reader:
             if len(res) == 1:
                 return Link(res[0], lk.confidence, f"the {word} of {lk.title}", f"{lk.span} {word}", lk.start, lk.end + 1)
         return None
+
+    def on_platform(self, lk: Link, words: list[str]) -> Link | None:
+        """"The Hugging Face fine-tuning guide": a platform, a word of a title and a word for a kind of
+        work name the one resource on the platform's site whose title has that word."""
+        at = next((i for i in range(lk.end, min(lk.end + 4, len(words))) if words[i] in KIND_WORDS), None)
+        said = set(words[lk.end: at]) - STOPWORDS if at is not None else set()
+        if not said:
+            return None
+        site = _host(lk.node.resources[0].url)
+        found = [r for r in unique(self.lookup.roadmap.resources) if _host(r.url) == site
+                 and r is not lk.node.resources[0] and said & set(WORD.findall(r.title.lower()))]
+        if len(found) != 1:
+            return None
+        return Link(found[0], lk.confidence, f"the {words[at]} on {lk.title}", " ".join(words[lk.start: at + 1]), lk.start, at + 1)
 
     def safety(self, text: str) -> Verdict:
         """Refused when a refuse pattern matches that no matching allow lifts."""
@@ -424,8 +459,11 @@ class Reader:
         if (pick := ORDINAL_REF.search(text)) and last_tutor:
             named = [lk for lk in sorted(self.lookup.link(last_tutor, nest=False), key=lambda lk: lk.start)
                      if id(lk.node) not in asked_nodes and not isinstance(lk.node, Phase)]
-            # "who wrote the first one?" counts the resources listed; otherwise the topics, if any
-            kind = Resource if _card_ask(text) or pick.group(2).lower() in ("resource", "link", "course") else Item
+            # "who wrote the first one?" counts the resources listed, and so does a list of mostly resources;
+            # otherwise the topics, if any
+            works = sum(isinstance(lk.node, Resource) for lk in named)
+            kind = Resource if _card_ask(text) or pick.group(2).lower() in ("resource", "link", "course") \
+                or works > len(named) - works else Item
             named = [lk for lk in named if isinstance(lk.node, kind)] or named
             if kind is Item:  # the list the answer gave: its topics share a section (a platform named beside them does not)
                 home = Counter(getattr(lk.node, "section", None) for lk in named).most_common(1)[0][0]
@@ -455,11 +493,14 @@ class Reader:
                 return min(named)[1]
         return ""
 
-    def resource_said(self, history: list[dict]) -> Link | None:
+    def resource_said(self, history: list[dict], kind: str = "") -> Link | None:
         """The resource the tutor's last answer named last ("...and the linked resource is X"),
-        else the one the learner's last question named ("tell me about GAN Lab")."""
+        else the one the learner's last question named ("tell me about GAN Lab"). With a `kind`
+        word ("specialization"), only a resource of that kind, by its title or its card."""
         for said, where in ((_last_tutor(history), "the tutor's last answer"), (_last_user(history), "the learner's last question")):
             named = [lk for lk in self.lookup.link(said) if isinstance(lk.node, Resource)] if said else []
+            if kind:
+                named = [lk for lk in named if kind in lk.title.lower() or self.kinds.get(lk.node.url) in KIND_WORDS[kind]]
             if named:
                 lk = max(named, key=lambda lk: lk.start)
                 return Link(lk.node, lk.confidence, f"the resource in {where}", lk.span)
@@ -520,6 +561,10 @@ def _last_tutor(history: list[dict]) -> str:
 
 def _last(history: list[dict], role: str) -> str:
     return next((m.get("content", "") for m in reversed(history) if m.get("role") == role), "")
+
+
+def _host(url: str) -> str:
+    return urlparse(url).netloc.lower().removeprefix("www.")
 
 
 def _card_ask(text: str) -> str:
