@@ -23,6 +23,8 @@ def test_source_matching_rule():
     assert matches("early generative", GAN_LAB)  # substring of the breadcrumb, any case
     assert not matches("https://poloclub.github.io", GAN_LAB)
     assert not matches("GAN Lab", OTHER)
+    assert matches("Phase 3: Generative AI Foundations (2-3 months)", GAN_LAB)  # the heading as the roadmap writes it
+    assert not matches("Phase 1: Foundations (1-2 months)", GAN_LAB)
 
 
 def test_retrieval_scores_by_hand():

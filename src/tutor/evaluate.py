@@ -101,8 +101,9 @@ def matches(expected: str, source: dict) -> bool:
     e = expected.strip()
     if e.rstrip("/").lower() == (source.get("url") or "").rstrip("/").lower() and e:
         return True
-    e = e.lower()
-    return e in source.get("title", "").lower() or e in source.get("breadcrumb", "").lower()
+    # A heading as the roadmap writes it names its chunk: "Phase 2: ... (2-3 months)" is "Phase 2: ...".
+    names = {e.lower(), re.sub(r"\s*\([^()]*\)\s*$", "", e).lower()} - {""}
+    return any(n in source.get("title", "").lower() or n in source.get("breadcrumb", "").lower() for n in names)
 
 
 def retrieval_scores(expected: list[str], sources: list[dict]) -> dict:
