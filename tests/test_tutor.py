@@ -318,3 +318,19 @@ def test_what_else_a_person_made_is_listed_from_the_cards(make_tutor, question, 
     answer = make_tutor("I do not know.").answer(question, history).finish()
     assert answer.route == "curriculum" and answer.reading.intent == "people", answer.reading.to_dict()
     assert all(m in answer.text for m in must) and not any(m in answer.text for m in must_not), answer.text
+
+
+def test_warming_embeds_every_sentence_an_answer_picks_from(make_tutor):
+    """After `warm`, answers embed nothing new: every candidate fact is already remembered."""
+    from conftest import HashEmbedder
+    from tutor.embed import Remembering
+
+    tutor = make_tutor("Fine.")
+    tutor.facts.embedder = Remembering(HashEmbedder())  # instant; only which texts are remembered matters
+    assert tutor.facts.warm() > 500
+    remembered = set(tutor.facts.embedder.vectors)
+    for question in ("who wrote attention is all you need?", "what is a VAE?", "is the GAN Specialization free?"):
+        reading = tutor.read(question)
+        hits = tutor.search(reading, 5).hits
+        wanted = {f.text.replace("**", "") for f in tutor.facts.candidates(reading, hits)}
+        assert wanted and wanted <= remembered, wanted - remembered

@@ -286,6 +286,11 @@ def run_eval(args, settings: Settings) -> int:
         tutor.model = open_model(settings)
         tutor.model.warm_up()
         model_load_s = round(time.perf_counter() - started, 3)
+    facts_warm_s = None
+    if llm:  # as the server does at start: the timings are a warm server's, not a first question's
+        started = time.perf_counter()
+        tutor.facts.warm()
+        facts_warm_s = round(time.perf_counter() - started, 3)
     corpus_refs = _corpus_refs(tutor)
 
     records = []
@@ -297,6 +302,7 @@ def run_eval(args, settings: Settings) -> int:
 
     summary = summarise(records, llm)
     summary["speed"]["model_load_s"] = model_load_s
+    summary["speed"]["facts_warm_s"] = facts_warm_s
     summary["speed"]["peak_rss_mb"] = round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
     summary["config"] = _config(settings, tutor, Path(args.questions), llm)
     kinds = sorted({r["kind"] for r in records})

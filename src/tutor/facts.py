@@ -95,6 +95,19 @@ class FactPicker:
             chosen.append(best)
         return [candidates[i] for i in chosen]
 
+    def warm(self) -> int:
+        """Embed every sentence an answer can pick, so that no answer waits for the first use of a
+        card (about 0.6 s for a long one). Returns how many texts were embedded."""
+        rm = self.corpus.roadmap
+        facts = [f for c in self.corpus.cards for f in self._card_facts(c, c.url)]
+        for node in rm.nodes:
+            chunk = self.chunk_by_id.get(node.id)
+            if chunk is not None:
+                facts += [Fact(node_line(node), chunk), *self._note_facts(node, chunk)]
+        texts = list(dict.fromkeys(f.text.replace("**", "") for f in facts))
+        self.embedder.embed_batch(texts)
+        return len(texts)
+
     # ---------------------------------------------------------------- candidates
     def candidates(self, reading: Reading, hits: list[Hit]) -> list[Fact]:
         out: list[Fact] = []

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import sys
+import threading
 
 import gradio as gr
 
@@ -46,6 +47,9 @@ def serve(settings: Settings, credentials: tuple[str, str] | None = None) -> int
     if credentials is None and not is_loopback(settings.host):
         print(EXPOSED.format(host=settings.host), file=sys.stderr)
     tutor = open_tutor(settings)
+    # Every sentence an answer can show, embedded while the page is already up (about 16 s on one
+    # thread): after that, no learner's first question about a card waits for its sentences.
+    threading.Thread(target=tutor.facts.warm, name="warm-facts", daemon=True).start()
     app = build_app(tutor, settings, loader=open_model)
     print(f"tutor is running at http://{settings.host}:{settings.port} (Ctrl-C to stop)")
     start(app, settings.host, settings.port, credentials, block=True)
