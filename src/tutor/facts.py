@@ -105,7 +105,8 @@ class FactPicker:
             if chunk is not None:
                 facts += [Fact(node_line(node), chunk), *self._note_facts(node, chunk)]
         texts = list(dict.fromkeys(f.text.replace("**", "") for f in facts))
-        self.embedder.embed_batch(texts)
+        for start in range(0, len(texts), 8):  # short passes: a question waiting for the embedder waits little
+            self.embedder.embed_batch(texts[start: start + 8])
         return len(texts)
 
     # ---------------------------------------------------------------- candidates
