@@ -242,17 +242,21 @@ class Reader:
             subjects = tuple(sorted(subjects, key=lambda lk: lk.start < words_before))
         framed = self.mask(text, links)
         ruled = self.rule(framed)
-        # The question is embedded only when something needs it: the examples (with its frame, in one
-        # call), a guess at a subject it does not name, the on-topic check. A rule and a named topic
-        # need neither, so most curriculum questions are read without the model; retrieval embeds later.
-        vectors = [] if ruled else list(self.embedder.embed_batch([question, framed]))  # (dim,) each
+        # The question is embedded only when something needs it: a guess at a subject it does not
+        # name, the on-topic check (retrieval embeds it later otherwise). Its frame is embedded when
+        # no rule reads it, to find the nearest examples: one short text, one pass.
+        # A question that names nothing will need its own vector too (on topic? which topic?): one pass for both.
+        both = not ruled and not links and framed != question
+        found = [] if ruled else list(self.embedder.embed_batch([framed, question] if both else [framed]))
+        framed_vector = found[0] if found else None
+        vectors = found[1:] if both else [framed_vector] if framed_vector is not None and framed == question else []
 
         def vector() -> np.ndarray:
             if not vectors:
                 vectors.append(self.embedder.embed_batch([question])[0])
             return vectors[0]
 
-        intent, evidence = ruled or self.nearest(vectors[1])
+        intent, evidence = ruled or self.nearest(framed_vector)
         if evidence.score < CLEAR_INTENT and PARTS.search(text) and not links:
             # "Which phase covers SQL databases?": the words no example uses name a part the
             # roadmap may lack; read the frame without them.
