@@ -244,3 +244,15 @@ def test_a_work_the_chat_named_is_what_a_follow_up_asks_about(reader, question, 
 def test_next_continues_from_a_topic_in_the_phases_not_a_platform_beside_it(real_tutor):
     answer = real_tutor.answer("finished the linear algebra course on coursera, what's next?").finish()
     assert answer.route == "curriculum" and "After **Linear Algebra**" in answer.text, answer.text
+
+
+def test_it_after_asking_for_a_resource_is_the_resource_the_tutor_named(reader):
+    history = [{"role": "user", "content": "which book does the roadmap give for NumPy and pandas?"},
+               {"role": "assistant", "content": "For NumPy, Pandas and Matplotlib it links the Python Data Science Handbook."}]
+    reading = reader.read("is it free to read?", history)
+    assert reading.resource is not None and reading.resource.title == "Python Data Science Handbook", reading.to_dict()
+    assert (reading.aspect, route(reading)) == ("cost", "rag")
+    # after a question that asked for no work, "it" stays the topic
+    topical = [{"role": "user", "content": "what comes after GANs?"},
+               {"role": "assistant", "content": "After GANs come the First Implementation Projects; they link Kaggle Notebooks."}]
+    assert reader.read("how long is it?", topical).resource is None

@@ -333,3 +333,11 @@ def test_warming_embeds_every_sentence_an_answer_picks_from(make_tutor):
     tutor.facts.embedder = Remembering(HashEmbedder())  # instant; only which texts are remembered matters
     assert tutor.facts.warm() > 500
     assert wanted and wanted <= set(tutor.facts.embedder.vectors), wanted - set(tutor.facts.embedder.vectors)
+
+
+def test_a_card_asked_its_cost_shows_its_cost_field_and_the_first_resource_is_named(make_tutor):
+    tutor = make_tutor("Fine.")
+    text = tutor.answer("is the PyTorch Tutorials site free?").finish().text
+    assert "Cost of PyTorch Tutorials: free." in text, text  # the field, though no sentence of the card says it
+    first = tutor.answer("what's the very first resource on the roadmap?").finish()
+    assert first.route == "curriculum" and "The first resource: [Linear Algebra for Machine Learning]" in first.text

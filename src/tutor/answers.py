@@ -194,6 +194,10 @@ def answer_start(c: Composer, r: Reading, done: set[str]) -> Facts | None:
                 f"If those are new to you, start at the beginning: **{label(rm.phases[0])}** ({_duration(rm.phases[0])}) "
                 f"with **{first.title}**.")
         return Facts(text, [subject.sections[0], subject, rm.phases[0], first])
+    resources = unique(rm.resources_for(first.items[0]) if first.items else []) or unique(first.resources)
+    if resources and WORK_ASKED.search(r.text):  # "what's the very first resource?": that one, said what it is
+        text += f"\n\nThe first resource: {c.resource_line(resources[0], summary=True)}"
+        return Facts(text, [rm.phases[0], first, resources[0]])
     return Facts(text, [rm.phases[0], first])
 
 
@@ -280,6 +284,7 @@ def _in_order(rm: Roadmap, nodes: list[Node]) -> list[Node]:
     return phased or nodes
 
 
+WORK_ASKED = re.compile(r"\b(resources?|courses?|books?|links?|materials?|tutorials?)\b", re.I)
 FORGOT = re.compile(r"\b(forg[eo]t\w*|rusty|gone|lost|again|back|restart|refresh\w*|years since|haven'?t touched)\b", re.I)
 
 

@@ -104,7 +104,8 @@ class FactPicker:
             chunk = self.chunk_by_id.get(node.id)
             if chunk is not None:
                 facts += [Fact(node_line(node), chunk), *self._note_facts(node, chunk)]
-        texts = list(dict.fromkeys(f.text.replace("**", "") for f in facts))
+        texts = list(dict.fromkeys([f.text.replace("**", "") for f in facts] +
+                                   [line for c in self.corpus.cards for a in ("cost", "who") if (line := _card_field(c, a))]))
         for start in range(0, len(texts), 8):  # short passes: a question waiting for the embedder waits little
             self.embedder.embed_batch(texts[start: start + 8])
         return len(texts)
@@ -114,7 +115,11 @@ class FactPicker:
         out: list[Fact] = []
         if reading.resource is not None:
             res = reading.resource.node
-            out += self._card_facts(self.corpus.card(res.url), res.url, subject=res.url, first=True)
+            card = self.corpus.card(res.url)
+            out += self._card_facts(card, res.url, subject=res.url, first=True)
+            if (line := _card_field(card, reading.aspect)) and (chunk := self.chunk_by_url.get(normalize_url(res.url))):
+                # "is it free?": the card's own field says, even when no sentence of its text does
+                out.insert(1, Fact(line, chunk, res.url, card.url, first=True))
         for node in [lk.node for lk in (reading.subjects or reading.followup)][:3]:
             chunk = self.chunk_by_id.get(node.id)
             if chunk is not None:
@@ -155,6 +160,17 @@ class FactPicker:
     def _note_facts(self, node: Node, chunk: Chunk, subject: str = "") -> list[Fact]:
         note = self.corpus.notes.get(node.id)
         return [Fact(s, chunk, subject, note=node.id) for s in split_sentences(note.body)] if note else []
+
+
+def _card_field(card: Card | None, aspect: str) -> str:
+    """A card's cost or maker as a line, for a question that asks it."""
+    if card is None or card.from_roadmap:
+        return ""
+    if aspect == "cost" and card.cost:
+        return f"Cost of {card.title}: {card.cost}."
+    if aspect == "who" and card.provider:
+        return f"{card.title} is by {card.provider}."
+    return ""
 
 
 def node_line(node: Node) -> str:

@@ -318,7 +318,7 @@ class Lookup:
         # "the VanderPlas handbook", "Doersch's VAE tutorial", "the course by Severance"; not "a Taylor series"
         found += [Link(res, CONFIDENCE["author"], "author", w, at, at + 1) for at, w in enumerate(words)
                   if (res := self.surnames.get(w)) is not None
-                  and (WORKS & set(words[at + 1: at + 4]) or at and words[at - 1] == "by")]
+                  and (WORKS & set(words[at + 1: at + 5]) or at and words[at - 1] == "by")]  # "Vaswani et al. transformer paper"
         found += self._phases(text, words)
         found += [Link(phase, CONFIDENCE["part"], "part", words[at], at, at + 2)
                   for at in range(len(words) - 1) if words[at + 1] in ("phase", "stage")

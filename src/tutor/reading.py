@@ -59,6 +59,9 @@ KIND_WORDS = {"course": {"course"}, "book": {"book"}, "tutorial": {"tutorial", "
               "guide": {"docs", "tutorial", "course"}}
 # A work said to cover something: "does the X course teach pruning?" (after the work's name).
 COVERS = re.compile(r"\b(cover|covers|teach|teaches|include|includes|mention|mentions|explain|explains|go over|goes over|talk about|deal with|get into)\b")
+# The learner's last question asked for a work, and this one says "it": the work the tutor named.
+RESOURCE_ASK = re.compile(r"\b(resources?|courses?|books?|tutorials?|papers?|links?|recommend\w*|readings?|materials?)\b", re.I)
+PRONOUN_IT = re.compile(r"\b(it|its|it's|that one|this one)\b", re.I)
 # "that course", "the specialization": a work the chat has named (with "the", only when nothing else is named).
 WORK_REF = re.compile(r"\b(?:(that|this|the same)|the) (" + "|".join(KIND_WORDS) + r")\b", re.I)
 MIN_EXAMPLE_COSINE = 0.5  # below this, no example is close: the question is a general one (concept)
@@ -275,6 +278,10 @@ class Reader:
         if resource is None and history and (ref := WORK_REF.search(text)) and (ref.group(1) or not subjects and not followup):
             # "does that course teach pruning?", "how long would the specialization take?"
             resource = self.resource_said(history, ref.group(2).lower())
+        if resource is None and history and PRONOUN_IT.search(text) and RESOURCE_ASK.search(_last_user(history)) \
+                and (not subjects or COVERS.search(text.lower())):
+            # "is it free?" after "what resource does the roadmap give for PyTorch?": "it" is the work named
+            resource, followup = self.resource_said(history) or resource, ()
         if resource is None and not subjects and (said := next((lk for lk in followup if isinstance(lk.node, Resource)), None)):
             resource, followup = said, ()  # "what about the second one?" after a list of resources
         candidates: tuple[Link, ...] = ()
@@ -287,7 +294,7 @@ class Reader:
         aspect = ""
         if resource is not None and (not subjects and intent in ("resources", "contents", "start") or intent in ("duration", "prereq")):
             # "How long does the Deep Learning Specialization take?": the card answers, not the graph.
-            aspect, intent = (_card_ask(text) if intent not in ("duration", "prereq") else "") or intent, "concept"
+            aspect, intent = _card_ask(text) or intent, "concept"
             evidence = Verdict(True, f"a named resource ({resource.title}) is answered from its card")
         elif resource is not None and intent in ("phase", "contents", "resources") and \
                 COVERS.search(" ".join(WORD.findall(text.lower())[resource.end:])):
