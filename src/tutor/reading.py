@@ -245,10 +245,9 @@ class Reader:
             subjects = tuple(sorted(subjects, key=lambda lk: lk.start < words_before))
         framed = self.mask(text, links)
         ruled = self.rule(framed)
-        # The question is embedded only when something needs it: a guess at a subject it does not
-        # name, the on-topic check (retrieval embeds it later otherwise). Its frame is embedded when
-        # no rule reads it, to find the nearest examples: one short text, one pass.
-        # A question that names nothing will need its own vector too (on topic? which topic?): one pass for both.
+        # Its frame is embedded when no rule reads it, to find the nearest examples. The question itself
+        # is embedded when something needs it (a guess at a subject it does not name, the on-topic
+        # check), else later by retrieval; a question that names nothing will, so it joins the frame's pass.
         both = not ruled and not links and framed != question
         found = [] if ruled else list(self.embedder.embed_batch([framed, question] if both else [framed]))
         framed_vector = found[0] if found else None
