@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from .corpus import Corpus
-from .lookup import people
 from .quiz import QUESTIONS, Quiz, standard_seed
 from .reading import PARTS, Reading
 from .roadmap import Item, Node, Phase, Resource, Roadmap, Section, breadcrumb, label, unique
@@ -27,22 +26,15 @@ class Facts:
 
 
 class Composer:
-    def __init__(self, corpus: Corpus):
+    def __init__(self, corpus: Corpus, made_by: dict[str, set[str]] | None = None):
+        """`made_by`: person -> the urls of the resources their cards say they made (the lookup's map)."""
         self.corpus = corpus
         self.roadmap: Roadmap = corpus.roadmap
+        self.made_by = made_by or {}
 
     @cached_property
     def quiz(self) -> Quiz:
         return Quiz(self.corpus)
-
-    @cached_property
-    def made_by(self) -> dict[str, set[str]]:
-        """Person -> the urls of the resources their cards say they made (read once)."""
-        out: dict[str, set[str]] = {}
-        for card in self.corpus.cards:
-            for name in people(card.provider):
-                out.setdefault(name, set()).add(card.url)
-        return out
 
     def curriculum(self, reading: Reading, done: set[str]) -> Facts | None:
         if reading.missing_phase is not None:

@@ -251,7 +251,7 @@ class Reader:
         both = not ruled and not links and framed != question
         found = [] if ruled else list(self.embedder.embed_batch([framed, question] if both else [framed]))
         framed_vector = found[0] if found else None
-        vectors = found[1:] if both else [framed_vector] if framed_vector is not None and framed == question else []
+        vectors = found[1:] if both else found[:1] if framed == question else []  # the question's, if known
 
         def vector() -> np.ndarray:
             if not vectors:
@@ -280,7 +280,7 @@ class Reader:
         if resource is None and history and PRONOUN_IT.search(text) and RESOURCE_ASK.search(_last_user(history)) \
                 and (not subjects or COVERS.search(text.lower())):
             # "is it free?" after "what resource does the roadmap give for PyTorch?": "it" is the work named
-            resource, followup = self.resource_said(history) or resource, ()
+            resource, followup = self.resource_said(history), ()
         if resource is None and not subjects and (said := next((lk for lk in followup if isinstance(lk.node, Resource)), None)):
             resource, followup = said, ()  # "what about the second one?" after a list of resources
         candidates: tuple[Link, ...] = ()
