@@ -15,8 +15,9 @@ from functools import cached_property
 
 from .corpus import Corpus
 from .quiz import QUESTIONS, Quiz, standard_seed
-from .reading import PARTS, Reading
+from .reading import CARD_ASKS, PARTS, Reading
 from .roadmap import Item, Node, Phase, Resource, Roadmap, Section, breadcrumb, label, unique
+from .text import split_sentences
 
 
 @dataclass
@@ -100,8 +101,12 @@ def answer_next(c: Composer, r: Reading, done: set[str]) -> Facts | None:
             return Facts(f"**{label(subject)}** is the last step of the roadmap.", [subject])
         return Facts(f"**{label(subject)}** is the last step of the roadmap: {label(last)} is "
                      f"{_duration(last).lower()}: keep reading, building and contributing.", [subject])
-    text = f"After **{label(subject)}** ({where(subject)}), the roadmap continues with:\n"
+    place = "" if isinstance(subject, Phase) else f" ({where(subject)})"
+    text = f"After **{label(subject)}**{place}, the roadmap continues with:\n"
     text += "\n".join(f"{n}. {c.describe(step)}" for n, step in enumerate(steps, 1))
+    if isinstance(steps[0], Phase) and (first := next((i for s in steps[0].sections for i in s.items), None)):
+        about = f": {first.description}" if first.description else ""
+        text += f"\n\n{label(steps[0])} opens with **{first.title}**{about} ({where(first)})."
     return Facts(text, [*steps, subject])
 
 
@@ -129,28 +134,58 @@ def answer_prereq(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     return Facts(text, [*steps, subject])
 
 
+LONGEST = re.compile(r"\b(longest|shortest|most time|least time|biggest|quickest|fastest)\b", re.I)
+
+
 def answer_duration(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     rm = c.roadmap
     if not r.nodes:
-        return Facts(total_duration(rm), ["overview", *rm.phases])
+        text = total_duration(rm)
+        if LONGEST.search(r.text) and (extremes := longest_and_shortest(rm)):
+            text = extremes + "\n" + text
+        return Facts(text, ["overview", *rm.phases])
     if UNTIL.search(r.text) and (reach := time_to_reach(rm, r.nodes[0])) is not None:
         return reach
+    by_phase: dict[str, tuple[Phase, list[Node]]] = {}  # the phases asked about, each with its subjects
+    for subject in r.nodes:
+        if (phase := rm.phase_of(subject)) is not None:
+            by_phase.setdefault(phase.id, (phase, []))[1].append(subject)
     lines, nodes = [], []
-    for subject in r.nodes[:2]:
-        phase = rm.phase_of(subject)
-        if phase is None:
-            continue
+    for phase, subjects in sorted(by_phase.values(), key=lambda pair: rm.phases.index(pair[0])):
+        inner = [s for s in subjects if s is not phase]
+        nodes += [*inner, phase]
         if phase.duration is None:  # say so; never guess a length the roadmap does not give
-            lines.append(no_duration(subject, phase))
-            nodes += [subject, phase] if subject is not phase else [phase]
-        elif isinstance(subject, Phase):
+            lines.append(no_duration(inner[0] if len(inner) == 1 else phase, phase))
+        elif not inner and phase.duration.low is None:  # "Ongoing"
+            lines.append(f"**{label(phase)}** has no set length in the roadmap: it says “{phase.duration.text}”.")
+        elif not inner:
             lines.append(f"**{label(phase)}** takes {_length(phase)} in the roadmap.")
-            nodes.append(phase)
         else:
-            lines.append(f"**{label(subject)}** is part of {label(phase)}, which takes **{_length(phase)}** in the roadmap "
+            names = _and([f"**{label(s)}**" for s in inner])
+            where_ = "is part of" if len(inner) == 1 else "are both in" if len(inner) == 2 else "are all in"
+            lines.append(f"{names} {where_} {label(phase)}, which takes **{_length(phase)}** in the roadmap "
                          "(the roadmap gives durations per phase, not per topic).")
-            nodes += [subject, phase]
+    phases = [phase for phase, _ in by_phase.values()]
+    if len(phases) > 1 and all(p.duration and p.duration.low is not None for p in phases):
+        low, high = sum(p.duration.low for p in phases), sum(p.duration.high for p in phases)
+        lines.append(f"Together: about **{low:g}-{high:g} months**." if low != high else f"Together: about **{low:g} months**.")
     return Facts("\n".join(lines), nodes) if lines else None
+
+
+def longest_and_shortest(rm: Roadmap) -> str:
+    """Which phases take longest and shortest, by the upper end of their durations; "" when fewer than two say."""
+    timed = [p for p in rm.phases if p.duration and p.duration.high is not None]
+    if len(timed) < 2:
+        return ""
+    top, bottom = max(p.duration.high for p in timed), min(p.duration.high for p in timed)
+    longest = [p for p in timed if p.duration.high == top]
+    shortest = [p for p in timed if p.duration.high == bottom]
+    text = f"Longest: {_and([f'**{label(p)}**' for p in longest])} ({longest[0].duration.text}{' each' if len(longest) > 1 else ''})."
+    if bottom != top:
+        text += f" Shortest: {_and([f'**{label(p)}**' for p in shortest])} ({shortest[0].duration.text})."
+    if open_ended := [p for p in rm.phases if p not in timed]:
+        text += f" {_and([label(p) for p in open_ended])} has no end date ({open_ended[0].duration.text if open_ended[0].duration else 'no duration given'})."
+    return text
 
 
 def answer_phase(c: Composer, r: Reading, done: set[str]) -> Facts | None:
@@ -173,12 +208,20 @@ def answer_phase(c: Composer, r: Reading, done: set[str]) -> Facts | None:
 def answer_start(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     rm = c.roadmap
     subject = r.subject
+    # "5 yrs of Python but zero ML background, where do I begin?": what they have or lack is where they
+    # stand, not where they start: the beginning, with a word on what they know.
+    known = [lk.node for lk in r.subjects if not isinstance(lk.node, Phase | Resource) and _background(r.text, lk) == "has"]
+    if r.subjects and all(_background(r.text, lk) for lk in r.subjects):
+        subject = None
     if subject is not None and not isinstance(subject, Phase):
         # "I forgot everything about calculus, where do I restart?": go back to that topic.
         verb = "Go back to" if FORGOT.search(r.text) else "Start with"
         return Facts(f"{verb} {c.describe(subject)}", [subject])
     first = rm.sections[0]
     text = f"Start at the beginning: **{label(rm.phases[0])}** ({_duration(rm.phases[0])}).\n1. {c.describe(first)}"
+    if known and subject is None:
+        text += "\n\nYou know " + _and([f"**{label(n)}**" for n in known]) + " already: skim " + \
+                ("it" if len(known) == 1 else "them") + " when you get there (" + "; ".join(where(n) for n in known) + ")."
     if isinstance(subject, Phase) and subject.number > 1:
         # "What do I begin with in phase 2?": that phase's first step, then where a newcomer begins.
         earlier = ", ".join(label(p) for p in rm.phases[: subject.number - 1])
@@ -202,7 +245,29 @@ def answer_resources(c: Composer, r: Reading, done: set[str]) -> Facts | None:
         return None
     text = f"For **{label(subject)}** ({where(subject)}), the roadmap links:\n"
     text += "\n".join(f"- {c.resource_line(res, summary=True)}" for res in resources)
+    if CARD_ASKS["covers"].search(r.text) and (said := _coverage(c, resources, [lk.span for lk in r.subjects])):
+        text += f"\n\nDoes it cover {_and([_as_said(r.question, lk.span) for lk in r.subjects])}? Its card says: {said}"
     return Facts(text, [*resources, subject])
+
+
+def _as_said(question: str, span: str) -> str:
+    """A link's words as the question wrote them ("RLHF", not "rlhf")."""
+    m = re.search(r"[\W_]+".join(map(re.escape, span.split())), question, re.I)
+    return m.group(0) if m else span
+
+
+def _coverage(c: Composer, resources: list[Resource], names: list[str]) -> str:
+    """The card sentence that says most about the named subjects ("does it cover RLHF and DPO?"),
+    among the sentences that say what a resource does or does not cover."""
+    wanted = {w for name in names for w in name.lower().split()}
+    best, most = "", 0
+    for res in resources:
+        card = c.corpus.card(res.url)
+        for sentence in split_sentences(card.body) if card and not card.from_roadmap else []:
+            said = set(re.findall(r"[a-z0-9]+", sentence.lower()))
+            if (hits := len(wanted & said)) > most and COVER_VERB.search(sentence):
+                best, most = sentence, hits
+    return best
 
 
 def answer_contents(c: Composer, r: Reading, done: set[str]) -> Facts | None:
@@ -307,6 +372,26 @@ def phase_list(rm: Roadmap) -> str:
 
 
 # "How long until I get to transformers?": the time of the phases before it, not its own.
+COVER_VERB = re.compile(r"\b(covers?|covered|teach(es)?|taught|includes?|explains?|introduces?|goes into)\b", re.I)
+HAS_BEFORE = re.compile(r"\b((\d+\+?|many|several|a few|some|lots of|plenty of) (yrs?|years?|months?) (of|with|in|doing)|know|knows|"
+                        r"familiar with|comfortable with|good at|experienced (in|with)|experience (with|in)|background in|"
+                        r"fluent in|solid|strong|fine with|okay with|ok with|used|using)$")
+LACKS_BEFORE = re.compile(r"\b(zero|no|little|without( any)?|never (used|done|learned|studied)|not much|nothing about)$")
+KNOWLEDGE_AFTER = re.compile(r"^(background|experience|knowledge|skills?)\b")
+
+
+def _background(text: str, link) -> str:
+    """"has" when the question says the learner knows the subject ("5 yrs of Python"), "lacks" when
+    it says they do not ("zero ML background"), else ""."""
+    said = re.findall(r"[a-z0-9+]+", text.lower())
+    before, after = " ".join(said[max(0, link.start - 4): link.start]), " ".join(said[link.end: link.end + 1])
+    if LACKS_BEFORE.search(before):
+        return "lacks"
+    if HAS_BEFORE.search(before) or KNOWLEDGE_AFTER.match(after) and re.search(r"\b(a|some|good|solid|strong)$", before):
+        return "has"
+    return ""
+
+
 UNTIL = re.compile(r"\b(until|till|til)\b|\bbefore i (can |could )?(get to|reach|start)\b|\b(get|getting) to\b|\breach(ing)?\b", re.I)
 
 
@@ -353,3 +438,8 @@ def no_duration(subject: Node, phase: Phase) -> str:
 
 
 
+
+
+def _and(names: list[str]) -> str:
+    """"A", "A and B", "A, B and C"."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

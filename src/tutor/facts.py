@@ -35,8 +35,11 @@ ASPECTS = {
     "who": re.compile(r"\b([Tt]aught|[Ii]nstructors?|[Cc]reated|[Ww]rote|[Ww]ritten|[Aa]uthors?|[Ll]ecturers?|[Pp]rofessor)\b"
                       r"|\bby (Dr\. |Prof\. )?[A-Z][a-z]+"),  # "a course by Dr. Charles Severance"
     "cost": re.compile(r"\b(free|paid|costs?|price|subscription|audit|certificate)\b", re.I),
+    "covers": re.compile(r"\b(covers?|covered|teach(es)?|taught|chapters?|introduces|explains|includes|walks through|"
+                         r"lessons?|modules?|weeks?|lectures?)\b", re.I),
 }
 ASPECT_BOOST = 0.2
+LIMITS = re.compile(r"\b(no|not|only|neither|nor|without|lacks?)\b|n't\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -70,6 +73,11 @@ class FactPicker:
             named = reading.resource.node.url if reading.resource is not None else None
             about = [bool(f.card) and (named is None or f.card == named) and bool(cue.search(f.text)) for f in candidates]
             relevance = relevance + ASPECT_BOOST * np.array(about)
+            if reading.aspect == "covers" and reading.subjects:  # "does it teach pruning?": the sentences naming pruning
+                asked = {w for lk in reading.subjects for w in lk.span.split() if len(w) > 3}
+                # a card's limits answer a yes-or-no question best: "no dedicated lessons on pruning"
+                relevance = relevance + ASPECT_BOOST * np.array([a and bool(asked & set(content_words(f.text))) * (1 + bool(LIMITS.search(f.text)))
+                                                                  for a, f in zip(about, candidates)])
         subjects = list(dict.fromkeys(f.subject for f in candidates if f.subject))
         compare = len(subjects) > 1
         chosen: list[int] = [i for i, f in enumerate(candidates) if f.first]

@@ -18,6 +18,8 @@ This module does not decide what a question asks (that is reading.py); it only n
 
 from __future__ import annotations
 
+import dataclasses
+
 import re
 import tomllib
 from dataclasses import dataclass
@@ -58,6 +60,8 @@ PHASE_NUMBER = re.compile(
     r"|\b(first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|last|final|1st|2nd|3rd|[4-9]th)\s+(?:phase|stage)\b",
     re.I,
 )
+# "phases 1 and 2", "phases 3-5", "phases 1, 2 & 3": every number, a range filled in
+PHASE_LIST = re.compile(r"\b(?:phases|stages)\s+(\d+(?:\s*(?:,|and|&|or|to|through|-|–)\s*\d+)+)\b", re.I)
 PHASE_OF = re.compile(r"\s+(?:phase|stage|part)\b", re.I)
 ORDINALS = {"one": 1, "first": 1, "1st": 1, "two": 2, "second": 2, "2nd": 2, "three": 3, "third": 3, "3rd": 3,
             "four": 4, "fourth": 4, "five": 5, "fifth": 5, "six": 6, "sixth": 6, "seven": 7, "seventh": 7,
@@ -79,6 +83,7 @@ class Link:
     span: str  # the question's words that named it
     start: int = 0  # token positions of the span in the question
     end: int = 0
+    again: tuple[tuple[int, int], ...] = ()  # other spans naming the same node ("LoRA / soft prompts")
 
     @property
     def id(self) -> str:
@@ -229,11 +234,17 @@ class Lookup:
                     key = name_key(term)
                     if 1 <= len(key) <= 3 and not (len(key) == 1 and key[0] in self.common):
                         add(term, node, "description term", order)
+                    head = re.split(r"\s+(?:of|for|in)\s+", term)[0]  # "carbon footprint" of "Carbon footprint of large models"
+                    if head != term and len(name_key(head)) == 2:
+                        add(head, node, "description term", order)
         for order, res in enumerate({r.url: r for r in rm.resources}.values(), len(rm.nodes)):
             for title in (res.title, resource_titles.get(res.url, "")):
                 # "Attention Is All You Need" is not named by "attention" alone.
                 if len(name_key(title)) > 1 or len([w for w in tokens(title) if w not in STOPWORDS]) == 1:
                     add(title, res, "title", order)
+                    key = name_key(title)
+                    if len(key) == 2 and key[-1] in WORKS and len(key[0]) >= 3 and key[0] not in self.common:
+                        add(key[0], res, "short title", order)  # "CLIP" of "CLIP Paper"; a topic's own name wins
                     if len(tokens(title)) > len(name_key(title)) and any(
                             not isinstance(c[3], Resource) for c in candidates.get(name_key(title), ())):
                         # a topic has its words ("Diffusion Models"): the work is named by its whole title
@@ -329,7 +340,8 @@ class Lookup:
                 continue
             if any(link.start < c.end and c.start < link.end for c in chosen):
                 continue
-            if any(c.node is link.node for c in chosen):
+            if (same := next((i for i, c in enumerate(chosen) if c.node is link.node), None)) is not None:
+                chosen[same] = dataclasses.replace(chosen[same], again=(*chosen[same].again, (link.start, link.end)))
                 continue
             chosen.append(link)
         chosen = self._phase_of(text, chosen)
@@ -354,6 +366,11 @@ class Lookup:
             number = len(self.roadmap.phases) if word in ("last", "final") else \
                 int(word) if word.isdigit() else ORDINALS.get(word, int(re.sub(r"\D", "", word) or 0))
             out.append((number, m))
+        for m in PHASE_LIST.finditer(text):
+            numbers = [int(n) for n in re.findall(r"\d+", m.group(1))]
+            if len(numbers) == 2 and re.search(r"to|through|-|–", m.group(1)) and numbers[0] < numbers[1] <= 20:
+                numbers = list(range(numbers[0], numbers[1] + 1))
+            out += [(n, m) for n in numbers]
         return out
 
     def _phases(self, text: str, words: list[str]) -> list[Link]:
@@ -363,6 +380,14 @@ class Lookup:
             if phase is None:
                 continue
             start = len(tokens(text[: m.start()]))
+            if m.re is PHASE_LIST:  # each number of the list is its own one-word span
+                said = tokens(m.group(0))
+                at = next((i for i, w in enumerate(said) if w == str(number)), None)
+                if at is None:  # filled in from a range ("3-5" says no 4): no words of its own
+                    out.append(Link(phase, CONFIDENCE["phase number"], "phase number", "", start + len(said) - 1, start + len(said) - 1))
+                else:
+                    out.append(Link(phase, CONFIDENCE["phase number"], "phase number", str(number), start + at, start + at + 1))
+                continue
             out.append(Link(phase, CONFIDENCE["phase number"], "phase number", m.group(0), start,
                             start + len(tokens(m.group(0)))))
         return out

@@ -48,7 +48,8 @@ FOLLOW_UP = re.compile(r"\b(it|that|this|those|them|these|there|then|he|she|they
 STRUCTURE = re.compile(r"\b(after|before|next|phase|stage|part|section|module|chapter|unit|topic|stuff|bit|step)s?\b", re.I)
 PARTS = re.compile(r"\b(phase|stage|part|section|module|chapter|unit)s?\b", re.I)
 WHOLE = re.compile(r"\b(whole|entire|total|overall|full) (roadmap|thing|path|program|course)\b|\bin total\b|"
-                   r"\bstart to finish\b|\bend to end\b|\ball of it\b", re.I)
+                   r"\bstart to finish\b|\bend to end\b|\ball of it\b|\b(each|every|all( the)?) (phases?|parts?|stages?)\b|"
+                   r"\b(longest|shortest)\b", re.I)
 QUOTED = re.compile(r"(?<!\w)['\"‘“`]([^'\"‘’“”`]{2,80})['\"’”`](?!\w)")
 ELLIPSIS = re.compile(r"^\s*(and|what about|how about|same for|and what about|ok and)\b[^?,;]{0,40}\??\s*$", re.I)
 ORDINAL_REF = re.compile(r"\b(first|second|third|fourth|last)\b (one|of (them|those|these)|topic|resource|link|course|step)\b", re.I)
@@ -58,7 +59,8 @@ KIND_WORDS = {"course": {"course"}, "book": {"book"}, "tutorial": {"tutorial", "
               "videos": {"video", "course"}, "docs": {"docs"},
               "guide": {"docs", "tutorial", "course"}}
 # A work said to cover something: "does the X course teach pruning?" (after the work's name).
-COVERS = re.compile(r"\b(cover|covers|teach|teaches|include|includes|mention|mentions|explain|explains|go over|goes over|talk about|deal with|get into)\b")
+COVERS = re.compile(r"\b(cover|covers|covered|teach|teaches|taught|include|includes|mention|mentions|explain|explains|go over|goes over|"
+                    r"talk about|deal with|deals with|get into|gets into|go into|goes into|discuss|discusses)\b")
 # The learner's last question asked for a work, and this one says "it": the work the tutor named.
 RESOURCE_ASK = re.compile(r"\b(resources?|courses?|books?|tutorials?|papers?|links?|recommend\w*|readings?|materials?)\b", re.I)
 PRONOUN_IT = re.compile(r"\b(it|its|it's|that one|this one)\b", re.I)
@@ -76,6 +78,9 @@ CARD_ASKS = {
     "who": re.compile(r"\bwho\b|\bby whom\b|\b(authors?|instructors?|teachers?)\b", re.I),
     "cost": re.compile(r"(?<!-)\b(free|cost|costs|price|pay|paid|buy)\b", re.I),  # not "classifier-free"
     "link": re.compile(r"\b(link|links|url|website|web ?site|site|web ?page)\b", re.I),
+    # "does it go into Bayes?" asks what a work covers ("explain" asks the tutor, not the card)
+    "covers": re.compile(r"\b(cover|covers|covered|teach|teaches|taught|include|includes|go into|goes into|get into|gets into|"
+                         r"go over|goes over|deal with|deals with|what('s| is) in)\b", re.I),
 }
 
 @dataclass(frozen=True)
@@ -197,11 +202,14 @@ class Policy:
 
 class Reader:
     def __init__(self, lookup: Lookup, embedder, policy: Policy | None = None, index=None,
-                 english_words: set[str] | None = None, min_relevance: float = 0.30, kinds: dict[str, str] | None = None):
+                 english_words: set[str] | None = None, min_relevance: float = 0.30, kinds: dict[str, str] | None = None,
+                 terms: set[tuple[str, str]] | None = None):
         """`index`: the FAISS index (for the on-topic cosine); `english_words`: word stems the
         tutor knows as English (the corpus vocabulary), for the language check; `min_relevance`:
         the best chunk cosine below which a question that names nothing is off-topic; `kinds`: each
-        resource's kind from its card (url -> "paper"), for "the attention paper"."""
+        resource's kind from its card (url -> "paper"), for "the attention paper"; `terms`: the
+        two-word terms the corpus uses (see `terms`), for questions on what only a note explains."""
+        self.terms = terms or set()
         self.min_relevance = min_relevance
         self.kinds = kinds or {}
         self.lookup = lookup
@@ -231,6 +239,13 @@ class Reader:
         # hosting a named resource is not asked about ("the GAN Specialization on Coursera").
         subjects = tuple(lk for lk in links if not isinstance(lk.node, Resource) and not (
             resource and getattr(lk.node, "kind", "") == "listing"))
+        if resource is not None and subjects:
+            # "the fast.ai course listed under model optimization": fast.ai's course linked there, not fast.ai itself
+            near = unique([r for lk in subjects for r in self.lookup.roadmap.resources_for(lk.node)])
+            same = [r for r in near if _domain(r.url) == _domain(resource.node.url)]
+            if resource.node not in near and len(same) == 1:
+                resource = Link(same[0], resource.confidence, f"{resource.title}'s work linked under the topic named",
+                                resource.span, resource.start, resource.end)
         if resource is not None and (home := resource.node.item) is not None:
             # "after the PyTorch tutorials (the frameworks)": the resource's own topic, not the part holding it
             subjects = tuple(Link(home, lk.confidence, f"the topic of {resource.title}", lk.span, lk.start, lk.end)
@@ -298,7 +313,7 @@ class Reader:
         elif resource is not None and intent in ("phase", "contents", "resources") and \
                 COVERS.search(" ".join(WORD.findall(text.lower())[resource.end:])):
             # "Does the Hugging Face fine-tuning guide actually cover DPO?" asks the guide's card
-            intent, evidence = "concept", Verdict(True, f"asks what {resource.title} covers")
+            aspect, intent, evidence = "covers", "concept", Verdict(True, f"asks what {resource.title} covers")
         elif resource is not None and (intent == "concept" or not subjects and _card_ask(text) == "who"):
             # "who teaches the NLP Specialization?", "who made the VAE tutorial linked in phase 3?"
             aspect, intent = _card_ask(text), "concept"
@@ -412,7 +427,7 @@ class Reader:
         """The question with each named topic replaced by X; with `content`, each word that could
         name one too: what is asked is in the frame, not in the topic ("which phase covers X?")."""
         pieces = list(WORD.finditer(text.lower()))
-        spans = {(lk.start, lk.end) for lk in links if lk.start < lk.end <= len(pieces)}
+        spans = {(a, b) for lk in links for a, b in ((lk.start, lk.end), *lk.again) if a < b <= len(pieces)}
         said = [p.group(0) for p in pieces]
         for start, end in list(spans):  # a name said twice is a topic both times
             n = end - start
@@ -473,7 +488,7 @@ class Reader:
             # otherwise the topics, if any
             works = sum(isinstance(lk.node, Resource) for lk in named)
             kind = Resource if _card_ask(text) or pick.group(2).lower() in ("resource", "link", "course") \
-                or works > len(named) - works else Item
+                or works > len(named) - works or works and RESOURCE_ASK.search(last_user) else Item
             named = [lk for lk in named if isinstance(lk.node, kind)] or named
             if kind is Item:  # the list the answer gave: its topics share a section (a platform named beside them does not)
                 home = Counter(getattr(lk.node, "section", None) for lk in named).most_common(1)[0][0]
@@ -482,6 +497,13 @@ class Reader:
             if named and (at == -1 or at < len(named)):
                 lk = named[at]
                 return (Link(lk.node, lk.confidence, f"the {pick.group(1).lower()} one in the tutor's last answer", lk.span),)
+        if (part := THAT_PART.search(text)) and last_tutor:
+            # "what topics are in that section?": the section the tutor's last answer named
+            kind = {"phase": Phase, "stage": Phase, "topic": Item}.get(part.group(1).lower(), Section)
+            named = [lk for lk in sorted(self.lookup.link(last_tutor, nest=False), key=lambda lk: lk.start)
+                     if isinstance(lk.node, kind)]
+            if named:
+                return (Link(named[0].node, named[0].confidence, f"the {part.group(1).lower()} in the tutor's last answer", named[0].span),)
         if RECOMMENDS.search(last_tutor):
             said = []
             bold = re.findall(r"\*\*(.+?)\*\*", last_tutor)
@@ -529,6 +551,8 @@ class Reader:
         cosine = float(self.index.search(vector(), 1)[0][1]) if self.index is not None else 0.0
         if cosine >= self.min_relevance:
             return Verdict(True, "close to a roadmap chunk", cosine)
+        if term := self.term_used(text):  # "mode collapse": the GAN note's word, far from every chunk
+            return Verdict(True, f"uses the corpus term {term!r}", cosine)
         if intent == "quiz" and evidence_score >= CLEAR_INTENT:
             return Verdict(True, "asks for a quiz on the roadmap", evidence_score)
         if intent == "start" and evidence_score >= CLEAR_INTENT or \
@@ -539,6 +563,11 @@ class Reader:
         if intent in NAVIGATION and (WHOLE.search(text) or re.search(r"\broadmap\b", text, re.I)):
             return Verdict(True, "asks about the roadmap as a whole", cosine)
         return Verdict(False, "names nothing in the roadmap and is far from it", cosine)
+
+    def term_used(self, text: str) -> str:
+        """The first two-word term of the corpus the question uses, or ""."""
+        said = [stem(w) for w in WORD.findall(text.lower())]
+        return next((f"{a} {b}" for a, b in zip(said, said[1:]) if (a, b) in self.terms), "")
 
     def _content(self, text: str, links: list[Link]) -> list[str]:
         """Words that could name a topic but named none: what is left after the names."""
@@ -552,6 +581,7 @@ class Reader:
                 and not w.isdigit() and len(w) > 2]
 
 
+THAT_PART = re.compile(r"\b(?:that|this|the same)\s+(section|phase|part|topic|stage|module|chapter)\b", re.I)
 RECOMMENDS = re.compile(r"\b(continues with|next step is|start with|comes? next|comes?|then|followed by|"
                         r"the roadmap has you study|move on to)\b", re.I)
 
@@ -559,6 +589,20 @@ RECOMMENDS = re.compile(r"\b(continues with|next step is|start with|comes? next|
 _INTENT_WORDS = frozenset(stem(w) for w in """after before next long how many much months weeks years
     duration which where when what phase start begin first resource course read watch cover covered
     include contain overview whole entire total overall roadmap quiz quizzes quizzed""".split())
+
+
+def corpus_terms(texts: list[str]) -> set[tuple[str, str]]:
+    """Pairs of adjacent word stems in the texts where neither is a function or asking word and
+    neither is short: "mode collapse", "carbon footprint". A question using one is on topic even
+    when it is far from every chunk."""
+    def content(w: str) -> bool:
+        return len(w) > 3 and not w.isdigit() and w not in STOPWORDS and w not in QUESTION_WORDS and w not in _INTENT_WORDS
+    found = set()
+    for text in texts:
+        for sentence in re.split(r"[.!?;:,()\n]", text.lower()):
+            said = [stem(w) for w in WORD.findall(sentence)]
+            found.update((a, b) for a, b in zip(said, said[1:]) if content(a) and content(b))
+    return found
 
 
 def _last_user(history: list[dict]) -> str:
@@ -571,6 +615,11 @@ def _last_tutor(history: list[dict]) -> str:
 
 def _last(history: list[dict], role: str) -> str:
     return next((m.get("content", "") for m in reversed(history) if m.get("role") == role), "")
+
+
+def _domain(url: str) -> str:
+    """The host without its subdomains: course.fast.ai -> fast.ai."""
+    return ".".join(_host(url).split(".")[-2:])
 
 
 def _host(url: str) -> str:

@@ -29,7 +29,7 @@ from .guard import Guard
 from .llm import ChatModel
 from .lookup import Lookup, load_aliases, people
 from .prompt import build_messages
-from .reading import Reader, Reading, route
+from .reading import Reader, Reading, corpus_terms, route
 from .retrieve import Hit, Results, Retriever, clean_query
 from .roadmap import Phase, Resource, label, unique
 from .text import normalize_url, split_sentences, words
@@ -100,7 +100,7 @@ def make_reader(corpus: Corpus, embedder, index=None, min_relevance: float = 0.3
     texts = [c.body for c in corpus.cards] + [f"{label(n)} {getattr(n, 'description', '')}" for n in corpus.roadmap.nodes]
     vocabulary = set(words(" ".join(texts)))
     return Reader(lookup, embedder, index=index, english_words=vocabulary, min_relevance=min_relevance,
-                  kinds={c.url: c.kind for c in corpus.cards})
+                  kinds={c.url: c.kind for c in corpus.cards}, terms=corpus_terms(texts + [n.body for n in corpus.notes.values()]))
 
 
 class Tutor:
