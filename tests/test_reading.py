@@ -256,3 +256,47 @@ def test_it_after_asking_for_a_resource_is_the_resource_the_tutor_named(reader):
     topical = [{"role": "user", "content": "what comes after GANs?"},
                {"role": "assistant", "content": "After GANs come the First Implementation Projects; they link Kaggle Notebooks."}]
     assert reader.read("how long is it?", topical).resource is None
+
+
+@pytest.mark.parametrize("question, phases", [
+    ("roughly how long will phases 1 and 2 take together?", {1, 2}),
+    ("what's in phases 3-5", {3, 4, 5}),
+    ("phases 2, 4 & 6 please", {2, 4, 6}),
+])
+def test_a_list_of_phase_numbers_names_each_phase(reader, question, phases):
+    assert {n.number for n in reader.read(question).nodes} == phases
+
+
+def test_a_term_only_a_note_uses_keeps_a_question_on_topic(reader):
+    # "mode collapse" is in the GAN note, not in any roadmap line; it is far from every chunk
+    reading = reader.read("what is mode collapse")
+    assert reading.on_topic.ok and "mode collapse" in reading.on_topic.rule
+    assert not reader.read("what is a good football formation").on_topic.ok
+
+
+def test_that_section_is_the_section_the_tutors_last_answer_named(reader):
+    history = [{"role": "user", "content": "where is the CLIP paper in the roadmap?"},
+               {"role": "assistant", "content": "The CLIP Paper is a resource in the Multimodal Models section of Phase 4."}]
+    assert [lk.title for lk in reader.read("what topics are in that section?", history).followup] == ["Multimodal Models"]
+
+
+def test_the_second_one_after_asking_for_resources_counts_the_resources(reader):
+    history = [{"role": "user", "content": "good resources for transformers?"},
+               {"role": "assistant", "content": "The roadmap links the Attention Is All You Need paper under Transformer "
+                                                "Architecture and The Illustrated Transformer under Large Language Models."}]
+    assert reader.read("is the second one easier to read than the paper?", history).resource.title == "The Illustrated Transformer"
+
+
+@pytest.mark.parametrize("question, resource", [
+    ("who made CLIP and what does that paper actually do?", "CLIP Paper"),  # a work's title less its kind word
+    ("the fast.ai course is listed under model optimization, does it teach pruning?", "Practical Deep Learning for Coders"),
+    ("how much background do I need for The Illustrated Transformer? I'm scared of heavy math", "The Illustrated Transformer"),
+])
+def test_the_work_a_question_means(reader, question, resource):
+    assert reader.read(question).resource.title == resource
+
+
+def test_every_name_of_one_topic_is_masked_for_the_intent(reader):
+    # "LoRA / adapters / soft prompts" all name Parameter-Efficient Fine-Tuning: none of them is a word of asking
+    reading = reader.read("Next step after learning LoRA / adapters / soft prompts?")
+    assert reading.intent == "next" and reading.subject.title == "Parameter-Efficient Fine-Tuning"

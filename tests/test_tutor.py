@@ -341,3 +341,38 @@ def test_a_card_asked_its_cost_shows_its_cost_field_and_the_first_resource_is_na
     assert "Cost of PyTorch Tutorials: free." in text, text  # the field, though no sentence of the card says it
     first = tutor.answer("what's the very first resource on the roadmap?").finish()
     assert first.route == "curriculum" and "The first resource: [Linear Algebra for Machine Learning]" in first.text
+
+
+@pytest.mark.parametrize("question, must", [
+    ("roughly how long will phases 1 and 2 take together?", ["1-2 months", "2-3 months", "Together: about **3-5 months**"]),
+    ("Which phases take the longest according to the roadmap?", ["Longest: **Phase 4: Advanced Generative Models** and "
+                                                                 "**Phase 5: Specialization & Advanced Applications** (3-4 months each)"]),
+    ("Could I finish diffusion models and transformers in 3 months?", ["are both in Phase 4: Advanced Generative Models", "3-4 months"]),
+    ("how long is phase 6", ["has no set length in the roadmap"]),
+])
+def test_durations_of_several_subjects_and_the_longest_phase(make_tutor, question, must):
+    text = make_tutor("I do not know.").answer(question).finish().text
+    for piece in must:
+        assert piece in text
+
+
+def test_the_next_phase_says_what_it_opens_with(make_tutor):
+    text = make_tutor("I do not know.").answer("I'm through the advanced generative models phase. What comes next?").finish().text
+    assert "Phase 5: Specialization & Advanced Applications opens with **Parameter-Efficient Fine-Tuning**" in text
+
+
+def test_a_start_question_from_someone_who_knows_a_topic_starts_at_the_beginning(make_tutor):
+    text = make_tutor("I do not know.").answer(
+        "I'm a software dev with 5 yrs of Python but zero ML background. Where should I begin?").finish().text
+    assert text.startswith("Start at the beginning: **Phase 1: Foundations**")
+    assert "You know **Python Programming** already" in text
+
+
+@pytest.mark.parametrize("question, must", [
+    ("Which resource does the roadmap give for RLHF, and does it actually cover it?", "it does not cover LoRA, RLHF, PPO or DPO"),
+    ("the fast.ai course is listed under model optimization — does it actually teach quantization and pruning?",
+     "no dedicated lessons on quantization"),
+    ("Does the Khan Academy stats course go into Bayesian stuff?", "covers only up to conditional probability"),
+])
+def test_does_it_cover_is_answered_by_what_the_card_says_it_lacks(make_tutor, question, must):
+    assert must in make_tutor("I do not know.").answer(question).finish().text

@@ -48,7 +48,7 @@ QUESTION_WORDS = frozenset(stem(w) for w in """
 """.split())
 
 # Last words that make a title more formal without making it more specific.
-GENERIC_TAIL = frozenset(stem(w) for w in "basics fundamentals introduction techniques models model mechanism applications".split())
+GENERIC_TAIL = frozenset(stem(w) for w in "basics fundamentals introduction techniques models model mechanism applications functions".split())
 
 # First words that make a title more formal: "AI Alignment" is named by "alignment".
 GENERIC_HEAD = frozenset(stem(w) for w in "ai".split())

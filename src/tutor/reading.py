@@ -242,7 +242,8 @@ class Reader:
         if resource is not None and subjects:
             # "the fast.ai course listed under model optimization": fast.ai's course linked there, not fast.ai itself
             near = unique([r for lk in subjects for r in self.lookup.roadmap.resources_for(lk.node)])
-            same = [r for r in near if _domain(r.url) == _domain(resource.node.url)]
+            site = _host(resource.node.url)
+            same = [r for r in near if _host(r.url) == site or _host(r.url).endswith("." + site)]  # course.fast.ai under fast.ai
             if resource.node not in near and len(same) == 1:
                 resource = Link(same[0], resource.confidence, f"{resource.title}'s work linked under the topic named",
                                 resource.span, resource.start, resource.end)
@@ -615,11 +616,6 @@ def _last_tutor(history: list[dict]) -> str:
 
 def _last(history: list[dict], role: str) -> str:
     return next((m.get("content", "") for m in reversed(history) if m.get("role") == role), "")
-
-
-def _domain(url: str) -> str:
-    """The host without its subdomains: course.fast.ai -> fast.ai."""
-    return ".".join(_host(url).split(".")[-2:])
 
 
 def _host(url: str) -> str:
