@@ -28,7 +28,9 @@ from .config import TutorError
 from .roadmap import Item, Phase, Resource, Roadmap, Section, breadcrumb, label, load, slugify
 from .text import normalize_url, split_sentences
 
-CHUNKER_VERSION = 3  # bump when the chunk text changes shape, so built indexes count as stale (2: section-level resources, 3: topic notes)
+# Bump when the chunk text changes shape, or how it is embedded, so built indexes count as stale
+# (2: section-level resources, 3: topic notes, 4: the bundled embedder reads 128 tokens of a chunk).
+CHUNKER_VERSION = 4
 LONG = 30  # words: an item description longer than this stays out of its section's chunk
 CARD_FIELDS = ("title", "url", "kind", "provider", "cost", "level", "topics", "checked")
 

@@ -57,6 +57,11 @@ class SentenceTransformerEmbedder:
                 f"cannot load the embedder {name!r} ({type(e).__name__}: {e}); use the bundled "
                 f"{BUNDLED!r} or a local sentence-transformers folder"
             ) from None
+        if name == BUNDLED:
+            # all-MiniLM-L6-v2 was trained on 128-token inputs; its config lets it read 256. At 128 an
+            # index builds twice as fast (the seed corpus: 7.4 -> 3.6 s), and retrieval did not get
+            # worse on any question set (gold hit@5 0.966 -> 0.972). Questions are shorter anyway.
+            self.model.max_seq_length = 128
         self.dim = self.model.get_embedding_dimension()
         # One forward pass at a time: 32 requests embedding at once each held a pass's activations
         # (server peak 2.07 GB under the 32-client load) and shared the cores with the model anyway.
