@@ -739,7 +739,7 @@ def test_load_32_clients_3_mixed_questions_each(app):
     one thread of asyncio HTTP calls, each client with its own session, as a browser or gradio_client
     has: 32 gradio_client objects in threads cost this 2-core machine more CPU than the server did,
     and their overhead was most of what they measured (curriculum p95 6.8 s, 5 ms of it the server's)."""
-    url = app.url.rstrip("/") + "/gradio_api/run/ask"
+    url = app.url.rstrip("/") + "/headless/gradio_api/run/ask"  # the page's endpoint without the page's session state
 
     async def session(client: httpx.AsyncClient, n: int):
         asked = ["What should I learn after GANs?", f"How long is phase {n % 6 + 1}?", list(RAG_SUBJECTS)[n % 4]]

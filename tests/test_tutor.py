@@ -349,6 +349,10 @@ def test_a_card_asked_its_cost_shows_its_cost_field_and_the_first_resource_is_na
                                                                  "**Phase 5: Specialization & Advanced Applications** (3-4 months each)"]),
     ("Could I finish diffusion models and transformers in 3 months?", ["are both in Phase 4: Advanced Generative Models", "3-4 months"]),
     ("how long is phase 6", ["has no set length in the roadmap"]),
+    ("how long until I'm through the first three phases?", ["Together: about **5-8 months**"]),
+    ("3 months to get to the point where I can build GANs. is that realistic?", ["together about **3-5 months**",
+                                                                                "To the end of it: about **5-8 months**"]),
+    ("which section is about making models smaller?", ["Its topics: Quantization; Knowledge Distillation; Pruning Techniques"]),
 ])
 def test_durations_of_several_subjects_and_the_longest_phase(make_tutor, question, must):
     text = make_tutor("I do not know.").answer(question).finish().text

@@ -480,6 +480,18 @@ def test_the_ask_endpoint_answers_from_the_graph_with_the_route(running, roadmap
     assert "Types of Generative Models" in client.predict("what should I learn next?", [], done, api_name="/ask")["answer"]
 
 
+def test_the_headless_door_answers_like_the_page_and_is_locked_with_it(running):
+    url = running().local_url
+    out = httpx.post(f"{url}headless/gradio_api/run/ask", json={"data": ["How long is phase 2?", [], []], "session_hash": "h1"},
+                     timeout=30).json()["data"][0]
+    assert out["route"] == "curriculum" and "2-3 months" in out["answer"]
+    locked = running(credentials=("ada", "pw")).local_url
+    for path in ("headless/gradio_api/run/ask", "headless/gradio_api/info", "gradio_api/run/ask"):
+        r = httpx.post(f"{locked}{path}", json={"data": ["How long is phase 2?", [], []]}, timeout=30) if "run" in path \
+            else httpx.get(f"{locked}{path}", timeout=30)
+        assert r.status_code == 401, (path, r.status_code)
+
+
 def test_a_graph_question_returns_at_once_while_the_model_writes(running):
     model = SlowModel(" ".join(["word"] * 40) + ". " + EXPLAINS, delay=0.1)
     url = running(model=model).local_url

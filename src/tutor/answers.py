@@ -144,7 +144,7 @@ def answer_duration(c: Composer, r: Reading, done: set[str]) -> Facts | None:
         if LONGEST.search(r.text) and (extremes := longest_and_shortest(rm)):
             text = extremes + "\n" + text
         return Facts(text, ["overview", *rm.phases])
-    if UNTIL.search(r.text) and (reach := time_to_reach(rm, r.nodes[0])) is not None:
+    if UNTIL.search(r.text) and not THROUGH.search(r.text) and len(r.nodes) == 1 and (reach := time_to_reach(rm, r.nodes[0])) is not None:
         return reach
     by_phase: dict[str, tuple[Phase, list[Node]]] = {}  # the phases asked about, each with its subjects
     for subject in r.nodes:
@@ -198,7 +198,8 @@ def answer_phase(c: Composer, r: Reading, done: set[str]) -> Facts | None:
         elif phase is None:
             lines.append(f"**{label(subject)}** is general advice outside the phases ({where(subject)}).")
         else:
-            about = f" It covers {_lower_first(subject.description)}." if isinstance(subject, Item) and subject.description else ""
+            about = f" It covers {_lower_first(subject.description)}." if isinstance(subject, Item) and subject.description else \
+                f" Its topics: {'; '.join(i.title for i in subject.items)}." if isinstance(subject, Section) and subject.items else ""
             section = rm.section_of(subject)
             under = f", in the {section.title} section" if section is not None and section is not subject else ""
             lines.append(f"**{label(subject)}** is in **{label(phase)}**{under}.{about}")
@@ -392,6 +393,7 @@ def _background(text: str, link) -> str:
     return ""
 
 
+THROUGH = re.compile(r"\buntil (i'?m|i am|we'?re) (through|done|finished)\b|\buntil i('ve| have)? (finish|finished|complete|completed)\b", re.I)
 UNTIL = re.compile(r"\b(until|till|til)\b|\bbefore i (can |could )?(get to|reach|start)\b|\b(get|getting) to\b|\breach(ing)?\b", re.I)
 
 
@@ -410,8 +412,11 @@ def time_to_reach(rm: Roadmap, subject: Node) -> Facts | None:
     low, high = sum(p.duration.low for p in before), sum(p.duration.high for p in before)
     steps = ", ".join(f"{label(p)} ({_length(p)})" for p in before)
     where_ = f" ({label(phase)})" if subject is not phase else ""
+    through = ""
+    if phase.duration is not None and phase.duration.low is not None:
+        through = f" To the end of it: about **{low + phase.duration.low:g}-{high + phase.duration.high:g} months**."
     return Facts(f"From the start of the roadmap, **{label(subject)}**{where_} comes after {steps}: together "
-                 f"about **{low:g}-{high:g} months**. {label(phase)} itself then takes {_length(phase)}.",
+                 f"about **{low:g}-{high:g} months**. {label(phase)} itself then takes {_length(phase)}.{through}",
                  [subject, *before, phase] if subject is not phase else [*before, phase])
 
 

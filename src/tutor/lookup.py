@@ -62,6 +62,7 @@ PHASE_NUMBER = re.compile(
 )
 # "phases 1 and 2", "phases 3-5", "phases 1, 2 & 3": every number, a range filled in
 PHASE_LIST = re.compile(r"\b(?:phases|stages)\s+(\d+(?:\s*(?:,|and|&|or|to|through|-|–)\s*\d+)+)\b", re.I)
+FIRST_PHASES = re.compile(r"\bfirst (two|three|four|five|six|[2-9]) (?:phases|stages)\b", re.I)
 PHASE_OF = re.compile(r"\s+(?:phase|stage|part)\b", re.I)
 ORDINALS = {"one": 1, "first": 1, "1st": 1, "two": 2, "second": 2, "2nd": 2, "three": 3, "third": 3, "3rd": 3,
             "four": 4, "fourth": 4, "five": 5, "fifth": 5, "six": 6, "sixth": 6, "seven": 7, "seventh": 7,
@@ -366,6 +367,9 @@ class Lookup:
             number = len(self.roadmap.phases) if word in ("last", "final") else \
                 int(word) if word.isdigit() else ORDINALS.get(word, int(re.sub(r"\D", "", word) or 0))
             out.append((number, m))
+        for m in FIRST_PHASES.finditer(text):  # "the first three phases": 1 to 3
+            count = int(m.group(1)) if m.group(1).isdigit() else ORDINALS.get(m.group(1).lower(), 0)
+            out += [(n, m) for n in range(1, min(count, 20) + 1)]
         for m in PHASE_LIST.finditer(text):
             numbers = [int(n) for n in re.findall(r"\d+", m.group(1))]
             if len(numbers) == 2 and re.search(r"to|through|-|–", m.group(1)) and numbers[0] < numbers[1] <= 20:
@@ -380,6 +384,10 @@ class Lookup:
             if phase is None:
                 continue
             start = len(tokens(text[: m.start()]))
+            if m.re is FIRST_PHASES:  # "first three phases": the phrase names them all, with no words of their own
+                end = start + len(tokens(m.group(0)))
+                out.append(Link(phase, CONFIDENCE["phase number"], "phase number", m.group(0) if number == 1 else "", end - 1, end - 1 + (number == 1)))
+                continue
             if m.re is PHASE_LIST:  # each number of the list is its own one-word span
                 said = tokens(m.group(0))
                 at = next((i for i, w in enumerate(said) if w == str(number)), None)

@@ -131,4 +131,9 @@ def build_app(tutor: Tutor, settings: Settings, loader=None) -> gr.Blocks:
         quiz.wire(progress.done)
         gr.api(ask, api_name="ask", queue=False)  # the lanes limit it, not Gradio's queue
     app.queue(default_concurrency_limit=None)
+    # The same endpoint on a page with no components, served at HEADLESS by `start`: Gradio builds
+    # each new session's state from every block of its page (127 here, about 15 ms that holds the
+    # GIL), so 32 scripts opening sessions at once waited up to 0.8 s for a graph answer.
+    with gr.Blocks(title="tutor: headless API", analytics_enabled=False) as app.headless:
+        gr.api(ask, api_name="ask", queue=False)
     return app

@@ -10,8 +10,10 @@ Gradio is first imported (cli.cmd_serve), and by `analytics_enabled=False` on th
 from __future__ import annotations
 
 import ctypes
+import os
 import sys
 import threading
+import time
 
 import gradio as gr
 
@@ -20,14 +22,41 @@ from .page import CSS, HEAD, THEME, build_app
 from .security import EXPOSED, LoginGuard, is_loopback
 
 
+HEADLESS = "/headless"  # the page's `ask` endpoint without the page: POST /headless/gradio_api/run/ask
+
+
 def start(app: gr.Blocks, host: str = "127.0.0.1", port: int | None = None,
           credentials: tuple[str, str] | None = None, block: bool = False) -> gr.Blocks:
-    app.launch(server_name=host, server_port=port, auth=LoginGuard(credentials) if credentials else None,
-               share=False, show_error=False, quiet=True, prevent_thread_lock=not block,
+    guard = LoginGuard(credentials) if credentials else None  # one guard: its backoff counts both doors
+    app.launch(server_name=host, server_port=port, auth=guard,
+               share=False, show_error=False, quiet=True, prevent_thread_lock=True,
                max_file_size=1, run_history=False, enable_monitoring=False, mcp_server=False, ssr_mode=False,
                max_threads=100,  # waiting in the LLM lane holds a worker thread; 40 is too few under load
                css=CSS, head=HEAD, theme=THEME)
+    if (headless := getattr(app, "headless", None)) is not None:
+        # Mounted on the running server; its startup hook (which starts a queue) never runs, and its
+        # one endpoint does not use a queue.
+        gr.mount_gradio_app(app.server_app, headless, HEADLESS, auth=guard, show_error=False, max_file_size=1,
+                            run_history=False, enable_monitoring=False, mcp_server=False, ssr_mode=False)
+        first_request(app.local_url, credentials)
+    if block:
+        app.block_thread()
     return app
+
+
+def first_request(url: str, credentials: tuple[str, str] | None) -> None:
+    """Ask the headless endpoint one question, so that no learner pays for Gradio's first request
+    (0.5 s alone; in a burst of 32 new clients, 1.3 s for every graph answer of the burst)."""
+    import httpx
+
+    try:
+        with httpx.Client(base_url=url, timeout=60) as client:
+            if credentials:
+                client.post("login", data={"username": credentials[0], "password": credentials[1]})
+            client.post(f"{HEADLESS.lstrip('/')}/gradio_api/run/ask",
+                        json={"data": ["What are the phases?", [], []], "session_hash": "first-request"})
+    except httpx.HTTPError:  # a warm-up that fails costs the first learner half a second, nothing more
+        pass
 
 
 def bound_malloc_arenas(arenas: int = 2) -> None:
@@ -40,6 +69,18 @@ def bound_malloc_arenas(arenas: int = 2) -> None:
         pass
 
 
+def warm_quietly(tutor) -> None:
+    """Embed the answers' sentences at the lowest CPU priority (Linux schedules each thread on its
+    own), so that learners who ask while it runs are not slowed by it, then say it is done."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
+    except (OSError, AttributeError):  # not Linux, or not allowed: warm at the usual priority
+        pass
+    started = time.perf_counter()
+    count = tutor.facts.warm()
+    print(f"warmed up: {count} sentences embedded in {time.perf_counter() - started:.1f} s", flush=True)
+
+
 def serve(settings: Settings, credentials: tuple[str, str] | None = None) -> int:
     from ..runtime import open_model, open_tutor
 
@@ -49,7 +90,7 @@ def serve(settings: Settings, credentials: tuple[str, str] | None = None) -> int
     tutor = open_tutor(settings)
     # Every sentence an answer can show, embedded while the page is already up (about 16 s on one
     # thread): after that, no learner's first question about a card waits for its sentences.
-    threading.Thread(target=tutor.facts.warm, name="warm-facts", daemon=True).start()
+    threading.Thread(target=warm_quietly, args=(tutor,), name="warm-facts", daemon=True).start()
     app = build_app(tutor, settings, loader=open_model)
     print(f"tutor is running at http://{settings.host}:{settings.port} (Ctrl-C to stop)")
     start(app, settings.host, settings.port, credentials, block=True)
