@@ -300,3 +300,11 @@ def test_every_name_of_one_topic_is_masked_for_the_intent(reader):
     # "LoRA / adapters / soft prompts" all name Parameter-Efficient Fine-Tuning: none of them is a word of asking
     reading = reader.read("Next step after learning LoRA / adapters / soft prompts?")
     assert reading.intent == "next" and reading.subject.title == "Parameter-Efficient Fine-Tuning"
+
+
+def test_the_interactive_one_is_the_work_the_last_answer_described_so(reader):
+    history = [{"role": "user", "content": "what comes after autoencoders"},
+               {"role": "assistant", "content": "After Autoencoders comes GANs. Resources: GAN Lab (interactive "
+                                                "visualization) and the GAN Specialization."}]
+    assert reader.read("cool, who built the interactive one?", history).resource.title == "GAN Lab"
+    assert reader.read("cool, who built the interactive one?").resource is None  # no answer to point into

@@ -288,7 +288,8 @@ class Reader:
             if again in NAVIGATION:
                 intent, evidence = again, Verdict(True, f"the last question's intent ({why.rule})", why.score)
         followup: tuple[Link, ...] = ()
-        if not subjects and (FOLLOW_UP.search(text) or ORDINAL_REF.search(text) or not self._content(text, links)):
+        if not subjects and (FOLLOW_UP.search(text) or ORDINAL_REF.search(text) or DESCRIBED_ONE.search(text)
+                             or not self._content(text, links)):
             followup = self.refers_to(history, text)
         if resource is None and history and (ref := WORK_REF.search(text)) and (ref.group(1) or not subjects and not followup):
             # "does that course teach pruning?", "how long would the specialization take?"
@@ -498,6 +499,16 @@ class Reader:
             if named and (at == -1 or at < len(named)):
                 lk = named[at]
                 return (Link(lk.node, lk.confidence, f"the {pick.group(1).lower()} one in the tutor's last answer", lk.span),)
+        if (one := DESCRIBED_ONE.search(text)) and last_tutor and one.group(1).lower() not in ORDINAL_WORDS:
+            # "who built the interactive one?" after "...GAN Lab (interactive visualization) and the GAN
+            # Specialization": the work whose words in that answer, up to the next name, say so
+            said = WORD.findall(last_tutor.lower())
+            works = sorted(self.lookup.link(last_tutor, nest=False), key=lambda lk: lk.start)
+            word = stem(one.group(1).lower())
+            fit = [lk for lk, after in zip(works, [*works[1:], None]) if isinstance(lk.node, Resource)
+                   and word in {stem(w) for w in said[lk.start: after.start if after else len(said)]}]
+            if len(fit) == 1:
+                return (Link(fit[0].node, fit[0].confidence, f"the {one.group(1).lower()} one in the tutor's last answer", fit[0].span),)
         if (part := THAT_PART.search(text)) and last_tutor:
             # "what topics are in that section?": the section the tutor's last answer named
             kind = {"phase": Phase, "stage": Phase, "topic": Item}.get(part.group(1).lower(), Section)
@@ -582,6 +593,8 @@ class Reader:
                 and not w.isdigit() and len(w) > 2]
 
 
+DESCRIBED_ONE = re.compile(r"\bthe ([a-z]+) one\b", re.I)  # "the interactive one"
+ORDINAL_WORDS = {"first", "second", "third", "fourth", "last", "next", "other", "same", "right", "new", "previous", "only"}
 THAT_PART = re.compile(r"\b(?:that|this|the same)\s+(section|phase|part|topic|stage|module|chapter)\b", re.I)
 RECOMMENDS = re.compile(r"\b(continues with|next step is|start with|comes? next|comes?|then|followed by|"
                         r"the roadmap has you study|move on to)\b", re.I)
