@@ -208,7 +208,7 @@ class Reader:
         tutor knows as English (the corpus vocabulary), for the language check; `min_relevance`:
         the best chunk cosine below which a question that names nothing is off-topic; `kinds`: each
         resource's kind from its card (url -> "paper"), for "the attention paper"; `terms`: the
-        two-word terms the corpus uses (see `terms`), for questions on what only a note explains."""
+        two-word terms the corpus uses (see `corpus_terms`), for questions on what only a note explains."""
         self.terms = terms or set()
         self.min_relevance = min_relevance
         self.kinds = kinds or {}
