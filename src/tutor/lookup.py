@@ -19,7 +19,6 @@ This module does not decide what a question asks (that is reading.py); it only n
 from __future__ import annotations
 
 import dataclasses
-
 import re
 import tomllib
 from dataclasses import dataclass

@@ -21,7 +21,6 @@ from ..config import Settings
 from .page import CSS, HEAD, THEME, build_app
 from .security import EXPOSED, LoginGuard, is_loopback
 
-
 HEADLESS = "/headless"  # the page's `ask` endpoint without the page: POST /headless/gradio_api/run/ask
 
 
