@@ -308,3 +308,23 @@ def test_the_interactive_one_is_the_work_the_last_answer_described_so(reader):
                                                 "visualization) and the GAN Specialization."}]
     assert reader.read("cool, who built the interactive one?", history).resource.title == "GAN Lab"
     assert reader.read("cool, who built the interactive one?").resource is None  # no answer to point into
+
+
+@pytest.mark.parametrize("question, resource", [
+    ("is andrew ng's machine learning course free or do i have to pay", "Machine Learning"),
+    ("andrew ng's deep learning specialization, is it free?", "Deep Learning Specialization"),
+])
+def test_a_maker_of_several_works_names_the_one_whose_title_follows(reader, question, resource):
+    assert reader.read(question).resource.title == resource
+
+
+def test_a_maker_of_several_works_alone_names_none_of_them(reader):
+    assert reader.lookup.makers[("andrew", "ng")] and reader.read("what did andrew ng make?").resource is None
+
+
+def test_something_easier_is_a_gentler_work_of_the_same_section(reader):
+    history = [{"role": "user", "content": "tell me about the attention is all you need paper"},
+               {"role": "assistant", "content": "Attention Is All You Need is the 2017 paper that introduced the Transformer."}]
+    assert reader.read("is there something easier to read first?", history).resource.title == "The Illustrated Transformer"
+    illustrated = next(r for r in reader.lookup.roadmap.resources if r.title == "The Illustrated Transformer")
+    assert reader.easier_than(illustrated) is None  # a beginner's work has nothing below it

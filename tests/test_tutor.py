@@ -380,3 +380,8 @@ def test_a_start_question_from_someone_who_knows_a_topic_starts_at_the_beginning
 ])
 def test_does_it_cover_is_answered_by_what_the_card_says_it_lacks(make_tutor, question, must):
     assert must in make_tutor("I do not know.").answer(question).finish().text
+
+
+def test_where_a_platform_is_says_what_the_roadmap_says_of_it(make_tutor):
+    text = make_tutor("I do not know.").answer("yannic kilcher — is he in the roadmap? what's his channel good for").finish().text
+    assert text.startswith("**YouTube Channels**: Technical explanations of recent papers. It is general advice outside the phases")

@@ -196,7 +196,8 @@ def answer_phase(c: Composer, r: Reading, done: set[str]) -> Facts | None:
         if isinstance(subject, Phase):
             lines.append(c.describe(subject))
         elif phase is None:
-            lines.append(f"**{label(subject)}** is general advice outside the phases ({where(subject)}).")
+            about = f": {subject.description}" if isinstance(subject, Item) and subject.description else ""
+            lines.append(f"**{label(subject)}**{about}. It is general advice outside the phases ({where(subject)}).")
         else:
             about = f" It covers {_lower_first(subject.description)}." if isinstance(subject, Item) and subject.description else \
                 f" Its topics: {'; '.join(i.title for i in subject.items)}." if isinstance(subject, Section) and subject.items else ""

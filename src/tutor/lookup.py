@@ -178,6 +178,7 @@ class Lookup:
         self.names: dict[tuple[str, ...], tuple[Node | Resource, str]] = {}
         self.phrases: dict[tuple[str, ...], Resource] = {}  # titles of common words, matched whole
         self.surnames: dict[str, Resource] = {}  # "vanderplas" -> the one resource by that person
+        self.makers: dict[tuple[str, ...], list[Resource]] = {}  # ("andrew", "ng") -> the works of someone who made several
         self.people: dict[str, set[str]] = {}  # "Andrew Ng" -> the urls of every resource he made
         self.phase_words: list[tuple[str, Phase]] = []  # one-word parts of phase titles: name it before "phase"
         self._build(aliases or {}, resource_titles or {}, resource_people or {})
@@ -273,6 +274,8 @@ class Lookup:
                     add(" ".join(key), res, "author", order)
                 else:  # a surname alone names a work only beside a word for one: see link()
                     self.surnames[key[0]] = res
+            elif len(key) > 1:  # "Andrew Ng" made two: the words after the name tell which (see link())
+                self.makers[key] = [by_url[u] for u in sorted(urls) if u in by_url]
         by_title = {label(n): n for n in rm.nodes} | {n.title: n for n in rm.nodes}
         for title, names in aliases.items():
             node = by_title.get(title)
@@ -330,6 +333,15 @@ class Lookup:
         found += [Link(res, CONFIDENCE["author"], "author", w, at, at + 1) for at, w in enumerate(words)
                   if (res := self.surnames.get(w)) is not None
                   and (WORKS & set(words[at + 1: at + 5]) or at and words[at - 1] == "by")]  # "Vaswani et al. transformer paper"
+        for key, works in self.makers.items():  # "andrew ng's machine learning course": the work whose title follows
+            n = len(key)
+            for at in (i for i in range(len(words) - n + 1) if tuple(words[i: i + n]) == key):
+                near = set(words[at + n: at + n + 6]) - STOPWORDS
+                shared = {r.url: len(near & (set(tokens(r.title)) - STOPWORDS - set(key))) for r in works}
+                most = max(shared.values(), default=0)
+                fit = [r for r in works if shared[r.url] == most]
+                if most and len(fit) == 1:  # "machine learning" fits Machine Learning better than Deep Learning
+                    found.append(Link(fit[0], CONFIDENCE["author"], "author", " ".join(key), at, at + n))
         found += self._phases(text, words)
         found += [Link(phase, CONFIDENCE["part"], "part", words[at], at, at + 2)
                   for at in range(len(words) - 1) if words[at + 1] in ("phase", "stage")

@@ -203,13 +203,15 @@ class Policy:
 class Reader:
     def __init__(self, lookup: Lookup, embedder, policy: Policy | None = None, index=None,
                  english_words: set[str] | None = None, min_relevance: float = 0.30, kinds: dict[str, str] | None = None,
-                 terms: set[tuple[str, str]] | None = None):
+                 terms: set[tuple[str, str]] | None = None, levels: dict[str, str] | None = None):
         """`index`: the FAISS index (for the on-topic cosine); `english_words`: word stems the
         tutor knows as English (the corpus vocabulary), for the language check; `min_relevance`:
         the best chunk cosine below which a question that names nothing is off-topic; `kinds`: each
         resource's kind from its card (url -> "paper"), for "the attention paper"; `terms`: the
-        two-word terms the corpus uses (see `corpus_terms`), for questions on what only a note explains."""
+        two-word terms the corpus uses (see `corpus_terms`), for questions on what only a note explains;
+        `levels`: each resource's level from its card, for "is there something easier?"."""
         self.terms = terms or set()
+        self.levels = levels or {}  # each resource's level from its card (url -> "beginner")
         self.min_relevance = min_relevance
         self.kinds = kinds or {}
         self.lookup = lookup
@@ -298,6 +300,10 @@ class Reader:
                 and (not subjects or COVERS.search(text.lower())):
             # "is it free?" after "what resource does the roadmap give for PyTorch?": "it" is the work named
             resource, followup = self.resource_said(history), ()
+        if resource is None and not subjects and history and EASIER.search(text) and (said := self.resource_said(history)):
+            # "is there something easier to read first?" after the Attention paper: a gentler work of its section
+            if (gentler := self.easier_than(said.node)) is not None:
+                resource, followup = Link(gentler, said.confidence, f"a gentler work than {said.title} in its section", said.span), ()
         if resource is None and not subjects and (said := next((lk for lk in followup if isinstance(lk.node, Resource)), None)):
             resource, followup = said, ()  # "what about the second one?" after a list of resources
         candidates: tuple[Link, ...] = ()
@@ -372,6 +378,15 @@ class Reader:
             if len(res) == 1:
                 return Link(res[0], lk.confidence, f"the {word} of {lk.title}", f"{lk.span} {word}", lk.start, lk.end + 1)
         return None
+
+    def easier_than(self, work: Resource) -> Resource | None:
+        """The work of the lowest level in the same section whose card puts it below `work`, if any."""
+        rank = {"beginner": 0, "all levels": 1, "intermediate": 2, "advanced": 3}
+        mine = rank.get(self.levels.get(work.url, ""), None)
+        if mine is None or work.section is None:
+            return None
+        gentler = [r for r in unique(work.section.resources) if rank.get(self.levels.get(r.url, ""), 9) < mine]
+        return min(gentler, key=lambda r: rank[self.levels[r.url]], default=None)
 
     def on_platform(self, lk: Link, words: list[str]) -> Link | None:
         """"The Hugging Face fine-tuning guide": a platform, a word of a title and a word for a kind of
@@ -593,6 +608,8 @@ class Reader:
                 and not w.isdigit() and len(w) > 2]
 
 
+EASIER = re.compile(r"\b(easier|simpler|gentler|lighter|more (beginner[- ]friendly|accessible|approachable|visual))\b|"
+                    r"\bless (math|mathy|technical|dense|heavy)\b", re.I)
 DESCRIBED_ONE = re.compile(r"\bthe ([a-z]+) one\b", re.I)  # "the interactive one"
 ORDINAL_WORDS = {"first", "second", "third", "fourth", "last", "next", "other", "same", "right", "new", "previous", "only"}
 THAT_PART = re.compile(r"\b(?:that|this|the same)\s+(section|phase|part|topic|stage|module|chapter)\b", re.I)

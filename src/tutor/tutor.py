@@ -100,7 +100,7 @@ def make_reader(corpus: Corpus, embedder, index=None, min_relevance: float = 0.3
     texts = [c.body for c in corpus.cards] + [f"{label(n)} {getattr(n, 'description', '')}" for n in corpus.roadmap.nodes]
     vocabulary = set(words(" ".join(texts)))
     return Reader(lookup, embedder, index=index, english_words=vocabulary, min_relevance=min_relevance,
-                  kinds={c.url: c.kind for c in corpus.cards}, terms=corpus_terms(texts + [n.body for n in corpus.notes.values()]))
+                  kinds={c.url: c.kind for c in corpus.cards}, levels={c.url: c.level for c in corpus.cards}, terms=corpus_terms(texts + [n.body for n in corpus.notes.values()]))
 
 
 class Tutor:
