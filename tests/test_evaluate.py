@@ -8,6 +8,7 @@ from tutor.config import TutorError
 from tutor.evaluate import (
     _check_thresholds,
     answer_scores,
+    by_file,
     load_questions,
     matches,
     retrieval_scores,
@@ -25,6 +26,13 @@ def test_source_matching_rule():
     assert not matches("GAN Lab", OTHER)
     assert matches("Phase 3: Generative AI Foundations (2-3 months)", GAN_LAB)  # the heading as the roadmap writes it
     assert not matches("Phase 1: Foundations (1-2 months)", GAN_LAB)
+
+
+def test_sources_named_by_their_corpus_file(real_corpus):
+    named = by_file(["attention-is-all-you-need.md", "topics/activation-functions.md", "roadmap.md", "GAN Lab",
+                     "no-such-card.md"], real_corpus)
+    assert named[0] == next(c.title for c in real_corpus.cards if c.path.endswith("attention-is-all-you-need.md"))
+    assert named[1:] == ["Activation Functions", "GAN Lab", "no-such-card.md"]  # roadmap.md names no source
 
 
 def test_retrieval_scores_by_hand():

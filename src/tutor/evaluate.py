@@ -106,6 +106,20 @@ def matches(expected: str, source: dict) -> bool:
     return any(n in source.get("title", "").lower() or n in source.get("breadcrumb", "").lower() for n in names)
 
 
+def by_file(expected: list[str], corpus) -> list[str]:
+    """Sources named by their corpus file ("gan-lab.md", "topics/diffusion-models.md") as the titles
+    the retriever's sources carry. "roadmap.md" names no source in particular and is left out."""
+    titles = {Path(c.path).name.lower(): c.title for c in corpus.cards if c.path}
+    titles |= {Path(n.path).name.lower(): n.topic for n in corpus.notes.values()}
+    out = []
+    for e in expected:
+        name = Path(e.strip()).name.lower()
+        if name == "roadmap.md":
+            continue
+        out.append(titles.get(name, e) if name.endswith(".md") else e)
+    return list(dict.fromkeys(out))
+
+
 def retrieval_scores(expected: list[str], sources: list[dict]) -> dict:
     """Binary relevance against the expected strings. nDCG@10 is the standard one: each expected
     string counts once (the first source that matches it), and the ideal ranking puts one
@@ -280,6 +294,7 @@ def run_eval(args, settings: Settings) -> int:
     llm = not args.no_llm
 
     tutor = open_tutor(settings, with_model=False, progress=False)
+    questions = [{**q, "expected_sources": by_file(q["expected_sources"], tutor.corpus)} for q in questions]
     model_load_s = None
     if llm:
         started = time.perf_counter()
