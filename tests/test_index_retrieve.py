@@ -1,4 +1,7 @@
 import json
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
@@ -6,7 +9,7 @@ import pytest
 from conftest import HashEmbedder
 from tutor.config import TutorError
 from tutor.corpus import Corpus
-from tutor.embed import Remembering
+from tutor.embed import Gathering, Remembering
 from tutor.guard import Guard
 from tutor.index import IndexProblem, build, load, staleness
 from tutor.retrieve import Retriever, clean_query
@@ -143,6 +146,38 @@ def test_remembering_embeds_each_text_once_and_forgets_the_oldest():
     assert inner.seen == ["a cat", "a dog", "a fox", "an owl"] and list(memo.vectors) == ["a dog", "a fox", "an owl"]
     memo.embed_batch(["a cat"])
     assert inner.seen[-1] == "a cat" and memo.embed_batch([]).shape == (0, inner.dim)
+
+
+def test_texts_that_arrive_during_a_pass_share_the_next_one_and_each_caller_gets_its_own_rows():
+    started, release = threading.Event(), threading.Event()
+
+    class Slow(HashEmbedder):
+        passes = []
+
+        def embed_batch(self, texts):
+            self.passes.append(list(texts))
+            started.set()
+            release.wait(5)
+            if "boom" in texts:
+                raise ValueError("boom")
+            return super().embed_batch(texts)
+
+    shared = Gathering(Slow())
+    asked = [["a cat"], ["a dog", "a fox"], ["an owl"], []]
+    with ThreadPoolExecutor(4) as pool:
+        first = pool.submit(shared.embed_batch, asked[0])
+        started.wait(5)  # the first pass runs; the others arrive meanwhile
+        rest = [pool.submit(shared.embed_batch, texts) for texts in asked[1:]]
+        time.sleep(0.2)
+        release.set()
+        got = [first.result(5)] + [r.result(5) for r in rest]
+    assert [sorted(p) for p in Slow.passes] == [["a cat"], ["a dog", "a fox", "an owl"]]  # two passes, three callers
+    for texts, rows in zip(asked, got):
+        assert rows.shape == (len(texts), HashEmbedder.dim)
+        assert rows == pytest.approx(HashEmbedder().embed_batch(texts))
+    with pytest.raises(ValueError, match="boom"):
+        shared.embed_batch(["boom"])
+    assert shared.embed_batch(["a cat"]) == pytest.approx(HashEmbedder().embed_batch(["a cat"]))  # still working
 
 
 def test_the_guard_remembers_source_sentences_but_not_the_models():

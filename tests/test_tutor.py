@@ -1,5 +1,6 @@
 import re
 
+import numpy as np
 import pytest
 
 from conftest import FakeModel
@@ -333,6 +334,33 @@ def test_warming_embeds_every_sentence_an_answer_picks_from(make_tutor):
     tutor.facts.embedder = Remembering(HashEmbedder())  # instant; only which texts are remembered matters
     assert tutor.facts.warm() > 500
     assert wanted and wanted <= set(tutor.facts.embedder.vectors), wanted - set(tutor.facts.embedder.vectors)
+
+
+def test_the_facts_vectors_kept_with_the_index_spare_the_next_start_its_warming(make_tutor, tmp_path):
+    from conftest import HashEmbedder
+    from tutor.embed import Remembering
+    from tutor.facts import SENTENCES
+
+    tutor = make_tutor("Fine.")
+    tutor.facts.embedder = Remembering(HashEmbedder())
+    assert tutor.facts.warm() > 500 and tutor.facts.keep(tmp_path)
+    again = make_tutor("Fine.")
+    again.facts.embedder = Remembering(HashEmbedder())
+    assert again.facts.restore(tmp_path) == len(tutor.facts.texts())
+    assert again.facts.warm() == 0
+
+    class Other(HashEmbedder):  # the same name, other vectors: a changed model must not pass for the old one
+        def embed_batch(self, texts):
+            return np.roll(super().embed_batch(texts), 1, axis=1)
+
+    other = make_tutor("Fine.")
+    other.facts.embedder = Remembering(Other())
+    assert other.facts.restore(tmp_path) == 0 and other.facts.warm() > 500
+    (tmp_path / SENTENCES).write_bytes(b"not a zip")
+    assert other.facts.restore(tmp_path) == 0  # unreadable: ignored, warmed as before
+    assert other.facts.restore(tmp_path / "missing") == 0
+    (tmp_path / "a-file").write_text("")
+    assert not other.facts.keep(tmp_path / "a-file")  # no folder to write in: not kept, nothing raised
 
 
 def test_a_card_asked_its_cost_shows_its_cost_field_and_the_first_resource_is_named(make_tutor):

@@ -318,12 +318,18 @@ def cmd_index(args, settings: Settings) -> int:
     if not args.rebuild and reason is None:
         print(f"index is up to date ({settings.index_dir}, checked in {time.perf_counter() - started:.2f} s)")
         return 0
-    from .runtime import open_index
+    from .runtime import open_index, open_tutor
 
     index, _ = open_index(settings, rebuild=True)
     m = index.manifest
     print(f"built {m['n_chunks']} chunks x {m['dim']} dims with {m['embedder']} in "
           f"{time.perf_counter() - started:.1f} s -> {settings.index_dir}")
+    started = time.perf_counter()
+    tutor = open_tutor(settings, with_model=False, progress=False)
+    count = tutor.facts.warm()
+    kept = tutor.facts.keep(settings.index_dir)
+    print(f"embedded {count} sentences that answers pick from in {time.perf_counter() - started:.1f} s"
+          + ("" if kept else f" (not kept: {settings.index_dir} is not writable)"))
     return 0
 
 

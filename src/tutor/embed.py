@@ -7,8 +7,13 @@ imported only when an embedder is actually loaded: the import alone costs severa
 
 from __future__ import annotations
 
+import contextlib
 import os
+import queue
 import threading
+import zipfile
+from concurrent.futures import Future
+from pathlib import Path
 from typing import Protocol
 
 import numpy as np
@@ -86,6 +91,52 @@ class SentenceTransformerEmbedder:
         return out
 
 
+class Gathering:
+    """An embedder that many threads share: texts that arrive while a forward pass runs wait for
+    the next pass together, on one worker thread. A pass has a fixed cost (about 16 ms for one
+    short text on one thread, 17 ms for two, 111 ms for 22), so a burst of 11 questions costs
+    one pass of 22 texts instead of eleven passes of two, and the last of them waits 0.1 s, not 0.2."""
+
+    def __init__(self, embedder: Embedder, most: int = 64):
+        self.inner, self.most = embedder, most
+        self.name, self.dim = embedder.name, embedder.dim
+        self.queue: queue.SimpleQueue = queue.SimpleQueue()
+        self.worker: threading.Thread | None = None
+        self.starting = threading.Lock()
+
+    def embed_batch(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self.starting:
+            if self.worker is None:
+                self.worker = threading.Thread(target=self._work, name="embedder", daemon=True)
+                self.worker.start()
+        done: Future = Future()
+        self.queue.put((texts, done))
+        return done.result()
+
+    def _work(self) -> None:
+        while True:
+            waiting = [self.queue.get()]
+            count = len(waiting[0][0])
+            while count < self.most:
+                try:
+                    waiting.append(self.queue.get_nowait())
+                except queue.Empty:
+                    break
+                count += len(waiting[-1][0])
+            try:
+                vectors = self.inner.embed_batch([t for texts, _ in waiting for t in texts])
+            except BaseException as e:  # each caller gets the error, the worker goes on
+                for _, done in waiting:
+                    done.set_exception(e)
+                continue
+            start = 0
+            for texts, done in waiting:
+                done.set_result(vectors[start: start + len(texts)])
+                start += len(texts)
+
+
 class Remembering:
     """An embedder that keeps the vectors of the last `size` texts it embedded. Answers embed the
     same corpus sentences again and again (the facts to pick from, the sources the guard checks
@@ -105,6 +156,41 @@ class Remembering:
             for old in list(self.vectors)[: max(0, len(self.vectors) - self.size)]:  # the oldest go first
                 self.vectors.pop(old, None)
         return np.stack([found[t] for t in texts]) if texts else np.zeros((0, self.dim), dtype=np.float32)
+
+    def save(self, path: Path, texts: list[str]) -> bool:
+        """Write the vectors of those `texts` it knows to `path` (.npz, replaced whole). Returns False
+        if the folder cannot be written: the vectors are only a head start, never needed."""
+        known = [t for t in texts if t in self.vectors]
+        tmp = path.with_name(f".tmp-{os.getpid()}-{path.name}")
+        try:
+            with open(tmp, "wb") as f:
+                np.savez_compressed(f, embedder=np.array(self.name), texts=np.array(known, dtype=str),
+                         vectors=np.stack([self.vectors[t] for t in known]) if known else np.zeros((0, self.dim), np.float32))
+            os.replace(tmp, path)
+            return True
+        except OSError:
+            with contextlib.suppress(OSError):  # no folder to write in has no half-written file either
+                tmp.unlink(missing_ok=True)
+            return False
+
+    def load(self, path: Path) -> int:
+        """Take the vectors `save` wrote, if this embedder still gives them: the longest and the
+        shortest text are embedded again and must agree (another model, or the same one reading
+        fewer tokens, would not). Returns how many it took; a missing or unreadable file gives 0."""
+        try:
+            with np.load(path, allow_pickle=False) as saved:
+                name, texts, vectors = str(saved["embedder"]), [str(t) for t in saved["texts"]], saved["vectors"]
+        except (OSError, ValueError, KeyError, zipfile.BadZipFile):
+            return 0
+        if name != self.name or not texts or vectors.shape != (len(texts), self.dim):
+            return 0
+        probes = sorted({max(range(len(texts)), key=lambda i: len(texts[i])), min(range(len(texts)), key=lambda i: len(texts[i]))})
+        again = self.inner.embed_batch([texts[i] for i in probes])
+        if any(float(vectors[i] @ v) < 0.999 for i, v in zip(probes, again)):
+            return 0
+        for t, v in zip(texts, vectors.astype(np.float32)):
+            self.vectors.setdefault(t, v)
+        return len(texts)
 
 
 def _bundled_path() -> str:

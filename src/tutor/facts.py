@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -23,6 +24,7 @@ from .retrieve import Hit
 from .roadmap import Item, Node, Phase, Resource, Section, label, unique
 from .text import content_words, normalize_url, split_sentences
 
+SENTENCES = "sentences.npz"  # the vectors of every text an answer can pick, kept in the index folder
 MMR_LAMBDA = 0.7  # weight of relevance against novelty
 MIN_COSINE = 0.30  # a card sentence less similar than this to the question is not a fact for it
 MAX_LINES = 4  # one subject
@@ -103,20 +105,33 @@ class FactPicker:
             chosen.append(best)
         return [candidates[i] for i in chosen]
 
-    def warm(self) -> int:
-        """Embed every sentence an answer can pick, so that no answer waits for the first use of a
-        card (about 0.6 s for a long one). Returns how many texts were embedded."""
+    def texts(self) -> list[str]:
+        """Every text an answer can pick and embed: the cards' sentences and fields, the nodes' lines
+        and the notes' sentences, as they are embedded."""
         rm = self.corpus.roadmap
         facts = [f for c in self.corpus.cards for f in self._card_facts(c, c.url)]
         for node in rm.nodes:
             chunk = self.chunk_by_id.get(node.id)
             if chunk is not None:
                 facts += [Fact(node_line(node), chunk), *self._note_facts(node, chunk)]
-        texts = list(dict.fromkeys([f.text.replace("**", "") for f in facts] +
-                                   [line for c in self.corpus.cards for a in ("cost", "who") if (line := _card_field(c, a))]))
-        for start in range(0, len(texts), 8):  # short passes: a question waiting for the embedder waits little
-            self.embedder.embed_batch(texts[start: start + 8])
-        return len(texts)
+        return list(dict.fromkeys([f.text.replace("**", "") for f in facts] +
+                                  [line for c in self.corpus.cards for a in ("cost", "who") if (line := _card_field(c, a))]))
+
+    def warm(self) -> int:
+        """Embed every text of `texts` not embedded yet, so that no answer waits for the first use
+        of a card (about 0.6 s for a long one). Returns how many were embedded."""
+        todo = [t for t in self.texts() if t not in self.embedder.vectors]
+        for start in range(0, len(todo), 8):  # short passes: a question waiting for the embedder waits little
+            self.embedder.embed_batch(todo[start: start + 8])
+        return len(todo)
+
+    def restore(self, index_dir: Path) -> int:
+        """The vectors `keep` saved with the index; how many."""
+        return self.embedder.load(Path(index_dir) / SENTENCES)
+
+    def keep(self, index_dir: Path) -> bool:
+        """Save the vectors of `texts` with the index, so that the next start needs no warming."""
+        return self.embedder.save(Path(index_dir) / SENTENCES, self.texts())
 
     # ---------------------------------------------------------------- candidates
     def candidates(self, reading: Reading, hits: list[Hit]) -> list[Fact]:

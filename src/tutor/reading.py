@@ -263,10 +263,10 @@ class Reader:
             subjects = tuple(sorted(subjects, key=lambda lk: lk.start < words_before))
         framed = self.mask(text, links)
         ruled = self.rule(framed)
-        # Its frame is embedded when no rule reads it, to find the nearest examples. The question itself
-        # is embedded when something needs it (a guess at a subject it does not name, the on-topic
-        # check), else later by retrieval; a question that names nothing will, so it joins the frame's pass.
-        both = not ruled and not links and framed != question
+        # Its frame is embedded when no rule reads it, to find the nearest examples; the question itself
+        # then joins the frame's pass, since the on-topic check or retrieval will want it (one pass
+        # of two short texts costs little more than one of one, and passes queue for the embedder).
+        both = not ruled and framed != question
         found = [] if ruled else list(self.embedder.embed_batch([framed, question] if both else [framed]))
         framed_vector = found[0] if found else None
         vectors = found[1:] if both else found[:1] if framed == question else []  # the question's, if known

@@ -10,7 +10,7 @@ import sys
 
 from .config import Settings, TutorError
 from .corpus import Corpus
-from .embed import SentenceTransformerEmbedder
+from .embed import Gathering, SentenceTransformerEmbedder
 from .index import Index, IndexProblem, build, load, staleness
 from .llm import ChatModel, LlamaCppModel, OpenAIHTTPModel
 from .models import find_model, read_registry, resolve_model_path
@@ -46,13 +46,16 @@ def open_model(settings: Settings) -> ChatModel:
 
 def open_tutor(settings: Settings, with_model: bool = True, progress: bool = True) -> Tutor:
     corpus = Corpus.load(settings.corpus_dir)
-    # Answering embeds one question at a time per request, with as many threads as the model gets.
-    index, embedder = open_index(settings, SentenceTransformerEmbedder(settings.embedder, settings.threads), progress)
+    # Answering embeds one question at a time per request, with as many threads as the model gets;
+    # questions that come at once share passes.
+    index, embedder = open_index(settings, Gathering(SentenceTransformerEmbedder(settings.embedder, settings.threads)), progress)
     retriever = Retriever(index, embedder, settings.rrf_k)
     model = open_model(settings) if with_model else None
     if model is not None:
         model.warm_up()
-    return Tutor(corpus, retriever, model, settings)
+    tutor = Tutor(corpus, retriever, model, settings)
+    tutor.facts.restore(settings.index_dir)  # the facts' vectors, if the index folder keeps them
+    return tutor
 
 
 __all__ = ["open_index", "open_model", "open_tutor", "TutorError"]
