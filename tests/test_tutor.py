@@ -413,3 +413,17 @@ def test_does_it_cover_is_answered_by_what_the_card_says_it_lacks(make_tutor, qu
 def test_where_a_platform_is_says_what_the_roadmap_says_of_it(make_tutor):
     text = make_tutor("I do not know.").answer("yannic kilcher — is he in the roadmap? what's his channel good for").finish().text
     assert text.startswith("**YouTube Channels**: Technical explanations of recent papers. It is general advice outside the phases")
+
+
+@pytest.mark.parametrize("question, history, must", [
+    ("How long is the roadmap altogether if I skip phase 6?", [], "Together: about **11-16 months**"),
+    ("from scratch, can I get to the end of phase 3 in half a year?", [], "To the end of it: about **5-8 months**"),
+    ("and how long for it plus the next two phases combined?",
+     [{"role": "user", "content": "I've finished phase 1. how long is phase 2?"},
+      {"role": "assistant", "content": "Phase 2 (Deep Learning Fundamentals) is listed as 2-3 months."}], "Together: about **7-10 months**"),
+    ("I've built GANs and autoencoders already. Now I want diffusion and LLMs. Where should I start?", [],
+     "Start with **Diffusion Models**"),
+])
+def test_sums_exclusions_and_wanted_topics_are_read_from_the_question(make_tutor, question, history, must):
+    text = make_tutor("I do not know.").answer(question, history).finish().text
+    assert must in text, text

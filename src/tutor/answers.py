@@ -15,7 +15,7 @@ from functools import cached_property
 
 from .corpus import Corpus
 from .quiz import QUESTIONS, Quiz, standard_seed
-from .reading import CARD_ASKS, PARTS, Reading
+from .reading import CARD_ASKS, NEEDED_FIRST, PARTS, Reading
 from .roadmap import Item, Node, Phase, Resource, Roadmap, Section, breadcrumb, label, unique
 from .text import split_sentences
 
@@ -115,7 +115,7 @@ def answer_prereq(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     if not r.nodes:
         return answer_start(c, r, done)
     subject, order = min(_in_order(rm, _surest(r)), key=rm.position), ""
-    if len(r.subjects) == 2 and re.search(r"\bbefore\b", r.text, re.I):
+    if len(r.subjects) == 2 and (re.search(r"\bbefore\b", r.text, re.I) or NEEDED_FIRST.search(r.text)):
         # "Do I need calculus before neural network basics?": the reading put the later one first.
         subject, other = r.subjects[0].node, r.subjects[1].node
         first = rm.position(other) < rm.position(subject)
@@ -144,10 +144,14 @@ def answer_duration(c: Composer, r: Reading, done: set[str]) -> Facts | None:
         if LONGEST.search(r.text) and (extremes := longest_and_shortest(rm)):
             text = extremes + "\n" + text
         return Facts(text, ["overview", *rm.phases])
-    if UNTIL.search(r.text) and not THROUGH.search(r.text) and len(r.nodes) == 1 and (reach := time_to_reach(rm, r.nodes[0])) is not None:
+    asked = r.nodes
+    if EXCEPT.search(r.text) and all(isinstance(n, Phase) for n in asked):
+        # "the whole roadmap if I leave out Phase 6": every other phase
+        asked = [p for p in rm.phases if p not in asked]
+    if UNTIL.search(r.text) and not THROUGH.search(r.text) and len(asked) == 1 and (reach := time_to_reach(rm, asked[0])) is not None:
         return reach
     by_phase: dict[str, tuple[Phase, list[Node]]] = {}  # the phases asked about, each with its subjects
-    for subject in r.nodes:
+    for subject in asked:
         if (phase := rm.phase_of(subject)) is not None:
             by_phase.setdefault(phase.id, (phase, []))[1].append(subject)
     lines, nodes = [], []
@@ -212,13 +216,21 @@ def answer_start(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     subject = r.subject
     # "5 yrs of Python but zero ML background, where do I begin?": what they have or lack is where they
     # stand, not where they start: the beginning, with a word on what they know.
-    known = [lk.node for lk in r.subjects if not isinstance(lk.node, Phase | Resource) and _background(r.text, lk) == "has"]
-    if r.subjects and all(_background(r.text, lk) for lk in r.subjects):
+    backgrounds = _backgrounds(r.text, r.subjects)
+    known = [lk.node for lk, b in zip(r.subjects, backgrounds) if not isinstance(lk.node, Phase | Resource) and b == "has"]
+    # "I've trained GANs and VAEs. I want to get into diffusion and LLMs": the earliest thing wanted
+    wanted = [lk.node for lk, b in zip(r.subjects, backgrounds) if not isinstance(lk.node, Resource) and not b]
+    if r.subjects and all(backgrounds):
         subject = None
+    elif known and wanted:
+        subject = min(wanted, key=rm.position)
     if subject is not None and not isinstance(subject, Phase):
         # "I forgot everything about calculus, where do I restart?": go back to that topic.
         verb = "Go back to" if FORGOT.search(r.text) else "Start with"
-        return Facts(f"{verb} {c.describe(subject)}", [subject])
+        text = f"{verb} {c.describe(subject)}"
+        if known:
+            text += "\n\nYou know " + _and([f"**{label(n)}**" for n in known]) + " already."
+        return Facts(text, [subject])
     first = rm.sections[0]
     text = f"Start at the beginning: **{label(rm.phases[0])}** ({_duration(rm.phases[0])}).\n1. {c.describe(first)}"
     if known and subject is None:
@@ -377,9 +389,24 @@ def phase_list(rm: Roadmap) -> str:
 COVER_VERB = re.compile(r"\b(covers?|covered|teach(es)?|taught|includes?|explains?|introduces?|goes into)\b", re.I)
 HAS_BEFORE = re.compile(r"\b((\d+\+?|many|several|a few|some|lots of|plenty of) (yrs?|years?|months?) (of|with|in|doing)|know|knows|"
                         r"familiar with|comfortable with|good at|experienced (in|with)|experience (with|in)|background in|"
-                        r"fluent in|solid|strong|fine with|okay with|ok with|used|using)$")
+                        r"fluent in|solid|strong|fine with|okay with|ok with|used|using|"
+                        r"(trained|built|done|did|finished|completed|made|implemented)( (a|some|a few|several|many|two|three|my))?)$")
 LACKS_BEFORE = re.compile(r"\b(zero|no|little|without( any)?|never (used|done|learned|studied)|not much|nothing about)$")
 KNOWLEDGE_AFTER = re.compile(r"^(background|experience|knowledge|skills?)\b")
+
+
+def _backgrounds(text: str, links) -> list[str]:
+    """`_background` of each link, in order; a topic joined to the one before it by "and" or a comma
+    shares its background: "I've trained GANs and VAEs"."""
+    said = re.findall(r"[a-z0-9+]+", text.lower())
+    found: dict[int, str] = {}
+    previous = None
+    for i in sorted(range(len(links)), key=lambda i: links[i].start):
+        found[i] = _background(text, links[i])
+        if not found[i] and previous is not None and set(said[links[previous].end: links[i].start]) <= {"and", "or", "plus"}:
+            found[i] = found[previous]
+        previous = i
+    return [found[i] for i in range(len(links))]
 
 
 def _background(text: str, link) -> str:
@@ -395,7 +422,9 @@ def _background(text: str, link) -> str:
 
 
 THROUGH = re.compile(r"\buntil (i'?m|i am|we'?re) (through|done|finished)\b|\buntil i('ve| have)? (finish|finished|complete|completed)\b", re.I)
-UNTIL = re.compile(r"\b(until|till|til)\b|\bbefore i (can |could )?(get to|reach|start)\b|\b(get|getting) to\b|\breach(ing)?\b", re.I)
+UNTIL = re.compile(r"\b(until|till|til)\b|\bbefore i (can |could )?(get to|reach|start)\b|\b(get|getting) to\b|\breach(ing)?\b"
+                   r"|\b(through|to|by) the end of\b", re.I)
+EXCEPT = re.compile(r"\b(leave|leaving|left) out\b|\bwithout\b|\bexcept( for)?\b|\bexcluding\b|\bminus\b|\b(skip|skipping) (phase|the)\b|\bbut not\b", re.I)
 
 
 def time_to_reach(rm: Roadmap, subject: Node) -> Facts | None:

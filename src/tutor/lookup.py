@@ -98,6 +98,20 @@ class Link:
                 "how": self.how, "span": self.span}
 
 
+def _listed_after(outer: Link, chosen: list[Link], roadmap) -> list[Link]:
+    """The links of the outer one's own topics that follow it at once (the first with no word between),
+    each within two words of the last."""
+    listed, end = [], outer.end
+    for link in sorted(chosen, key=lambda lk: lk.start):
+        if link.start < outer.end or link.node is outer.node:
+            continue
+        if link.start - end > (2 if listed else 0) or not roadmap.contains(outer.node, link.node):
+            break
+        listed.append(link)
+        end = link.end
+    return listed
+
+
 def _close(a: str, b: str) -> bool:
     """Two words that may be one: a small typo ('transformr'), or another ending ('test', 'testing')."""
     return fuzz.ratio(a, b) >= FUZZY_CUTOFF - 6 or min(len(a), len(b)) >= 4 and (a.startswith(b) or b.startswith(a))
@@ -364,6 +378,9 @@ class Lookup:
         # But "text-to-audio in the multimodal part" only says where the inner one is.
         called = [c.node for c in chosen if not isinstance(c.node, Resource | Phase) and c.end < len(words)
                   and words[c.end] in PART_STEMS and not _locates(words, c.start)]
+        # So is one followed at once by a list of two or more of its own topics: "machine learning basics
+        # (supervised/unsupervised)", but not "model optimization: does it teach quantization and pruning?"
+        called += [c.node for c in chosen if not isinstance(c.node, Resource) and len(_listed_after(c, chosen, self.roadmap)) >= 2]
         nodes = [c.node for c in chosen if not isinstance(c.node, Resource)]
         chosen = [c for c in chosen if isinstance(c.node, Resource) or c.node in called
                   or not any(self.roadmap.contains(c.node, other) for other in nodes)

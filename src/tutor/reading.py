@@ -30,8 +30,8 @@ from urllib.parse import urlparse
 
 import numpy as np
 
-from .lookup import DATA, EMBEDDING_CUTOFF, QUESTION_WORDS, Link, Lookup
-from .roadmap import Item, Phase, Resource, Section, unique
+from .lookup import DATA, EMBEDDING_CUTOFF, ORDINALS, QUESTION_WORDS, Link, Lookup
+from .roadmap import Item, Phase, Resource, Section, label, unique
 from .text import STOPWORDS, WORD, stem
 
 NAVIGATION = ("next", "prereq", "duration", "phase", "start", "resources", "contents", "quiz", "people")  # answered from the data
@@ -42,6 +42,8 @@ PERSON_ASK = re.compile(r"\b(anything|something|what) else\b|\b(other|another|mo
                         r"write|writes|made|make|makes|created|courses?|resources?|work|stuff|things?|by)\b|\bwhat (does|did) "
                         r"(he|she|they|\w+ \w+) (teach|write|make|do)\b|\b(anything|something|everything|courses|resources|"
                         r"stuff|work) by\b", re.I)  # "the course by Severance" names one resource
+# "do I need a lot of math first": the topic named here is needed before another one
+NEEDED_FIRST = re.compile(r"\b(need|know|learn|study|do|have|finish)\b[^?.]{0,30}\b(first|beforehand)\b", re.I)
 FOLLOW_UP = re.compile(r"\b(it|that|this|those|them|these|there|then|he|she|they|his|her|their)\b", re.I)
 # A question about the roadmap's parts or order names a part even when the name is unknown
 # ("the blockchain module", "after the fancy stuff"): it gets a clarifying question, not a refusal.
@@ -261,6 +263,10 @@ class Reader:
             # "Do I need calculus before neural network basics?" asks about what follows "before".
             words_before = len(WORD.findall(text[: after.start()]))
             subjects = tuple(sorted(subjects, key=lambda lk: lk.start < words_before))
+        elif len(subjects) > 1 and (first := NEEDED_FIRST.search(text)):
+            # "I'm about to start ML basics. Do I need a lot of math first?" asks about the other one.
+            inside = range(len(WORD.findall(text[: first.start()])), len(WORD.findall(text[: first.end()])))
+            subjects = tuple(sorted(subjects, key=lambda lk: lk.start in inside))
         framed = self.mask(text, links)
         ruled = self.rule(framed)
         # Its frame is embedded when no rule reads it, to find the nearest examples; the question itself
@@ -293,10 +299,27 @@ class Reader:
         if not subjects and (FOLLOW_UP.search(text) or ORDINAL_REF.search(text) or DESCRIBED_ONE.search(text)
                              or not self._content(text, links)):
             followup = self.refers_to(history, text)
+        if followup and intent != "next" and (shift := STEP_AFTER.search(text)):
+            # "how long is the phase after that?": the step after the one referred to
+            followup = self._step_after(followup[0], shift.group(1).lower())
+        if (more := NEXT_FEW.search(text)) and (followup or subjects):
+            # "it plus the next two phases": those phases too
+            base = (subjects or followup)[-1]
+            phases = self.lookup.roadmap.phases
+            if (home := self.lookup.roadmap.phase_of(base.node)) is not None:
+                count = int(more.group(1)) if more.group(1).isdigit() else ORDINALS.get(more.group(1).lower(), 1)
+                extra = tuple(Link(p, base.confidence, f"the {more.group(1)} phases after {label(home)}", more.group(0))
+                              for p in phases[phases.index(home) + 1: phases.index(home) + 1 + count])
+                if subjects:
+                    subjects += extra
+                else:
+                    followup += extra
         if resource is None and history and (ref := WORK_REF.search(text)) and (ref.group(1) or not subjects and not followup):
             # "does that course teach pruning?", "how long would the specialization take?"
             resource = self.resource_said(history, ref.group(2).lower())
-        if resource is None and history and PRONOUN_IT.search(text) and RESOURCE_ASK.search(_last_user(history)) \
+        if resource is None and history and PRONOUN_IT.search(text) and (RESOURCE_ASK.search(_last_user(history)) or (
+                # "which phase is it part of?" after "who made CS231n?"
+                _card_ask(_last_user(history)) and any(isinstance(lk.node, Resource) for lk in self.lookup.link(_last_user(history))))) \
                 and (not subjects or COVERS.search(text.lower())):
             # "is it free?" after "what resource does the roadmap give for PyTorch?": "it" is the work named
             resource, followup = self.resource_said(history), ()
@@ -531,7 +554,9 @@ class Reader:
                      if isinstance(lk.node, kind)]
             if named:
                 return (Link(named[0].node, named[0].confidence, f"the {part.group(1).lower()} in the tutor's last answer", named[0].span),)
-        if RECOMMENDS.search(last_tutor):
+        asked_next = bool(last_user) and (ruled := self.rule(self.mask(self.normalise(last_user), asked))) is not None \
+            and ruled[0] in ("next", "start")
+        if RECOMMENDS.search(last_tutor) or asked_next and last_tutor:
             said = []
             bold = re.findall(r"\*\*(.+?)\*\*", last_tutor)
             for name in bold or [last_tutor]:  # our own answers bold the steps they name
@@ -540,7 +565,20 @@ class Reader:
             said = [lk for lk in said if id(lk.node) not in asked_nodes]
             if said:  # a plain answer names what it recommends first; ours list up to two in bold
                 return tuple(Link(lk.node, lk.confidence, "the tutor's last answer", lk.span) for lk in said[: 2 if bold else 1])
+        # of several topics asked, the one the tutor's answer took up: "I've finished phase 1. how long is phase 2?"
+        answered = {id(lk.node) for lk in self.lookup.link(last_tutor, resources=False)} if last_tutor and len(asked) > 1 else set()
+        asked = sorted(asked, key=lambda lk: id(lk.node) not in answered)
         return tuple(Link(lk.node, lk.confidence, "the learner's last question", lk.span) for lk in asked[:1])
+
+    def _step_after(self, link: Link, kind: str) -> tuple[Link, ...]:
+        """The phase, section or topic after the one linked, as a link of its own; () if none."""
+        rm = self.lookup.roadmap
+        node = link.node
+        if kind in ("phase", "stage") and (home := rm.phase_of(node)) is not None:
+            steps = rm.phases[rm.phases.index(home) + 1:]
+        else:
+            steps = [n for n in rm.after(node) if kind not in ("section", "part") or isinstance(n, Section)]
+        return (Link(steps[0], link.confidence, f"the {kind} after {link.title}", link.span),) if steps else ()
 
     def person(self, text: str, history: list[dict]) -> str:
         """A maker of a linked resource that the question names, or that 'he/she/they' points to in
@@ -612,6 +650,10 @@ EASIER = re.compile(r"\b(easier|simpler|gentler|lighter|more (beginner[- ]friend
                     r"\bless (math|mathy|technical|dense|heavy)\b", re.I)
 DESCRIBED_ONE = re.compile(r"\bthe ([a-z]+) one\b", re.I)  # "the interactive one"
 ORDINAL_WORDS = {"first", "second", "third", "fourth", "last", "next", "other", "same", "right", "new", "previous", "only"}
+# "the phase after that", "the one after it": one step on from what is referred to
+STEP_AFTER = re.compile(r"\bthe (phase|stage|section|part|topic|one|step) (right |just )?after (that|it|this)\b", re.I)
+# "it plus the next two phases"
+NEXT_FEW = re.compile(r"\b(?:plus|and|with|\+) the next (\d|two|three|four|five) (?:phases|stages)\b", re.I)
 THAT_PART = re.compile(r"\b(?:that|this|the same)\s+(section|phase|part|topic|stage|module|chapter)\b", re.I)
 RECOMMENDS = re.compile(r"\b(continues with|next step is|start with|comes? next|comes?|then|followed by|"
                         r"the roadmap has you study|move on to)\b", re.I)
