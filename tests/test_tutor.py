@@ -427,3 +427,17 @@ def test_where_a_platform_is_says_what_the_roadmap_says_of_it(make_tutor):
 def test_sums_exclusions_and_wanted_topics_are_read_from_the_question(make_tutor, question, history, must):
     text = make_tutor("I do not know.").answer(question, history).finish().text
     assert must in text, text
+
+
+@pytest.mark.parametrize("question, must", [
+    ("What does the Understanding Diffusion Models paper actually cover?", "evidence lower bound (ELBO)"),
+    ("Does the Hugging Face fine-tuning guide cover LoRA or DPO? If not where should I look?", "PEFT library"),
+    ("what skills does Full Stack Deep Learning expect before I start it?", "at least a year of Python"),
+    ("What's the resource for the probability & statistics step, and does it actually cover the Bayesian methods part?",
+     "Does it cover Bayesian methods? Its card says: The roadmap's Probability & Statistics step also lists Bayesian methods"),
+    ("The roadmap lists fast.ai's course for quantization and pruning. Does that course actually teach those?",
+     "no dedicated lessons on quantization"),
+])
+def test_what_a_named_work_covers_or_expects_comes_from_its_card(make_tutor, question, must):
+    text = make_tutor("I do not know.").answer(question).finish().text
+    assert must in text, text

@@ -259,8 +259,14 @@ def answer_resources(c: Composer, r: Reading, done: set[str]) -> Facts | None:
         return None
     text = f"For **{label(subject)}** ({where(subject)}), the roadmap links:\n"
     text += "\n".join(f"- {c.resource_line(res, summary=True)}" for res in resources)
-    if CARD_ASKS["covers"].search(r.text) and (said := _coverage(c, resources, [lk.span for lk in r.subjects])):
-        text += f"\n\nDoes it cover {_and([_as_said(r.question, lk.span) for lk in r.subjects])}? Its card says: {said}"
+    if (verb := CARD_ASKS["covers"].search(r.text)) is not None:
+        # what it is asked to cover: the topics named after the verb, else the words after it
+        # ("does it actually cover the Bayesian methods part?"), else the topics named
+        at = len(re.findall(r"[a-z0-9]+", r.text[: verb.end()].lower()))
+        named = [lk for lk in r.subjects if lk.start >= at] or ([] if (rest := _asked_after(r.text[verb.end():])) else r.subjects)
+        asked = [_as_said(r.question, lk.span) for lk in named] or [rest]
+        if said := _coverage(c, resources, [lk.span for lk in named] or [rest]):
+            text += f"\n\nDoes it cover {_and(asked)}? Its card says: {said}"
     return Facts(text, [*resources, subject])
 
 
@@ -268,6 +274,13 @@ def _as_said(question: str, span: str) -> str:
     """A link's words as the question wrote them ("RLHF", not "rlhf")."""
     m = re.search(r"[\W_]+".join(map(re.escape, span.split())), question, re.I)
     return m.group(0) if m else span
+
+
+def _asked_after(text: str) -> str:
+    """The words a coverage question asks about: "the Bayesian methods part?" -> "Bayesian methods"."""
+    phrase = re.split(r"[?.!,;]| or | and (?:is|does|how|what)\b", text, maxsplit=1)[0]
+    phrase = re.sub(r"^\s*(actually |really |also )?(the |any |anything (on|about) )?", "", phrase, flags=re.I)
+    return re.sub(r"\s+(part|stuff|bit|section|side|topics?)\s*$", "", phrase.strip(), flags=re.I)
 
 
 def _coverage(c: Composer, resources: list[Resource], names: list[str]) -> str:

@@ -38,7 +38,7 @@ ASPECTS = {
                       r"|\bby (Dr\. |Prof\. )?[A-Z][a-z]+"),  # "a course by Dr. Charles Severance"
     "cost": re.compile(r"\b(free|paid|costs?|price|subscription|audit|certificate)\b", re.I),
     "covers": re.compile(r"\b(covers?|covered|teach(es)?|taught|chapters?|introduces|explains|includes|walks through|"
-                         r"lessons?|modules?|weeks?|lectures?)\b", re.I),
+                         r"lessons?|modules?|weeks?|lectures?|starts with|begins with|ends with|derives|goes through)\b", re.I),
 }
 ASPECT_BOOST = 0.2
 LIMITS = re.compile(r"\b(no|not|only|neither|nor|without|lacks?)\b|n't\b", re.I)
@@ -80,6 +80,7 @@ class FactPicker:
                 # a card's limits answer a yes-or-no question best: "no dedicated lessons on pruning"
                 relevance = relevance + ASPECT_BOOST * np.array([a and bool(asked & set(content_words(f.text))) * (1 + bool(LIMITS.search(f.text)))
                                                                   for a, f in zip(about, candidates)])
+        named_url = reading.resource.node.url if reading.resource is not None else None
         subjects = list(dict.fromkeys(f.subject for f in candidates if f.subject))
         compare = len(subjects) > 1
         chosen: list[int] = [i for i, f in enumerate(candidates) if f.first]
@@ -89,10 +90,14 @@ class FactPicker:
             for i, f in enumerate(candidates):
                 if i in chosen or relevance[i] < MIN_COSINE and not f.first:
                     continue
-                if compare and (not f.subject or sum(candidates[j].subject == f.subject for j in chosen) >= MAX_PER_SUBJECT):
+                # asked about one aspect of a named resource ("does it cover DPO? if not, where?"), its card
+                # gets one sentence more
+                more = reading.aspect != "" and bool(f.card) and f.card == named_url
+                if compare and (not f.subject or sum(candidates[j].subject == f.subject for j in chosen) >= MAX_PER_SUBJECT + more):
                     continue
                 # a named resource's opening sentence is shown anyway: it does not use up its card's share
-                if f.card and sum(candidates[j].card == f.card and not candidates[j].first for j in chosen) >= MAX_PER_CARD:
+                share = MAX_PER_CARD + more
+                if f.card and sum(candidates[j].card == f.card and not candidates[j].first for j in chosen) >= share:
                     continue
                 if f.note and sum(candidates[j].note == f.note for j in chosen) >= MAX_PER_CARD:
                     continue

@@ -76,6 +76,8 @@ LANGUAGES = "en es fr de it pt nl pl tr sv da no fi id ms vi ru uk cs ro hu el z
 
 
 # What a question about a named resource asks of its card, besides its duration or prerequisites.
+# "what does it expect / assume?": a work's card says what it asks of its learners
+EXPECTS = re.compile(r"\b(expects?|assumes?|prerequisites?|prereqs?|requires?|need to know|should (i )?know)\b", re.I)
 CARD_ASKS = {
     "who": re.compile(r"\bwho\b|\bby whom\b|\b(authors?|instructors?|teachers?)\b", re.I),
     "cost": re.compile(r"(?<!-)\b(free|cost|costs|price|pay|paid|buy)\b", re.I),  # not "classifier-free"
@@ -346,8 +348,9 @@ class Reader:
             # "Does the Hugging Face fine-tuning guide actually cover DPO?" asks the guide's card
             aspect, intent, evidence = "covers", "concept", Verdict(True, f"asks what {resource.title} covers")
         elif resource is not None and (intent == "concept" or not subjects and _card_ask(text) == "who"):
-            # "who teaches the NLP Specialization?", "who made the VAE tutorial linked in phase 3?"
-            aspect, intent = _card_ask(text), "concept"
+            # "who teaches the NLP Specialization?", "who made the VAE tutorial linked in phase 3?",
+            # "what skills does Full Stack Deep Learning expect?"
+            aspect, intent = _card_ask(text) or ("prereq" if EXPECTS.search(text) else ""), "concept"
         elif resource is None and not subjects and followup and intent == "concept" and (asked := _card_ask(text)):
             # "who's that one by?" after "...the linked resource is the Jupyter Tutorial"
             said = next((lk for lk in followup if isinstance(lk.node, Resource)), None) or self.resource_said(history)
@@ -392,14 +395,15 @@ class Reader:
                 if _card_ask(text) and len(links) == 1:  # "how much of Coursera is free?": its card answers
                     home = lk.node.resources[0]
                     return Link(home, lk.confidence, f"the link of {lk.title}", lk.span, lk.start, lk.end)
-            word = words[lk.end] if lk.end < len(words) else ""
+            after = lk.end + (lk.end < len(words) and words[lk.end] == "s")  # "fast.ai's course"
+            word = words[after] if after < len(words) else ""
             if not isinstance(lk.node, Item) or word not in KIND_WORDS:
                 continue
             res = unique(self.lookup.roadmap.resources_for(lk.node))
             if len(res) > 1:
                 res = [r for r in res if self.kinds.get(r.url) in KIND_WORDS[word]]
             if len(res) == 1:
-                return Link(res[0], lk.confidence, f"the {word} of {lk.title}", f"{lk.span} {word}", lk.start, lk.end + 1)
+                return Link(res[0], lk.confidence, f"the {word} of {lk.title}", f"{lk.span} {word}", lk.start, after + 1)
         return None
 
     def easier_than(self, work: Resource) -> Resource | None:
@@ -415,7 +419,7 @@ class Reader:
         """"The Hugging Face fine-tuning guide": a platform, a word of a title and a word for a kind of
         work name the one resource on the platform's site whose title has that word."""
         at = next((i for i in range(lk.end, min(lk.end + 4, len(words))) if words[i] in KIND_WORDS), None)
-        said = set(words[lk.end: at]) - STOPWORDS if at is not None else set()
+        said = set(words[lk.end: at]) - STOPWORDS - {"s"} if at is not None else set()
         if not said:
             return None
         site = _host(lk.node.resources[0].url)
