@@ -99,12 +99,13 @@ def test_generated_answers_are_guarded(make_tutor):
     assert any("evil.example.com" in r for r in answer.removed)
 
 
-def test_the_model_is_stopped_after_four_sentences_when_the_guard_keeps_too_few(make_tutor):
+def test_the_model_is_stopped_after_two_sentences_the_guard_drops(make_tutor):
     babble = " ".join(f"Purple elephant number {n} sings underwater." for n in range(20))
     tutor = make_tutor(babble)
     answer = ask(tutor, "What is a variational autoencoder?")
     assert answer.route == "rag" and "elephant" not in answer.text
-    assert answer.timings["tokens"] < len(babble.split()) / 3, "it kept writing after its fourth sentence"
+    # each sentence is 6 tokens; the second is finished when the third starts
+    assert answer.timings["tokens"] <= 3 * 6, "it kept writing after its second dropped sentence"
 
 
 def test_an_ungrounded_answer_falls_back_to_the_sources(make_tutor):
@@ -204,6 +205,18 @@ def test_guard_drops_fragments_that_only_repeat_names():
                   question="who's that one by?")
     assert guard.check("The one by [1] Jupyter Notebooks.") == ""
     assert guard.check("Dataquest wrote the Jupyter Tutorial for Python data work [1].") != ""
+
+
+def test_guard_keeps_initials_inside_a_sentence_and_drops_a_fact_said_again_in_fewer_words():
+    fact = ("Mathematics for Machine Learning is a textbook by Marc Peter Deisenroth, A. Aldo Faisal and Cheng Soon Ong, "
+            "published by Cambridge University Press in 2020.")
+    guard = Guard([fact], [], [], question="who wrote the mml book?", shown=[fact])
+    out = guard.feed("The book Mathematics for Machine Learning by Marc Peter Deisenroth, A. Aldo Faisal and Cheng Soon Ong. ")
+    assert out == "" and guard.removed == ["The book Mathematics for Machine Learning by Marc Peter Deisenroth, A. Aldo Faisal and Cheng Soon Ong."]
+    assert guard.check("Cambridge University Press published the textbook, which Deisenroth wrote with Faisal and Ong.") == ""
+    free = "The authors keep the full PDF of Mathematics for Machine Learning free on the book's website."
+    kept = Guard([fact, free], [], [], question="who wrote the mml book?", shown=[fact])  # the second was not shown
+    assert kept.check("The authors keep the full PDF of the textbook free on the book's website.") != ""
 
 
 def test_resource_answers_say_what_each_resource_is(make_tutor):

@@ -8,7 +8,7 @@ import time
 
 from conftest import FakeModel
 
-EXPLAINS = "The tutorial by Carl Doersch explains why the VAE training objective works [2]."  # a sentence the guard keeps
+EXPLAINS = "A VAE encodes each input as a distribution [1], and the Doersch tutorial explains why its training objective works [2]."  # kept by the guard: it joins two facts
 
 
 class SlowModel(FakeModel):

@@ -36,7 +36,10 @@ ARXIV = re.compile(r"\b(?:arxiv[:\s]*)?(\d{4}\.\d{4,5})(?:v\d+)?\b", re.I)
 CITATION = re.compile(r"\[(\d+)\]")
 MD_LINK = re.compile(r"\[([^\]]+)\]\(([^)]*)\)")
 NUMBER = re.compile(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.]*\w)")  # 2017, 3.5; not "CS231n" or list "1."
-SENTENCE_END = re.compile(r"(?<=[.!?])\s+|\n+")
+# A stop, then space, ends a sentence, except after an initial or a title ("Deisenroth, A. Aldo Faisal",
+# "Dr. Severance", "Vaswani et al. wrote"): fixed-width lookbehinds, one per case.
+SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\b[A-Z]\.)(?<!\bDr\.)(?<!\bMr\.)(?<!\bMs\.)(?<!\bProf\.)(?<!\bal\.)(?<!\be\.g\.)(?<!\bi\.e\.)"
+                          r"(?<!\bvs\.)\s+|\n+")
 
 
 @dataclass
@@ -51,6 +54,7 @@ class Guard:
     embedder: object = None  # for the similarity check; None skips it
     min_similarity: float = 0.5  # cosine to the closest source sentence
     max_overlap: float = 0.6  # content-word Jaccard above which a sentence repeats another
+    max_contained: float = 0.8  # share of its content words inside one shown fact above which it repeats that fact
     removed: list[str] = field(default_factory=list)  # what was taken out, for the eval report
     checked: int = 0  # sentences the model has finished, kept or not
     _buffer: str = ""
@@ -67,6 +71,7 @@ class Guard:
         self._foreign_titles = [t for t in self.corpus_titles if len(t) > 6 and t.lower() not in lowered]
         self._cited = [set(w for w in words(t) if w not in STOPWORDS) for t in self.source_texts]
         self._seen = [set(_content(t)) for line in self.shown for t in split_sentences(line)]
+        self._facts = [seen for seen in self._seen if seen]
         self._source_vectors = None
 
     def feed(self, piece: str) -> str:
@@ -117,6 +122,9 @@ class Guard:
         mine = set(content)
         if any(len(mine & other) / len(mine | other) >= self.max_overlap for other in self._seen if other):
             return self._drop(s)  # said already, by the facts or an earlier sentence
+        if any(len(mine & fact) >= self.max_contained * len(mine) for fact in self._facts):
+            return self._drop(s)  # one fact shown already, said again in fewer words
+
         if self.embedder is not None and self._similarity(s) < self.min_similarity:
             return self._drop(s)
         self._seen.append(mine)
