@@ -131,7 +131,25 @@ def answer_prereq(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     if phase and phase.number > 1:
         earlier = ", ".join(label(p) for p in rm.phases[: phase.number - 1])
         text += f"\n\nIt builds on everything earlier in the roadmap: {earlier}."
+    if expected := _expected(c, subject):
+        text += "\n\nWhat its resources expect: " + " ".join(expected)
     return Facts(text, [*steps, subject])
+
+
+EXPECTED = re.compile(r"\b(expects?|assumes?|prerequisites?|should be comfortable|requires? (some|basic|prior)|background in)\b", re.I)
+
+
+def _expected(c: Composer, subject: Node, most: int = 2) -> list[str]:
+    """The sentences of the subject's resources' cards that say what they expect of a learner."""
+    if isinstance(subject, Phase):
+        return []
+    out = []
+    for res in unique(c.roadmap.resources_for(subject)):
+        card = c.corpus.card(res.url)
+        said = next((s for s in split_sentences(card.body) if EXPECTED.search(s)), "") if card and not card.from_roadmap else ""
+        if said:
+            out.append(said)
+    return out[:most]
 
 
 LONGEST = re.compile(r"\b(longest|shortest|most time|least time|biggest|quickest|fastest)\b", re.I)
@@ -220,7 +238,11 @@ def answer_start(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     known = [lk.node for lk, b in zip(r.subjects, backgrounds) if not isinstance(lk.node, Phase | Resource) and b == "has"]
     # "I've trained GANs and VAEs. I want to get into diffusion and LLMs": the earliest thing wanted
     wanted = [lk.node for lk, b in zip(r.subjects, backgrounds) if not isinstance(lk.node, Resource) and not b]
-    if r.subjects and all(backgrounds):
+    lacked = [lk.node for lk, b in zip(r.subjects, backgrounds) if b == "lacks" and not isinstance(lk.node, Phase | Resource)]
+    if known and lacked and _all_known_before(rm, min(lacked, key=rm.position), known):
+        # "strong in linear algebra, calculus, stats, but zero programming": the first thing not known
+        subject = min(lacked, key=rm.position)
+    elif r.subjects and all(backgrounds):
         subject = None
     elif known and wanted:
         subject = min(wanted, key=rm.position)
@@ -402,10 +424,16 @@ def phase_list(rm: Roadmap) -> str:
 COVER_VERB = re.compile(r"\b(covers?|covered|teach(es)?|taught|includes?|explains?|introduces?|goes into)\b", re.I)
 HAS_BEFORE = re.compile(r"\b((\d+\+?|many|several|a few|some|lots of|plenty of) (yrs?|years?|months?) (of|with|in|doing)|know|knows|"
                         r"familiar with|comfortable with|good at|experienced (in|with)|experience (with|in)|background in|"
-                        r"fluent in|solid|strong|fine with|okay with|ok with|used|using|"
+                        r"fluent in|solid|strong|strong in|good in|solid in|fine with|okay with|ok with|used|using|"
                         r"(trained|built|done|did|finished|completed|made|implemented)( (a|some|a few|several|many|two|three|my))?)$")
 LACKS_BEFORE = re.compile(r"\b(zero|no|little|without( any)?|never (used|done|learned|studied)|not much|nothing about)$")
 KNOWLEDGE_AFTER = re.compile(r"^(background|experience|knowledge|skills?)\b")
+
+
+def _all_known_before(rm: Roadmap, node: Node, known: list[Node]) -> bool:
+    """Whether every topic the roadmap puts before `node` is, or sits inside, one of `known`."""
+    earlier = [i for i in rm.items if i.section.phase is not None and rm.position(i) < rm.position(node)]
+    return all(any(k is i or rm.contains(k, i) for k in known) for i in earlier)
 
 
 def _backgrounds(text: str, links) -> list[str]:
@@ -436,7 +464,7 @@ def _background(text: str, link) -> str:
 
 THROUGH = re.compile(r"\buntil (i'?m|i am|we'?re) (through|done|finished)\b|\buntil i('ve| have)? (finish|finished|complete|completed)\b", re.I)
 UNTIL = re.compile(r"\b(until|till|til)\b|\bbefore i (can |could )?(get to|reach|start)\b|\b(get|getting) to\b|\breach(ing)?\b"
-                   r"|\b(through|to|by) the end of\b", re.I)
+                   r"|\b(through|to|by) the end of\b|\bup to( and including)?\b|\bfrom (zero|scratch|nothing|the (start|beginning))\b", re.I)
 EXCEPT = re.compile(r"\b(leave|leaving|left) out\b|\bwithout\b|\bexcept( for)?\b|\bexcluding\b|\bminus\b|\b(skip|skipping) (phase|the)\b|\bbut not\b", re.I)
 
 
