@@ -450,13 +450,6 @@ def test_sums_exclusions_and_wanted_topics_are_read_from_the_question(make_tutor
      "Does it cover Bayesian methods? Its card says: The roadmap's Probability & Statistics step also lists Bayesian methods"),
     ("The roadmap lists fast.ai's course for quantization and pruning. Does that course actually teach those?",
      "no dedicated lessons on quantization"),
-])
-def test_what_a_named_work_covers_or_expects_comes_from_its_card(make_tutor, question, must):
-    text = make_tutor("I do not know.").answer(question).finish().text
-    assert must in text, text
-
-
-@pytest.mark.parametrize("question, must", [
     ("how long is it to do phases 2 thru 4?", "Together: about **7-10 months**"),
     ("How long from zero up to and including phase 3?", "To the end of it: about **5-8 months**"),
     ("I'm good in linear algebra, probability, calculus but I have zero programming. Where do I begin?",
@@ -464,6 +457,6 @@ def test_what_a_named_work_covers_or_expects_comes_from_its_card(make_tutor, que
     ("Before I get into diffusion models, what should I already know?",
      "What its resources expect: Understanding Diffusion Models is math-heavy"),
 ])
-def test_ranges_backgrounds_and_what_resources_expect(make_tutor, question, must):
+def test_what_a_card_says_and_what_a_question_sums_or_knows_shape_the_answer(make_tutor, question, must):
     text = make_tutor("I do not know.").answer(question).finish().text
     assert must in text, text
