@@ -125,12 +125,15 @@ class Gathering:
                 except queue.Empty:
                     break
                 count += len(waiting[-1][0])
+            every = [t for texts, _ in waiting for t in texts]
+            once = list(dict.fromkeys(every))  # the same text twice in a pass ("What is X?" frames) is embedded once
             try:
-                vectors = self.inner.embed_batch([t for texts, _ in waiting for t in texts])
+                found = dict(zip(once, self.inner.embed_batch(once)))
             except BaseException as e:  # each caller gets the error, the worker goes on
                 for _, done in waiting:
                     done.set_exception(e)
                 continue
+            vectors = np.stack([found[t] for t in every])
             start = 0
             for texts, done in waiting:
                 done.set_result(vectors[start: start + len(texts)])

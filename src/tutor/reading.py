@@ -274,10 +274,12 @@ class Reader:
         # Its frame is embedded when no rule reads it, to find the nearest examples; the question itself
         # then joins the frame's pass, since the on-topic check or retrieval will want it (one pass
         # of two short texts costs little more than one of one, and passes queue for the embedder).
-        both = not ruled and framed != question
+        # A question that names nothing is its own frame, bar spelling ("what's" read as "what is"):
+        # one text stands for both.
+        both = not ruled and framed != question and bool(links)
         found = [] if ruled else list(self.embedder.embed_batch([framed, question] if both else [framed]))
         framed_vector = found[0] if found else None
-        vectors = found[1:] if both else found[:1] if framed == question else []  # the question's, if known
+        vectors = found[1:] if both else found[:1] if framed == question or not links else []  # the question's, if known
 
         def vector() -> np.ndarray:
             if not vectors:
