@@ -7,6 +7,10 @@ index/ holds three files:
     manifest.json   what built it: embedder, dimension, corpus hash, chunker version, build time,
                     and the sha256 of the two files above
 
+and may hold a fourth, which the manifest does not vouch for: sentences.npz, the vectors of the
+sentences answers pick facts from (facts.FactPicker.keep), taken only if the embedder still gives
+them (embed.Remembering.load).
+
 Writes are atomic: the files are written to a temporary folder and moved into place, the
 manifest last. A crash part-way leaves a manifest whose file hashes do not match, which `load`
 reports as a broken index, so a half-written index is never used. A build that was killed
