@@ -17,7 +17,7 @@ from .corpus import Corpus
 from .quiz import QUESTIONS, Quiz, standard_seed
 from .reading import CARD_ASKS, NEEDED_FIRST, PARTS, Reading
 from .roadmap import Item, Node, Phase, Resource, Roadmap, Section, breadcrumb, label, unique
-from .text import split_sentences
+from .text import WORD, split_sentences
 
 
 @dataclass
@@ -143,13 +143,14 @@ def _expected(c: Composer, subject: Node, most: int = 2) -> list[str]:
     """The sentences of the subject's resources' cards that say what they expect of a learner."""
     if isinstance(subject, Phase):
         return []
-    out = []
-    for res in unique(c.roadmap.resources_for(subject)):
-        card = c.corpus.card(res.url)
-        said = next((s for s in split_sentences(card.body) if EXPECTED.search(s)), "") if card and not card.from_roadmap else ""
-        if said:
-            out.append(said)
-    return out[:most]
+    out = [next((s for s in _card_sentences(c, res) if EXPECTED.search(s)), "") for res in unique(c.roadmap.resources_for(subject))]
+    return [s for s in out if s][:most]
+
+
+def _card_sentences(c: Composer, res: Resource) -> list[str]:
+    """The sentences of a resource's own card; none for a card made from the roadmap's words."""
+    card = c.corpus.card(res.url)
+    return split_sentences(card.body) if card and not card.from_roadmap else []
 
 
 LONGEST = re.compile(r"\b(longest|shortest|most time|least time|biggest|quickest|fastest)\b", re.I)
@@ -284,8 +285,9 @@ def answer_resources(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     if (verb := CARD_ASKS["covers"].search(r.text)) is not None:
         # what it is asked to cover: the topics named after the verb, else the words after it
         # ("does it actually cover the Bayesian methods part?"), else the topics named
-        at = len(re.findall(r"[a-z0-9]+", r.text[: verb.end()].lower()))
-        named = [lk for lk in r.subjects if lk.start >= at] or ([] if (rest := _asked_after(r.text[verb.end():])) else r.subjects)
+        named = [lk for lk in r.subjects if lk.start >= len(WORD.findall(r.text[: verb.end()].lower()))]
+        rest = "" if named else _asked_after(r.text[verb.end():])
+        named = named or ([] if rest else list(r.subjects))
         asked = [_as_said(r.question, lk.span) for lk in named] or [rest]
         if said := _coverage(c, resources, [lk.span for lk in named] or [rest]):
             text += f"\n\nDoes it cover {_and(asked)}? Its card says: {said}"
@@ -311,8 +313,7 @@ def _coverage(c: Composer, resources: list[Resource], names: list[str]) -> str:
     wanted = {w for name in names for w in name.lower().split()}
     best, most = "", 0
     for res in resources:
-        card = c.corpus.card(res.url)
-        for sentence in split_sentences(card.body) if card and not card.from_roadmap else []:
+        for sentence in _card_sentences(c, res):
             said = set(re.findall(r"[a-z0-9]+", sentence.lower()))
             if (hits := len(wanted & said)) > most and COVER_VERB.search(sentence):
                 best, most = sentence, hits

@@ -124,7 +124,6 @@ class Guard:
             return self._drop(s)  # said already, by the facts or an earlier sentence
         if any(len(mine & fact) >= self.max_contained * len(mine) for fact in self._facts):
             return self._drop(s)  # one fact shown already, said again in fewer words
-
         if self.embedder is not None and self._similarity(s) < self.min_similarity:
             return self._drop(s)
         self._seen.append(mine)

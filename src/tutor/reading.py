@@ -308,16 +308,11 @@ class Reader:
             followup = self._step_after(followup[0], shift.group(1).lower())
         if (more := NEXT_FEW.search(text)) and (followup or subjects):
             # "it plus the next two phases": those phases too
-            base = (subjects or followup)[-1]
-            phases = self.lookup.roadmap.phases
-            if (home := self.lookup.roadmap.phase_of(base.node)) is not None:
-                count = int(more.group(1)) if more.group(1).isdigit() else ORDINALS.get(more.group(1).lower(), 1)
-                extra = tuple(Link(p, base.confidence, f"the {more.group(1)} phases after {label(home)}", more.group(0))
-                              for p in phases[phases.index(home) + 1: phases.index(home) + 1 + count])
-                if subjects:
-                    subjects += extra
-                else:
-                    followup += extra
+            extra = self._phases_after((subjects or followup)[-1], more)
+            if subjects:
+                subjects += extra
+            else:
+                followup += extra
         if resource is None and history and (ref := WORK_REF.search(text)) and (ref.group(1) or not subjects and not followup):
             # "does that course teach pruning?", "how long would the specialization take?"
             resource = self.resource_said(history, ref.group(2).lower())
@@ -560,7 +555,8 @@ class Reader:
                      if isinstance(lk.node, kind)]
             if named:
                 return (Link(named[0].node, named[0].confidence, f"the {part.group(1).lower()} in the tutor's last answer", named[0].span),)
-        asked_next = bool(last_user) and (ruled := self.rule(self.mask(self.normalise(last_user), asked))) is not None \
+        before = self.normalise(last_user)  # linked as read, like the ELLIPSIS case in `read`
+        asked_next = bool(last_user) and (ruled := self.rule(self.mask(before, self.lookup.link(before)))) is not None \
             and ruled[0] in ("next", "start")
         if RECOMMENDS.search(last_tutor) or asked_next and last_tutor:
             said = []
@@ -575,6 +571,17 @@ class Reader:
         answered = {id(lk.node) for lk in self.lookup.link(last_tutor, resources=False)} if last_tutor and len(asked) > 1 else set()
         asked = sorted(asked, key=lambda lk: id(lk.node) not in answered)
         return tuple(Link(lk.node, lk.confidence, "the learner's last question", lk.span) for lk in asked[:1])
+
+    def _phases_after(self, link: Link, more: re.Match) -> tuple[Link, ...]:
+        """The phases NEXT_FEW counts after the phase of the one linked."""
+        phases = self.lookup.roadmap.phases
+        home = self.lookup.roadmap.phase_of(link.node)
+        if home is None:
+            return ()
+        count = int(more.group(1)) if more.group(1).isdigit() else ORDINALS.get(more.group(1).lower(), 1)
+        at = phases.index(home) + 1
+        return tuple(Link(p, link.confidence, f"the {more.group(1)} phases after {label(home)}", more.group(0))
+                     for p in phases[at: at + count])
 
     def _step_after(self, link: Link, kind: str) -> tuple[Link, ...]:
         """The phase, section or topic after the one linked, as a link of its own; () if none."""

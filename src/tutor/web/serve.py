@@ -77,8 +77,10 @@ def bound_malloc_arenas(arenas: int = 2) -> None:
 
 
 def warm_quietly(tutor) -> None:
-    """Embed the answers' sentences at the lowest CPU priority (Linux schedules each thread on its
-    own), so that learners who ask while it runs are not slowed by it, then say it is done."""
+    """Embed the answers' sentences not yet kept with the index, keep them, and say so. The thread
+    runs at the lowest CPU priority (Linux schedules each thread on its own), but that covers only
+    its own work, splitting the cards into sentences: the forward passes run on the shared
+    embedder's worker (embed.Gathering), where questions that arrive meanwhile join them."""
     try:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
     except (OSError, AttributeError):  # not Linux, or not allowed: warm at the usual priority
