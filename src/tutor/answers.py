@@ -107,7 +107,14 @@ def answer_next(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     if isinstance(steps[0], Phase) and (first := next((i for s in steps[0].sections for i in s.items), None)):
         about = f": {first.description}" if first.description else ""
         text += f"\n\n{label(steps[0])} opens with **{first.title}**{about} ({where(first)})."
+    if START_ASKED.search(r.text):  # "I know Python and ML, where do I start?": what they skip on the way
+        known = [lk.node for lk, b in zip(r.subjects, _backgrounds(r.text, r.subjects)) if b == "has" and not isinstance(lk.node, Phase | Resource)]
+        if known and (skipped := _unmentioned(rm, known)):
+            text += "\n\n" + _not_mentioned(skipped).strip()
     return Facts(text, [*steps, subject])
+
+
+START_ASKED = re.compile(r"\b(start|begin|starting point|jump in|dive in|pick up)\b", re.I)
 
 
 def answer_prereq(c: Composer, r: Reading, done: set[str]) -> Facts | None:
@@ -131,7 +138,7 @@ def answer_prereq(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     if phase and phase.number > 1:
         earlier = ", ".join(label(p) for p in rm.phases[: phase.number - 1])
         text += f"\n\nIt builds on everything earlier in the roadmap: {earlier}."
-    if expected := _expected(c, subject):
+    if expected := _card_says(c, subject):
         text += "\n\nWhat its resources expect: " + " ".join(expected)
     return Facts(text, [*steps, subject])
 
@@ -139,11 +146,16 @@ def answer_prereq(c: Composer, r: Reading, done: set[str]) -> Facts | None:
 EXPECTED = re.compile(r"\b(expects?|assumes?|prerequisites?|should be comfortable|requires? (some|basic|prior)|background in)\b", re.I)
 
 
-def _expected(c: Composer, subject: Node, most: int = 2) -> list[str]:
-    """The sentences of the subject's resources' cards that say what they expect of a learner."""
+# What a card says a resource takes: "Plan on an afternoon to a couple of days ...". Advice, said as the card's.
+ESTIMATE = re.compile(r"\bplan on\b|\b(takes?|took) (about|roughly|around)\b|\bhours? (a|per) week\b", re.I)
+
+
+def _card_says(c: Composer, subject: Node, cue: re.Pattern = EXPECTED, most: int = 2) -> list[str]:
+    """Per resource of the subject, the first sentence of its card that `cue` finds: what the
+    resource expects of a learner, or how long it takes."""
     if isinstance(subject, Phase):
         return []
-    out = [next((s for s in _card_sentences(c, res) if EXPECTED.search(s)), "") for res in unique(c.roadmap.resources_for(subject))]
+    out = [next((s for s in _card_sentences(c, res) if cue.search(s)), "") for res in unique(c.roadmap.resources_for(subject))]
     return [s for s in out if s][:most]
 
 
@@ -188,6 +200,8 @@ def answer_duration(c: Composer, r: Reading, done: set[str]) -> Facts | None:
             where_ = "is part of" if len(inner) == 1 else "are both in" if len(inner) == 2 else "are all in"
             lines.append(f"{names} {where_} {label(phase)}, which takes **{_length(phase)}** in the roadmap "
                          "(the roadmap gives durations per phase, not per topic).")
+        if len(asked) == 1 and (estimates := _card_says(c, asked[0], ESTIMATE)):
+            lines.append("What its resources suggest: " + " ".join(estimates))
     phases = [phase for phase, _ in by_phase.values()]
     if len(phases) > 1 and all(p.duration and p.duration.low is not None for p in phases):
         low, high = sum(p.duration.low for p in phases), sum(p.duration.high for p in phases)
@@ -221,6 +235,8 @@ def answer_phase(c: Composer, r: Reading, done: set[str]) -> Facts | None:
         elif phase is None:
             about = f": {subject.description}" if isinstance(subject, Item) and subject.description else ""
             lines.append(f"**{label(subject)}**{about}. It is general advice outside the phases ({where(subject)}).")
+            if isinstance(subject, Section) and subject.items:  # "what learning tips does it give?": the tips
+                lines += [f"{n}. **{i.title}**" + (f": {i.description}" if i.description else "") for n, i in enumerate(subject.items, 1)]
         else:
             about = f" It covers {_lower_first(subject.description)}." if isinstance(subject, Item) and subject.description else \
                 f" Its topics: {'; '.join(i.title for i in subject.items)}." if isinstance(subject, Section) and subject.items else ""
@@ -236,6 +252,7 @@ def answer_start(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     # "5 yrs of Python but zero ML background, where do I begin?": what they have or lack is where they
     # stand, not where they start: the beginning, with a word on what they know.
     backgrounds = _backgrounds(r.text, r.subjects)
+    skipped = []  # sections of the phase the learner moves past without having said they know them
     known = [lk.node for lk, b in zip(r.subjects, backgrounds) if not isinstance(lk.node, Phase | Resource) and b == "has"]
     # "I've trained GANs and VAEs. I want to get into diffusion and LLMs": the earliest thing wanted
     wanted = [lk.node for lk, b in zip(r.subjects, backgrounds) if not isinstance(lk.node, Resource) and not b]
@@ -243,6 +260,9 @@ def answer_start(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     if known and lacked and _all_known_before(rm, min(lacked, key=rm.position), known):
         # "strong in linear algebra, calculus, stats, but zero programming": the first thing not known
         subject = min(lacked, key=rm.position)
+    elif known and not wanted and (onward := _after_known(rm, known)) is not None:
+        subject = onward
+        skipped = _unmentioned(rm, known)
     elif r.subjects and all(backgrounds):
         subject = None
     elif known and wanted:
@@ -253,6 +273,7 @@ def answer_start(c: Composer, r: Reading, done: set[str]) -> Facts | None:
         text = f"{verb} {c.describe(subject)}"
         if known:
             text += "\n\nYou know " + _and([f"**{label(n)}**" for n in known]) + " already."
+        text += _not_mentioned(skipped)
         return Facts(text, [subject])
     first = rm.sections[0]
     text = f"Start at the beginning: **{label(rm.phases[0])}** ({_duration(rm.phases[0])}).\n1. {c.describe(first)}"
@@ -392,7 +413,8 @@ def _in_order(rm: Roadmap, nodes: list[Node]) -> list[Node]:
 
 
 WORK_ASKED = re.compile(r"\b(resources?|courses?|books?|links?|materials?|tutorials?)\b", re.I)
-FORGOT = re.compile(r"\b(forg[eo]t\w*|rusty|gone|lost|again|back|restart|refresh\w*|years since|haven'?t touched)\b", re.I)
+FORGOT = re.compile(r"\b(forg[eo]t\w*|rusty|gone|lost|again|(go|get|come|going|getting|coming) back|back (to|into)|restart|refresh\w*|"
+                    r"years since|haven'?t touched)\b", re.I)  # not "a while back"
 
 
 def _lower_first(text: str) -> str:
@@ -426,9 +448,43 @@ COVER_VERB = re.compile(r"\b(covers?|covered|teach(es)?|taught|includes?|explain
 HAS_BEFORE = re.compile(r"\b((\d+\+?|many|several|a few|some|lots of|plenty of) (yrs?|years?|months?) (of|with|in|doing)|know|knows|"
                         r"familiar with|comfortable with|good at|experienced (in|with)|experience (with|in)|background in|"
                         r"fluent in|solid|strong|strong in|good in|solid in|fine with|okay with|ok with|used|using|"
-                        r"(trained|built|done|did|finished|completed|made|implemented)( (a|some|a few|several|many|two|three|my))?)$")
+                        r"(trained|built|done|did|finished|completed|made|implemented)( (a|some|a few|several|many|two|three|my))?|"
+                        r"know( [a-z]+){1,3} (pretty |really |very |quite )?well)$")  # "know deep learning pretty well (CNNs, ...)"
 LACKS_BEFORE = re.compile(r"\b(zero|no|little|without( any)?|never (used|done|learned|studied)|not much|nothing about)$")
 KNOWLEDGE_AFTER = re.compile(r"^(background|experience|knowledge|skills?)\b")
+
+
+def _after_known(rm: Roadmap, known: list[Node]) -> Node | None:
+    """Where a learner who knows `known` goes on: the first topic they do not know when they know
+    everything before it ("strong in the maths, I only code in R": Python); else the next phase
+    when they know something of a phase's last section, which builds on the rest of the phase
+    ("CNNs, RNNs, PyTorch": Phase 3). None when neither holds ("I know Python": the beginning)."""
+    taught = [i for i in rm.items if i.section.phase is not None]
+    unknown = [i for i in taught if not any(k is i or rm.contains(k, i) for k in known)]
+    if unknown and unknown[0] is not taught[0] and _all_known_before(rm, unknown[0], known):
+        return unknown[0]
+    latest = max(known, key=rm.position)
+    section = latest if isinstance(latest, Section) else rm.section_of(latest)
+    phase = rm.phase_of(latest)
+    if phase is None or section is not phase.sections[-1] or phase is rm.phases[-1]:
+        return None
+    return rm.phases[rm.phases.index(phase) + 1].sections[0]
+
+
+def _unmentioned(rm: Roadmap, known: list[Node]) -> list[Section]:
+    """The sections before the latest known topic, in its phase, that hold nothing the learner said they know."""
+    latest = max(known, key=rm.position)
+    phase = rm.phase_of(latest)
+    return [s for s in (phase.sections if phase else []) if rm.position(s) < rm.position(latest)
+            and not any(k is s or rm.contains(s, k) or rm.contains(k, s) for k in known)]
+
+
+def _not_mentioned(skipped: list[Section]) -> str:
+    if not skipped:
+        return ""
+    one = len(skipped) == 1
+    return (" You did not mention " + _and([f"**{s.title}**" for s in skipped]) + f" ({label(skipped[0].phase)}): go back to "
+            + ("it if it is" if one else "them if they are") + " new to you.")
 
 
 def _all_known_before(rm: Roadmap, node: Node, known: list[Node]) -> bool:
@@ -455,7 +511,8 @@ def _background(text: str, link) -> str:
     """"has" when the question says the learner knows the subject ("5 yrs of Python"), "lacks" when
     it says they do not ("zero ML background"), else ""."""
     said = re.findall(r"[a-z0-9+]+", text.lower())
-    before, after = " ".join(said[max(0, link.start - 4): link.start]), " ".join(said[link.end: link.end + 1])
+    before, after = " ".join(said[max(0, link.start - 7): link.start]), " ".join(said[link.end: link.end + 1])
+    before = " ".join(re.sub(r"( [a-z]+){1,2} s$", "", " " + before).split()[-5:])  # "did Andrew Ng's ML course": what was done
     if LACKS_BEFORE.search(before):
         return "lacks"
     if HAS_BEFORE.search(before) or KNOWLEDGE_AFTER.match(after) and re.search(r"\b(a|some|good|solid|strong)$", before):

@@ -41,6 +41,8 @@ ASPECTS = {
                          r"lessons?|modules?|weeks?|lectures?|starts with|begins with|ends with|derives|goes through)\b", re.I),
 }
 ASPECT_BOOST = 0.2
+AMOUNT = re.compile(r"\bhow (much|many)\b", re.I)
+NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|ten|twenty|thirty|forty|fifty|hundred)\b", re.I)
 LIMITS = re.compile(r"\b(no|not|only|neither|nor|without|lacks?)\b|n't\b", re.I)
 
 
@@ -80,6 +82,8 @@ class FactPicker:
                 # a card's limits answer a yes-or-no question best: "no dedicated lessons on pruning"
                 relevance = relevance + ASPECT_BOOST * np.array([a and bool(asked & set(content_words(f.text))) * (1 + bool(LIMITS.search(f.text)))
                                                                   for a, f in zip(about, candidates)])
+        if AMOUNT.search(reading.text):  # "how much GPU time do I get?": a card sentence that gives a number
+            relevance = relevance + ASPECT_BOOST * np.array([bool(f.card) and bool(NUMBER.search(f.text)) for f in candidates])
         named_url = reading.resource.node.url if reading.resource is not None else None
         subjects = list(dict.fromkeys(f.subject for f in candidates if f.subject))
         compare = len(subjects) > 1

@@ -19,6 +19,7 @@ This module does not decide what a question asks (that is reading.py); it only n
 from __future__ import annotations
 
 import dataclasses
+import os
 import re
 import tomllib
 from dataclasses import dataclass
@@ -115,6 +116,11 @@ def _listed_after(outer: Link, chosen: list[Link], roadmap) -> list[Link]:
 def _close(a: str, b: str) -> bool:
     """Two words that may be one: a small typo ('transformr'), or another ending ('test', 'testing')."""
     return fuzz.ratio(a, b) >= FUZZY_CUTOFF - 6 or min(len(a), len(b)) >= 4 and (a.startswith(b) or b.startswith(a))
+
+
+def _same_root(a: str, b: str) -> bool:
+    """'tuning' and 'tune': one root with another ending, which the stemmer leaves apart."""
+    return len(os.path.commonprefix([a, b])) >= max(3, min(len(a), len(b)) - 1)
 
 
 def _initials(title: str) -> list[str]:
@@ -249,6 +255,8 @@ class Lookup:
                     key = name_key(term)
                     if 1 <= len(key) <= 3 and not (len(key) == 1 and key[0] in self.common):
                         add(term, node, "description term", order)
+                        if len(key) > 1 and key[-1] in GENERIC_TAIL and key[-2] not in self.common:
+                            add(" ".join(key[:-1]), node, "description term", order)  # "Midjourney" of "Midjourney mechanisms"
                     head = re.split(r"\s+(?:of|for|in)\s+", term)[0]  # "carbon footprint" of "Carbon footprint of large models"
                     if head != term and len(name_key(head)) == 2:
                         add(head, node, "description term", order)
@@ -370,7 +378,7 @@ class Lookup:
                 chosen[same] = dataclasses.replace(chosen[same], again=(*chosen[same].again, (link.start, link.end)))
                 continue
             chosen.append(link)
-        chosen = self._phase_of(text, chosen)
+        chosen = self._projects_of(words, self._in_named_phase(words, self._phase_of(text, chosen)))
         if not nest:
             return sorted(chosen, key=lambda lk: (-lk.confidence, lk.start))
         # Inner nodes win over the nodes that contain them ("model evaluation (metrics)"), unless
@@ -439,6 +447,37 @@ class Lookup:
                 out.append(Link(node.phase, link.confidence, f"phase of {label(node)}", link.span, link.start, link.end + 1))
             else:
                 out.append(link)
+        return out
+
+    def _projects_of(self, words: list[str], links: list[Link]) -> list[Link]:
+        """'the projects in phase 3', 'phase 5 projects': the phase's sections of projects, if it has any."""
+        out = []
+        for link in links:
+            near = words[max(0, link.start - 5): link.start] + words[link.end: link.end + 1]
+            sections = [s for s in getattr(link.node, "sections", ()) if s.items and all(i.kind == "project" for i in s.items)]
+            if isinstance(link.node, Phase) and "project" in near and sections:
+                out += [dataclasses.replace(link, node=s, how=f"projects of {label(link.node)}") for s in sections]
+            else:
+                out.append(link)
+        return out
+
+    def _in_named_phase(self, words: list[str], links: list[Link]) -> list[Link]:
+        """'the fine-tuning project from phase 3': a name said of a phase is looked for in that phase
+        first. When the node it linked lies elsewhere and exactly one node of the phase has every
+        word of the name in its title, that node is meant (the Phase 3 project, not Phase 5's section)."""
+        phases = [lk for lk in links if isinstance(lk.node, Phase)]
+        out = []
+        for link in links:
+            phase = next((p.node for p in phases if 0 <= p.start - link.end <= 3
+                          and {"from", "in", "of"} & set(words[link.end: p.start])), None)
+            node = link.node
+            if phase is None or isinstance(node, Phase | Resource) or self.roadmap.contains(phase, node):
+                out.append(link)
+                continue
+            said = name_key(" ".join(words[link.start: link.end]))
+            inside = [n for n in self.roadmap.nodes if n is not phase and self.roadmap.contains(phase, n)
+                      and all(any(_close(w, t) or _same_root(w, t) for t in name_key(n.title)) for w in said)]
+            out.append(dataclasses.replace(link, node=inside[0], how=f"{link.how} in {label(phase)}") if len(inside) == 1 else link)
         return out
 
     def by_meaning(self, vector: np.ndarray, top: int = 3) -> list[Link]:

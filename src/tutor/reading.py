@@ -55,6 +55,7 @@ WHOLE = re.compile(r"\b(whole|entire|total|overall|full) (roadmap|thing|path|pro
 QUOTED = re.compile(r"(?<!\w)['\"‘“`]([^'\"‘’“”`]{2,80})['\"’”`](?!\w)")
 ELLIPSIS = re.compile(r"^\s*(and|what about|how about|same for|and what about|ok and)\b[^?,;]{0,40}\??\s*$", re.I)
 ORDINAL_REF = re.compile(r"\b(first|second|third|fourth|last)\b (one|of (them|those|these)|topic|resource|link|course|step)\b", re.I)
+ORDINAL_MANY = re.compile(r"\b(first|last) (two|three|2|3)\b", re.I)  # "the difference between the first two?"
 # A word for a kind of work, and the card kinds it can mean ("the attention paper", "the linear algebra course").
 KIND_WORDS = {"course": {"course"}, "book": {"book"}, "tutorial": {"tutorial", "docs"}, "specialization": {"course"},
               "paper": {"paper"}, "lectures": {"course", "video"}, "class": {"course"}, "video": {"video", "course"},
@@ -300,7 +301,7 @@ class Reader:
             if again in NAVIGATION:
                 intent, evidence = again, Verdict(True, f"the last question's intent ({why.rule})", why.score)
         followup: tuple[Link, ...] = ()
-        if not subjects and (FOLLOW_UP.search(text) or ORDINAL_REF.search(text) or DESCRIBED_ONE.search(text)
+        if not subjects and (FOLLOW_UP.search(text) or ORDINAL_REF.search(text) or ORDINAL_MANY.search(text) or DESCRIBED_ONE.search(text)
                              or not self._content(text, links)):
             followup = self.refers_to(history, text)
         if followup and intent != "next" and (shift := STEP_AFTER.search(text)):
@@ -522,7 +523,7 @@ class Reader:
         last_tutor = _last_tutor(history)
         asked = self.lookup.link(last_user, resources=False) if last_user else []
         asked_nodes = {id(lk.node) for lk in asked}
-        if (pick := ORDINAL_REF.search(text)) and last_tutor:
+        if (pick := ORDINAL_REF.search(text) or ORDINAL_MANY.search(text)) and last_tutor:
             named = [lk for lk in sorted(self.lookup.link(last_tutor, nest=False), key=lambda lk: lk.start)
                      if id(lk.node) not in asked_nodes and not isinstance(lk.node, Phase)]
             # "who wrote the first one?" counts the resources listed, and so does a list of mostly resources;
@@ -534,8 +535,11 @@ class Reader:
             if kind is Item:  # the list the answer gave: its topics share a section (a platform named beside them does not)
                 home = Counter(getattr(lk.node, "section", None) for lk in named).most_common(1)[0][0]
                 named = [lk for lk in named if getattr(lk.node, "section", None) is home]
+            if pick.re is ORDINAL_MANY and len(named) >= (count := {"two": 2, "three": 3}.get(pick.group(2).lower()) or int(pick.group(2))):
+                chosen = named[:count] if pick.group(1).lower() == "first" else named[-count:]
+                return tuple(Link(lk.node, lk.confidence, f"the {pick.group(0).lower()} in the tutor's last answer", lk.span) for lk in chosen)
             at = {"first": 0, "second": 1, "third": 2, "fourth": 3, "last": -1}[pick.group(1).lower()]
-            if named and (at == -1 or at < len(named)):
+            if pick.re is ORDINAL_REF and named and (at == -1 or at < len(named)):
                 lk = named[at]
                 return (Link(lk.node, lk.confidence, f"the {pick.group(1).lower()} one in the tutor's last answer", lk.span),)
         if (one := DESCRIBED_ONE.search(text)) and last_tutor and one.group(1).lower() not in ORDINAL_WORDS:
