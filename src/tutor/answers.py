@@ -54,6 +54,9 @@ class Composer:
 
     # ---------------------------------------------------------------- wording
     def describe(self, node: Node, full: bool = False) -> str:
+        if isinstance(node, Phase) and full:  # "what's in phase 3?": its sections, each with its topics
+            return f"**{label(node)}** ({_duration(node)}):\n" + "\n".join(
+                f"{n}. **{s.title}**" + (": " + "; ".join(i.title for i in s.items) if s.items else "") for n, s in enumerate(node.sections, 1))
         if isinstance(node, Phase):
             return f"**{label(node)}** ({_duration(node)}): " + "; ".join(s.title for s in node.sections) + "."
         if isinstance(node, Section):

@@ -378,7 +378,7 @@ class Lookup:
                 chosen[same] = dataclasses.replace(chosen[same], again=(*chosen[same].again, (link.start, link.end)))
                 continue
             chosen.append(link)
-        chosen = self._projects_of(words, self._in_named_phase(words, self._phase_of(text, chosen)))
+        chosen = self._in_named_phase(text, words, self._projects_of(words, self._phase_of(text, chosen)))
         if not nest:
             return sorted(chosen, key=lambda lk: (-lk.confidence, lk.start))
         # Inner nodes win over the nodes that contain them ("model evaluation (metrics)"), unless
@@ -461,15 +461,22 @@ class Lookup:
                 out.append(link)
         return out
 
-    def _in_named_phase(self, words: list[str], links: list[Link]) -> list[Link]:
-        """'the fine-tuning project from phase 3': a name said of a phase is looked for in that phase
-        first. When the node it linked lies elsewhere and exactly one node of the phase has every
-        word of the name in its title, that node is meant (the Phase 3 project, not Phase 5's section)."""
-        phases = [lk for lk in links if isinstance(lk.node, Phase)]
+    def _in_named_phase(self, text: str, words: list[str], links: list[Link]) -> list[Link]:
+        """'the fine-tuning project from phase 3', 'the projects in phase 3: the VAE, the GAN and
+        fine-tuning': a name said of a phase is looked for in that phase first. When the node it
+        linked lies elsewhere and exactly one node of the phase has every word of the name in its
+        title, that node is meant (the Phase 3 project, not Phase 5's section)."""
+        ends = [len(tokens(text[: m.end()])) for m in re.finditer(r"[.?!]", text)]
+
+        def sentence(at: int) -> int:
+            return sum(end <= at for end in ends)
+
+        scopes = [(lk, lk.node if isinstance(lk.node, Phase) else self.roadmap.phase_of(lk.node)) for lk in links
+                  if isinstance(lk.node, Phase) or lk.how.startswith("projects of")]
         out = []
         for link in links:
-            phase = next((p.node for p in phases if 0 <= p.start - link.end <= 3
-                          and {"from", "in", "of"} & set(words[link.end: p.start])), None)
+            phase = next((p for lk, p in scopes if 0 <= lk.start - link.end <= 3 and {"from", "in", "of"} & set(words[link.end: lk.start])
+                          or 0 < link.start - lk.end <= 12 and sentence(lk.start) == sentence(link.start)), None)
             node = link.node
             if phase is None or isinstance(node, Phase | Resource) or self.roadmap.contains(phase, node):
                 out.append(link)

@@ -304,8 +304,10 @@ class Reader:
         if not subjects and (FOLLOW_UP.search(text) or ORDINAL_REF.search(text) or ORDINAL_MANY.search(text) or DESCRIBED_ONE.search(text)
                              or not self._content(text, links)):
             followup = self.refers_to(history, text)
-        if followup and intent != "next" and (shift := STEP_AFTER.search(text)):
+        if followup and (shift := STEP_AFTER.search(text)) and (intent != "next" or CONTENTS_ASK.search(text)):
             # "how long is the phase after that?": the step after the one referred to
+            if intent == "next":  # "and what's in the phase after that one?": what that step holds
+                intent, evidence = "contents", Verdict(True, "rule: what is in the step after the one referred to")
             followup = self._step_after(followup[0], shift.group(1).lower())
         if (more := NEXT_FEW.search(text)) and (followup or subjects):
             # "it plus the next two phases": those phases too
@@ -669,6 +671,7 @@ DESCRIBED_ONE = re.compile(r"\bthe ([a-z]+) one\b", re.I)  # "the interactive on
 ORDINAL_WORDS = {"first", "second", "third", "fourth", "last", "next", "other", "same", "right", "new", "previous", "only"}
 # "the phase after that", "the one after it": one step on from what is referred to
 STEP_AFTER = re.compile(r"\bthe (phase|stage|section|part|topic|one|step) (right |just )?after (that|it|this)\b", re.I)
+CONTENTS_ASK = re.compile(r"\bwhat('s| is| are)? in\b|\bwhat (does|do) \w+ (cover|contain|include|hold)\b|\b(topics|sections) (are )?in\b", re.I)
 # "it plus the next two phases"
 NEXT_FEW = re.compile(r"\b(?:plus|and|with|\+) the next (\d|two|three|four|five) (?:phases|stages)\b", re.I)
 THAT_PART = re.compile(r"\b(?:that|this|the same)\s+(section|phase|part|topic|stage|module|chapter)\b", re.I)
