@@ -490,3 +490,21 @@ def test_where_to_start_follows_from_what_the_learner_knows(make_tutor, question
 def test_card_estimates_tips_and_projects_come_from_the_data(make_tutor, question, must):
     text = make_tutor("I do not know.").answer(question).finish().text
     assert must in text, text
+
+
+@pytest.mark.parametrize("question, history, must", [
+    ("PhD student in statistics, but my coding is weak (mostly R, barely any Python). What's the best entry point?", [],
+     "Start with **Python Programming**"),
+    ("complete beginner here, never written a line of code. where do i start?", [], "You have not coded yet: the roadmap teaches it in **Python Programming**"),
+    ("what projects does the roadmap have?", [], "2. **Advanced Projects**"),
+    ("and what's in the phase after that one?", [{"role": "user", "content": "where are CNNs taught?"},
+                                                  {"role": "assistant", "content": "CNNs are in Phase 2, in the Computer Vision Basics section."}],
+     "2. **Early Generative Architectures**: Autoencoders; Generative Adversarial Networks (GANs)"),
+    # two things asked of one card: both answered from it
+    ("can I take it for free? and how long is it", [{"role": "user", "content": "a good resource for CNNs?"},
+                                                    {"role": "assistant", "content": "The roadmap links CS231n: Convolutional Neural Networks."}],
+     "plan on a few weeks of steady work"),
+])
+def test_backgrounds_projects_and_second_questions_are_answered_from_the_data(make_tutor, question, history, must):
+    text = make_tutor("I do not know.").answer(question, history).finish().text
+    assert must in text, text

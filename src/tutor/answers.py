@@ -260,9 +260,11 @@ def answer_start(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     # "I've trained GANs and VAEs. I want to get into diffusion and LLMs": the earliest thing wanted
     wanted = [lk.node for lk, b in zip(r.subjects, backgrounds) if not isinstance(lk.node, Resource) and not b]
     lacked = [lk.node for lk, b in zip(r.subjects, backgrounds) if b == "lacks" and not isinstance(lk.node, Phase | Resource)]
-    if known and lacked and _all_known_before(rm, min(lacked, key=rm.position), known):
-        # "strong in linear algebra, calculus, stats, but zero programming": the first thing not known
-        subject = min(lacked, key=rm.position)
+    first_lacked = min(lacked, key=rm.position) if lacked else None
+    if known and lacked and all(rm.position(k) < rm.position(first_lacked) for k in known) and not _unmentioned(rm, [*known, first_lacked]):
+        # "strong in linear algebra, calculus, stats, but zero programming": the first thing they lack, when
+        # every section before it holds something they know ("5 yrs of Python, zero ML": the maths is unsaid)
+        subject = first_lacked
     elif known and not wanted and (onward := _after_known(rm, known)) is not None:
         subject = onward
         skipped = _unmentioned(rm, known)
@@ -280,6 +282,9 @@ def answer_start(c: Composer, r: Reading, done: set[str]) -> Facts | None:
         return Facts(text, [subject])
     first = rm.sections[0]
     text = f"Start at the beginning: **{label(rm.phases[0])}** ({_duration(rm.phases[0])}).\n1. {c.describe(first)}"
+    if NO_CODE.search(r.text) and not lacked and (coding := _programming(rm)) is not None and coding not in first.items:
+        # "never written a line of code": where the roadmap teaches it, said at once
+        text += f"\n\nYou have not coded yet: the roadmap teaches it in {c.describe(coding)}"
     if known and subject is None:
         text += "\n\nYou know " + _and([f"**{label(n)}**" for n in known]) + " already: skim " + \
                 ("it" if len(known) == 1 else "them") + " when you get there (" + "; ".join(where(n) for n in known) + ")."
@@ -346,6 +351,9 @@ def _coverage(c: Composer, resources: list[Resource], names: list[str]) -> str:
 
 def answer_contents(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     subject = r.subject
+    if subject is None and re.search(r"\bprojects?\b", r.text, re.I) and (projects := [s for s in c.roadmap.sections if s.of_projects]):
+        # "what projects does the roadmap have me build?": every section of projects
+        return Facts("The roadmap's projects:\n" + "\n".join(f"{n}. {c.describe(s)}" for n, s in enumerate(projects, 1)), projects)
     if subject is None:
         return Facts(phase_list(c.roadmap), ["overview", *c.roadmap.phases])
     if isinstance(subject, Phase | Section):
@@ -452,8 +460,10 @@ HAS_BEFORE = re.compile(r"\b((\d+\+?|many|several|a few|some|lots of|plenty of) 
                         r"familiar with|comfortable with|good at|experienced (in|with)|experience (with|in)|background in|"
                         r"fluent in|solid|strong|strong in|good in|solid in|fine with|okay with|ok with|used|using|"
                         r"(trained|built|done|did|finished|completed|made|implemented)( (a|some|a few|several|many|two|three|my))?|"
-                        r"know( [a-z]+){1,3} (pretty |really |very |quite )?well)$")  # "know deep learning pretty well (CNNs, ...)"
-LACKS_BEFORE = re.compile(r"\b(zero|no|little|without( any)?|never (used|done|learned|studied)|not much|nothing about)$")
+                        r"know( [a-z]+){1,3} (pretty |really |very |quite )?well|(student|degree|phd|major|masters?|bachelors?) in)$")  # "know deep learning pretty well (CNNs, ...)"
+LACKS_BEFORE = re.compile(r"\b(zero|no|little|without( any)?|never (used|done|learned|studied)|not much|nothing about|"
+                          r"barely( any)?|hardly( any)?|weak (in|at|with))$")
+LACKS_AFTER = re.compile(r"^(is|are|s) (weak|rusty|basic|limited|poor|shaky|bad)\b")  # "my coding is weak"
 KNOWLEDGE_AFTER = re.compile(r"^(background|experience|knowledge|skills?)\b")
 
 
@@ -472,6 +482,15 @@ def _after_known(rm: Roadmap, known: list[Node]) -> Node | None:
     if phase is None or section is not phase.sections[-1] or phase is rm.phases[-1]:
         return None
     return rm.phases[rm.phases.index(phase) + 1].sections[0]
+
+
+NO_CODE = re.compile(r"\bnever (coded|programmed|written (a (single )?line of |any )?code)\b|\b(no|zero) (coding|programming)\b|"
+                     r"\bcan'?t (code|program)\b|\bnever (learned|done) (any )?(coding|programming)\b", re.I)
+
+
+def _programming(rm: Roadmap) -> Item | None:
+    """The roadmap's first topic on programming, if it has one."""
+    return next((i for i in rm.items if i.section.phase is not None and re.search(r"\b(python|programming|coding)\b", i.title, re.I)), None)
 
 
 def _unmentioned(rm: Roadmap, known: list[Node]) -> list[Section]:
@@ -514,9 +533,9 @@ def _background(text: str, link) -> str:
     """"has" when the question says the learner knows the subject ("5 yrs of Python"), "lacks" when
     it says they do not ("zero ML background"), else ""."""
     said = re.findall(r"[a-z0-9+]+", text.lower())
-    before, after = " ".join(said[max(0, link.start - 7): link.start]), " ".join(said[link.end: link.end + 1])
+    before, after = " ".join(said[max(0, link.start - 7): link.start]), " ".join(said[link.end: link.end + 2])
     before = " ".join(re.sub(r"( [a-z]+){1,2} s$", "", " " + before).split()[-5:])  # "did Andrew Ng's ML course": what was done
-    if LACKS_BEFORE.search(before):
+    if LACKS_BEFORE.search(before) or LACKS_AFTER.match(after):
         return "lacks"
     if HAS_BEFORE.search(before) or KNOWLEDGE_AFTER.match(after) and re.search(r"\b(a|some|good|solid|strong)$", before):
         return "has"

@@ -73,6 +73,11 @@ class FactPicker:
         # embedded without Markdown: "**Title**: text" reads as "Title: text"
         vectors = self.embedder.embed_batch([f.text.replace("**", "") for f in candidates])  # (n, dim)
         relevance = vectors @ vector if vector is not None else np.zeros(len(candidates))
+        for other in reading.also:  # "is it free? and how long is it?": the second thing asked, too
+            if (cue := ASPECTS.get(other)) is not None:
+                named = reading.resource.node.url if reading.resource is not None else None
+                relevance = relevance + ASPECT_BOOST * np.array([bool(f.card) and (named is None or f.card == named) and bool(cue.search(f.text))
+                                                                  for f in candidates])
         if (cue := ASPECTS.get(reading.aspect)) is not None:  # only the named resource's card, if one is named
             named = reading.resource.node.url if reading.resource is not None else None
             about = [bool(f.card) and (named is None or f.card == named) and bool(cue.search(f.text)) for f in candidates]
@@ -96,7 +101,7 @@ class FactPicker:
                     continue
                 # asked about one aspect of a named resource ("does it cover DPO? if not, where?"), its card
                 # gets one sentence more
-                more = reading.aspect != "" and bool(f.card) and f.card == named_url
+                more = (reading.aspect != "") + len(reading.also) if f.card and f.card == named_url else 0
                 if compare and (not f.subject or sum(candidates[j].subject == f.subject for j in chosen) >= MAX_PER_SUBJECT + more):
                     continue
                 # a named resource's opening sentence is shown anyway: it does not use up its card's share
@@ -149,9 +154,10 @@ class FactPicker:
             res = reading.resource.node
             card = self.corpus.card(res.url)
             out += self._card_facts(card, res.url, subject=res.url, first=True)
-            if (line := _card_field(card, reading.aspect)) and (chunk := self.chunk_by_url.get(normalize_url(res.url))):
-                # "is it free?": the card's own field says, even when no sentence of its text does
-                out.insert(1, Fact(line, chunk, res.url, card.url, first=True))
+            for aspect in (reading.aspect, *reading.also):
+                if (line := _card_field(card, aspect)) and (chunk := self.chunk_by_url.get(normalize_url(res.url))):
+                    # "is it free?": the card's own field says, even when no sentence of its text does
+                    out.insert(1, Fact(line, chunk, res.url, card.url, first=True))
         for node in [lk.node for lk in (reading.subjects or reading.followup)][:3]:
             chunk = self.chunk_by_id.get(node.id)
             if chunk is not None:

@@ -454,7 +454,7 @@ class Lookup:
         out = []
         for link in links:
             near = words[max(0, link.start - 5): link.start] + words[link.end: link.end + 1]
-            sections = [s for s in getattr(link.node, "sections", ()) if s.items and all(i.kind == "project" for i in s.items)]
+            sections = [s for s in getattr(link.node, "sections", ()) if s.of_projects]
             if isinstance(link.node, Phase) and "project" in near and sections:
                 out += [dataclasses.replace(link, node=s, how=f"projects of {label(link.node)}") for s in sections]
             else:

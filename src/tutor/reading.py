@@ -63,7 +63,8 @@ KIND_WORDS = {"course": {"course"}, "book": {"book"}, "tutorial": {"tutorial", "
               "guide": {"docs", "tutorial", "course"}}
 # A work said to cover something: "does the X course teach pruning?" (after the work's name).
 COVERS = re.compile(r"\b(cover|covers|covered|teach|teaches|taught|include|includes|mention|mentions|explain|explains|go over|goes over|"
-                    r"talk about|deal with|deals with|get into|gets into|go into|goes into|discuss|discusses)\b")
+                    r"talk about|deal with|deals with|get into|gets into|go into|goes into|discuss|discusses|"
+                    r"(which|what) (chapters|lessons|modules|units|weeks))\b")  # "which chapters of it matter most?"
 # The learner's last question asked for a work, and this one says "it": the work the tutor named.
 RESOURCE_ASK = re.compile(r"\b(resources?|courses?|books?|tutorials?|papers?|links?|recommend\w*|readings?|materials?)\b", re.I)
 PRONOUN_IT = re.compile(r"\b(it|its|it's|that one|this one)\b", re.I)
@@ -115,6 +116,7 @@ class Reading:
     vector: np.ndarray | None = field(default=None, compare=False, repr=False)  # (dim,) unit; None: not needed to read it
     aspect: str = ""  # what a card is asked about ("duration", "prereq"), when a card answers
     person: str = ""  # someone who made a linked resource, when asked what else they made
+    also: tuple[str, ...] = ()  # other aspects the same question asks of the card ("is it free? and how long?")
 
     @property
     def nodes(self) -> list:
@@ -139,7 +141,7 @@ class Reading:
             "followup": [lk.to_dict() for lk in self.followup],
             "candidates": [lk.to_dict() for lk in self.candidates],
             "language": self.language.to_dict(), "safety": self.safety.to_dict(),
-            "on_topic": self.on_topic.to_dict(), "missing_phase": self.missing_phase, "aspect": self.aspect,
+            "on_topic": self.on_topic.to_dict(), "missing_phase": self.missing_phase, "aspect": self.aspect, "also": list(self.also),
             "person": self.person,
             "route": route(self),
         }
@@ -232,6 +234,7 @@ class Reader:
         masked = [self.mask(p, self.lookup.link(p)) for p in self.phrases]
         self.example_vectors = embedder.embed_batch(masked)  # (n_examples, dim), unit rows
         self._langid = None
+        self._card_stems: dict[str, set[str]] | None = None  # each card's word stems, read from the index on first use
 
     def read(self, question: str, history: list[dict] | None = None) -> Reading:
         history = history or []
@@ -329,6 +332,10 @@ class Reader:
             # "is there something easier to read first?" after the Attention paper: a gentler work of its section
             if (gentler := self.easier_than(said.node)) is not None:
                 resource, followup = Link(gentler, said.confidence, f"a gentler work than {said.title} in its section", said.span), ()
+        if resource is None and not subjects and not followup and history and (said := self.resource_said(history)) \
+                and self.on_card(said.node.url, self._content(text, links)):
+            # "how long does one issue take to read?" after The Batch: every word it asks with is on that card
+            resource = Link(said.node, said.confidence, f"{said.how}, whose card has the question's words", said.span)
         if resource is None and not subjects and (said := next((lk for lk in followup if isinstance(lk.node, Resource)), None)):
             resource, followup = said, ()  # "what about the second one?" after a list of resources
         candidates: tuple[Link, ...] = ()
@@ -371,7 +378,8 @@ class Reader:
         if missing is not None:
             on_topic = Verdict(True, f"asks about phase {missing}, which the roadmap does not have")
         return Reading(question, text, intent, evidence, subjects, resource, followup, candidates,
-                       language, safety, on_topic, missing, vectors[0] if vectors else None, aspect, person)
+                       language, safety, on_topic, missing, vectors[0] if vectors else None, aspect, person,
+                       tuple(a for a in _card_asks(text) if a != aspect) if aspect else ())
 
     # ---- steps
     def normalise(self, question: str) -> str:
@@ -609,6 +617,17 @@ class Reader:
                 return min(named)[1]
         return ""
 
+    def on_card(self, url: str, words: list[str]) -> bool:
+        """Whether every one of `words` (two at least) is a word of the indexed card of `url`."""
+        if self.index is None or len(words) < 2:
+            return False
+        if self._card_stems is None:
+            self._card_stems = {}
+            for chunk in self.index.chunks:
+                if chunk.url:
+                    self._card_stems.setdefault(chunk.url, set()).update(stem(w) for w in WORD.findall(chunk.text.lower()))
+        return {stem(w) for w in words} <= self._card_stems.get(url, set())
+
     def resource_said(self, history: list[dict], kind: str = "") -> Link | None:
         """The resource the tutor's last answer named last ("...and the linked resource is X"),
         else the one the learner's last question named ("tell me about GAN Lab"). With a `kind`
@@ -681,7 +700,7 @@ RECOMMENDS = re.compile(r"\b(continues with|next step is|start with|comes? next|
 
 _INTENT_WORDS = frozenset(stem(w) for w in """after before next long how many much months weeks years
     duration which where when what phase start begin first resource course read watch cover covered
-    include contain overview whole entire total overall roadmap quiz quizzes quizzed""".split())
+    include contain overview whole entire total overall roadmap quiz quizzes quizzed project projects have has had""".split())
 
 
 def corpus_terms(texts: list[str]) -> set[tuple[str, str]]:
@@ -717,3 +736,11 @@ def _host(url: str) -> str:
 def _card_ask(text: str) -> str:
     """What a question asks of a resource's card ("who", "cost"), or ""."""
     return next((name for name, cue in CARD_ASKS.items() if cue.search(text)), "")
+
+
+def _card_asks(text: str) -> list[str]:
+    """Everything a question asks of a card, a length too: "is it free? and roughly how many hours?"."""
+    return [name for name, cue in CARD_ASKS.items() if cue.search(text)] + (["duration"] if HOW_LONG.search(text) else [])
+
+
+HOW_LONG = re.compile(r"\bhow (long|many (hours|weeks|months|days)|much time)\b", re.I)

@@ -161,6 +161,11 @@ class Section:
     resources: list[Resource] = field(default_factory=list)  # every resource in the section
     description: str = ""  # the prose under the heading, before its first item
 
+    @property
+    def of_projects(self) -> bool:
+        """A section whose every item is a project ("First Implementation Projects")."""
+        return bool(self.items) and all(i.kind == "project" for i in self.items)
+
 
 @dataclass(eq=False)
 class Phase:
