@@ -508,3 +508,16 @@ def test_card_estimates_tips_and_projects_come_from_the_data(make_tutor, questio
 def test_backgrounds_projects_and_second_questions_are_answered_from_the_data(make_tutor, question, history, must):
     text = make_tutor("I do not know.").answer(question, history).finish().text
     assert must in text, text
+
+
+def test_each_subject_is_weighed_against_the_part_of_the_question_about_it(make_tutor):
+    tutor = make_tutor("I do not know.")
+    question = "two qs: why do we even need activation functions, and when do I use cross-entropy vs MSE?"
+    parts = tutor.facts._clauses(tutor.reader.read(question))
+    assert sorted(parts.values()) == ["and when do I use cross-entropy vs MSE?", "two qs: why do we even need activation functions,"]
+    assert "standard loss function for regression problems" in tutor.answer(question).finish().text
+    # a clause that names nothing goes with the subject before it; one subject has no parts
+    parts = tutor.facts._clauses(tutor.reader.read(
+        "I'm writing the prompt for my chatbot with a couple of example Q&A pairs. Is that what they call few-shot? Does it retrain the model?"))
+    assert any(p.endswith("Does it retrain the model?") and "few-shot" in p for p in parts.values())
+    assert tutor.facts._clauses(tutor.reader.read("what is mode collapse? why does it happen?")) == {}

@@ -41,6 +41,7 @@ ASPECTS = {
                          r"lessons?|modules?|weeks?|lectures?|starts with|begins with|ends with|derives|goes through)\b", re.I),
 }
 ASPECT_BOOST = 0.2
+CLAUSE_END = re.compile(r"[?;!]|,\s*(?=(and|but|also|plus)\b)|\.\s|\s(?=and (when|how|what|why|which|where|is|are|do|does|can|should)\b)", re.I)
 AMOUNT = re.compile(r"\bhow (much|many)\b", re.I)
 NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|ten|twenty|thirty|forty|fifty|hundred)\b", re.I)
 LIMITS = re.compile(r"\b(no|not|only|neither|nor|without|lacks?)\b|n't\b", re.I)
@@ -73,6 +74,13 @@ class FactPicker:
         # embedded without Markdown: "**Title**: text" reads as "Title: text"
         vectors = self.embedder.embed_batch([f.text.replace("**", "") for f in candidates])  # (n, dim)
         relevance = vectors @ vector if vector is not None else np.zeros(len(candidates))
+        if len(clauses := self._clauses(reading)) > 1:
+            # "why do we need activation functions, and when do I use cross-entropy vs MSE?": each
+            # subject's facts are weighed against the part of the question that asks about it as well
+            texts = list(dict.fromkeys(clauses.values()))
+            by_text = dict(zip(texts, self.embedder.inner.embed_batch(texts)))
+            relevance = np.array([(r + float(v @ by_text[clauses[f.subject]])) / 2 if f.subject in clauses else r
+                                  for r, v, f in zip(relevance, vectors, candidates)])
         for other in reading.also:  # "is it free? and how long is it?": the second thing asked, too
             if (cue := ASPECTS.get(other)) is not None:
                 named = reading.resource.node.url if reading.resource is not None else None
@@ -142,6 +150,22 @@ class FactPicker:
     def restore(self, index_dir: Path) -> int:
         """The vectors `keep` saved with the index; how many."""
         return self.embedder.load(Path(index_dir) / SENTENCES)
+
+    @staticmethod
+    def _clauses(reading: Reading) -> dict[str, str]:
+        """The part of the question about each named subject, by subject id: from the clause that
+        names it ("...?", "..., and ...") up to the clause that names the next one, so that a
+        clause after it without a name of its own ("Does it retrain the model?") goes with it.
+        Empty unless the subjects are in different clauses."""
+        text = reading.text
+        bounds = [0] + [m.end() for m in CLAUSE_END.finditer(text)]
+        words = [m.start() for m in re.finditer(r"[a-z0-9]+", text.lower())]
+        at = {lk.id: max(b for b in bounds if b <= words[lk.start]) for lk in reading.subjects if lk.start < len(words)}
+        starts = sorted(set(at.values()))
+        if len(starts) < 2:
+            return {}
+        ends = dict(zip(starts, [*starts[1:], len(text)]))
+        return {node: text[start: ends[start]].strip() for node, start in at.items()}
 
     def keep(self, index_dir: Path) -> bool:
         """Save the vectors of `texts` with the index, so that the next start needs no warming."""
