@@ -37,6 +37,8 @@ ASPECTS = {
     "who": re.compile(r"\b([Tt]aught|[Ii]nstructors?|[Cc]reated|[Ww]rote|[Ww]ritten|[Aa]uthors?|[Ll]ecturers?|[Pp]rofessor)\b"
                       r"|\bby (Dr\. |Prof\. )?[A-Z][a-z]+"),  # "a course by Dr. Charles Severance"
     "cost": re.compile(r"\b(free|paid|costs?|price|subscription|audit|certificate)\b", re.I),
+    # "is the link broken?": what the card says of the address itself
+    "link": re.compile(r"\b(links?|address|url|redirects?|no longer|shut|moved|archived|offline|page)\b", re.I),
     "covers": re.compile(r"\b(covers?|covered|teach(es)?|taught|chapters?|introduces|explains|includes|walks through|"
                          r"lessons?|modules?|weeks?|lectures?|starts with|begins with|ends with|derives|goes through)\b", re.I),
 }

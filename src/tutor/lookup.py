@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from .roadmap import Item, Node, Phase, Resource, Roadmap, Section, label
+from .roadmap import Item, Node, Phase, Resource, Roadmap, Section, label, unique
 from .text import STOPWORDS, WORD, stem
 
 DATA = Path(__file__).parent / "data"
@@ -473,19 +473,25 @@ class Lookup:
 
         scopes = [(lk, lk.node if isinstance(lk.node, Phase) else self.roadmap.phase_of(lk.node)) for lk in links
                   if isinstance(lk.node, Phase) or lk.how.startswith("projects of")]
-        out = []
+        out, used = [], set()
         for link in links:
             phase = next((p for lk, p in scopes if 0 <= lk.start - link.end <= 3 and {"from", "in", "of"} & set(words[link.end: lk.start])
                           or 0 < link.start - lk.end <= 12 and sentence(lk.start) == sentence(link.start)), None)
             node = link.node
-            if phase is None or isinstance(node, Phase | Resource) or self.roadmap.contains(phase, node):
+            if phase is None or isinstance(node, Phase) or (node.url in {r.url for r in phase.resources} if isinstance(node, Resource)
+                                                             else self.roadmap.contains(phase, node)):
                 out.append(link)
                 continue
             said = name_key(" ".join(words[link.start: link.end]))
-            inside = [n for n in self.roadmap.nodes if n is not phase and self.roadmap.contains(phase, n)
-                      and all(any(_close(w, t) or _same_root(w, t) for t in name_key(n.title)) for w in said)]
+            # "the Papers with Code link in phase 5": the phase's own resource of that name, when no node of the phase has it
+            nodes = [n for n in self.roadmap.nodes if n is not phase and self.roadmap.contains(phase, n)]
+            inside = [n for n in nodes if all(any(_close(w, t) or _same_root(w, t) for t in name_key(n.title)) for w in said)] or \
+                [r for r in unique(phase.resources) if all(any(_close(w, t) or _same_root(w, t) for t in name_key(r.title)) for w in said)]
             out.append(dataclasses.replace(link, node=inside[0], how=f"{link.how} in {label(phase)}") if len(inside) == 1 else link)
-        return out
+            if len(inside) == 1:
+                used.add(id(phase))
+        # a phase that only said where a name is ("from phase 3") is not asked about itself
+        return [lk for lk in out if not (isinstance(lk.node, Phase) and id(lk.node) in used)]
 
     def by_meaning(self, vector: np.ndarray, top: int = 3) -> list[Link]:
         """Nodes ranked by cosine to a question vector (unit length); empty without an embedder."""
