@@ -106,9 +106,13 @@ def answers(page) -> list[str]:
 
 def wait_answered(page, n: int, timeout=60_000) -> list[str]:
     """Until the chat shows `n` answers and none is still being worked on."""
+    # the working mark is looked for by its class and by its text: a message re-rendered mid-update
+    # showed "⏳ Reading the question…" for a moment without the class (CI, 2026-11-27)
     page.wait_for_function(
         "n => document.querySelectorAll('#chat [data-testid=bot]').length >= n"
-        " && !document.querySelector('#chat .working')", arg=n, timeout=timeout)
+        " && !document.querySelector('#chat .working')"
+        " && ![...document.querySelectorAll('#chat [data-testid=bot]')].some(b => b.innerText.includes('⏳'))",
+        arg=n, timeout=timeout)
     return answers(page)
 
 

@@ -198,6 +198,11 @@ def test_guard_drops_echoed_questions():
     assert guard.check("What is covered under text processing?") == ""
     assert guard.check("Text processing is covered.") == ""
     assert guard.check("Text processing covers tokenization and embedding.") != ""
+    # the question as a heading before a claim: what follows it is the small model's garble
+    guard = Guard(["DPO & PPO: preference optimization for RLHF and fine-tuning of LLMs."], [], [],
+                  question="DPO vs PPO in a nutshell pls")
+    assert guard.check("DPO vs PPO in a nutshell: DPO is not only the base for RLHF but also fine-tuning of LLMs.") == ""
+    assert guard.check("DPO optimization is preference optimization for RLHF and fine-tuning of LLMs.") != ""
 
 
 def test_guard_drops_fragments_that_only_repeat_names():

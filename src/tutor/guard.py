@@ -109,6 +109,9 @@ class Guard:
         asked = set(words(self.question))
         if s.endswith("?") or all(w in asked for w in content):  # the question echoed back
             return self._drop(s)
+        head, colon, _ = s.partition(":")
+        if colon and len(lead := [w for w in words(head) if w not in STOPWORDS]) >= 2 and all(w in asked for w in lead):
+            return self._drop(s)  # "DPO vs PPO in a nutshell: ...": the question as a heading, then a garbled claim
         if any(n not in self._numbers for n in NUMBER.findall(CITATION.sub("", s))):
             return self._drop(s)  # a year, count or duration the sources do not give
         known = self._known_for(s)
