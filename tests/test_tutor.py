@@ -505,6 +505,9 @@ def test_card_estimates_tips_and_projects_come_from_the_data(make_tutor, questio
     ("and what's in the phase after that one?", [{"role": "user", "content": "where are CNNs taught?"},
                                                   {"role": "assistant", "content": "CNNs are in Phase 2, in the Computer Vision Basics section."}],
      "2. **Early Generative Architectures**: Autoencoders; Generative Adversarial Networks (GANs)"),
+    ("and if I add the phase right after it?", [{"role": "user", "content": "how long is phase 2?"},
+                                                {"role": "assistant", "content": "Phase 2, Deep Learning Fundamentals, is planned for 2-3 months."}],
+     "Together: about **4-6 months**"),
     # two things asked of one card: both answered from it
     ("can I take it for free? and how long is it", [{"role": "user", "content": "a good resource for CNNs?"},
                                                     {"role": "assistant", "content": "The roadmap links CS231n: Convolutional Neural Networks."}],

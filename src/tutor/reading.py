@@ -311,7 +311,15 @@ class Reader:
             # "how long is the phase after that?": the step after the one referred to
             if intent == "next":  # "and what's in the phase after that one?": what that step holds
                 intent, evidence = "contents", Verdict(True, "rule: what is in the step after the one referred to")
-            followup = self._step_after(followup[0], shift.group(1).lower())
+            step = self._step_after(followup[0], shift.group(1).lower())
+            if ADDS.search(text[: shift.start()]) and step and (last := _last_user(history)):
+                # "and if I add the phase right after it?" after "how long is phase 2?": both, asked the same way
+                before = self.normalise(last)
+                again, why = self.intent(self.mask(before, self.lookup.link(before)))
+                if again in NAVIGATION:
+                    intent, evidence = again, Verdict(True, f"the last question's intent, for both ({why.rule})", why.score)
+                    step = (followup[0], *step)
+            followup = step
         if (more := NEXT_FEW.search(text)) and (followup or subjects):
             # "it plus the next two phases": those phases too
             extra = self._phases_after((subjects or followup)[-1], more)
@@ -691,6 +699,7 @@ ORDINAL_WORDS = {"first", "second", "third", "fourth", "last", "next", "other", 
 # "the phase after that", "the one after it": one step on from what is referred to
 STEP_AFTER = re.compile(r"\bthe (phase|stage|section|part|topic|one|step) (right |just )?after (that|it|this)\b", re.I)
 CONTENTS_ASK = re.compile(r"\bwhat('s| is| are)? in\b|\bwhat (does|do) \w+ (cover|contain|include|hold)\b|\b(topics|sections) (are )?in\b", re.I)
+ADDS = re.compile(r"\b(add|adding|plus|include|including|together with|on top)\b", re.I)  # "if I add the phase after it"
 # "it plus the next two phases"
 NEXT_FEW = re.compile(r"\b(?:plus|and|with|\+) the next (\d|two|three|four|five) (?:phases|stages)\b", re.I)
 THAT_PART = re.compile(r"\b(?:that|this|the same)\s+(section|phase|part|topic|stage|module|chapter)\b", re.I)
