@@ -461,6 +461,13 @@ def test_sums_exclusions_and_wanted_topics_are_read_from_the_question(make_tutor
      "Start with **Programming Skills**"),
     ("Before I get into diffusion models, what should I already know?",
      "What its resources expect: Understanding Diffusion Models is math-heavy"),
+    # card estimates, tips and projects come from the data
+    ("How much time should I set aside for the PyTorch 'Learn the Basics' tutorials?",
+     "What its resources suggest: Plan on an afternoon to a couple of days"),
+    ("What learning tips does the roadmap give?", "1. **Hands-on Practice**: Implement concepts as you learn them."),
+    ("what projects are in phase 3?", "Fine-tune a pre-trained model for transfer learning"),
+    ("So I've built the simple VAE, the basic GAN and done the fine-tuning project from phase 3... what now?",
+     "1. **Diffusion Models**"),
 ])
 def test_what_a_card_says_and_what_a_question_sums_or_knows_shape_the_answer(make_tutor, question, must):
     text = make_tutor("I do not know.").answer(question).finish().text
@@ -482,19 +489,6 @@ def test_what_a_card_says_and_what_a_question_sums_or_knows_shape_the_answer(mak
 def test_where_to_start_follows_from_what_the_learner_knows(make_tutor, question, must, must_not):
     text = make_tutor("I do not know.").answer(question).finish().text
     assert must in text and must_not not in text, text
-
-
-@pytest.mark.parametrize("question, must", [
-    ("How much time should I set aside for the PyTorch 'Learn the Basics' tutorials?",
-     "What its resources suggest: Plan on an afternoon to a couple of days"),
-    ("What learning tips does the roadmap give?", "1. **Hands-on Practice**: Implement concepts as you learn them."),
-    ("what projects are in phase 3?", "Fine-tune a pre-trained model for transfer learning"),
-    ("So I've built the simple VAE, the basic GAN and done the fine-tuning project from phase 3... what now?",
-     "1. **Diffusion Models**"),
-])
-def test_card_estimates_tips_and_projects_come_from_the_data(make_tutor, question, must):
-    text = make_tutor("I do not know.").answer(question).finish().text
-    assert must in text, text
 
 
 @pytest.mark.parametrize("question, history, must", [

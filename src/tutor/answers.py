@@ -474,7 +474,7 @@ def _after_known(rm: Roadmap, known: list[Node]) -> Node | None:
     ("CNNs, RNNs, PyTorch": Phase 3). None when neither holds ("I know Python": the beginning)."""
     taught = [i for i in rm.items if i.section.phase is not None]
     unknown = [i for i in taught if not any(k is i or rm.contains(k, i) for k in known)]
-    if unknown and unknown[0] is not taught[0] and _all_known_before(rm, unknown[0], known):
+    if unknown and unknown[0] is not taught[0]:  # everything before the first unknown topic is known
         return unknown[0]
     latest = max(known, key=rm.position)
     section = latest if isinstance(latest, Section) else rm.section_of(latest)
@@ -507,12 +507,6 @@ def _not_mentioned(skipped: list[Section]) -> str:
     one = len(skipped) == 1
     return (" You did not mention " + _and([f"**{s.title}**" for s in skipped]) + f" ({label(skipped[0].phase)}): go back to "
             + ("it if it is" if one else "them if they are") + " new to you.")
-
-
-def _all_known_before(rm: Roadmap, node: Node, known: list[Node]) -> bool:
-    """Whether every topic the roadmap puts before `node` is, or sits inside, one of `known`."""
-    earlier = [i for i in rm.items if i.section.phase is not None and rm.position(i) < rm.position(node)]
-    return all(any(k is i or rm.contains(k, i) for k in known) for i in earlier)
 
 
 def _backgrounds(text: str, links) -> list[str]:

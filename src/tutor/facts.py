@@ -22,7 +22,7 @@ from .embed import Remembering
 from .reading import Reading
 from .retrieve import Hit
 from .roadmap import Item, Node, Phase, Resource, Section, label, unique
-from .text import content_words, normalize_url, split_sentences
+from .text import WORD, content_words, normalize_url, split_sentences
 
 SENTENCES = "sentences.npz"  # the vectors of every text an answer can pick, kept in the index folder
 MMR_LAMBDA = 0.7  # weight of relevance against novelty
@@ -83,23 +83,20 @@ class FactPicker:
             by_text = dict(zip(texts, self.embedder.inner.embed_batch(texts)))
             relevance = np.array([(r + float(v @ by_text[clauses[f.subject]])) / 2 if f.subject in clauses else r
                                   for r, v, f in zip(relevance, vectors, candidates)])
-        for other in reading.also:  # "is it free? and how long is it?": the second thing asked, too
-            if (cue := ASPECTS.get(other)) is not None:
-                named = reading.resource.node.url if reading.resource is not None else None
-                relevance = relevance + ASPECT_BOOST * np.array([bool(f.card) and (named is None or f.card == named) and bool(cue.search(f.text))
-                                                                  for f in candidates])
-        if (cue := ASPECTS.get(reading.aspect)) is not None:  # only the named resource's card, if one is named
-            named = reading.resource.node.url if reading.resource is not None else None
-            about = [bool(f.card) and (named is None or f.card == named) and bool(cue.search(f.text)) for f in candidates]
+        named_url = reading.resource.node.url if reading.resource is not None else None
+        for aspect in (reading.aspect, *reading.also):  # "is it free? and how long is it?": each thing asked
+            if (cue := ASPECTS.get(aspect)) is None:
+                continue
+            # only the named resource's card, if one is named
+            about = [bool(f.card) and (named_url is None or f.card == named_url) and bool(cue.search(f.text)) for f in candidates]
             relevance = relevance + ASPECT_BOOST * np.array(about)
-            if reading.aspect == "covers" and reading.subjects:  # "does it teach pruning?": the sentences naming pruning
+            if aspect == reading.aspect == "covers" and reading.subjects:  # "does it teach pruning?": the sentences naming pruning
                 asked = {w for lk in reading.subjects for w in lk.span.split() if len(w) > 3}
                 # a card's limits answer a yes-or-no question best: "no dedicated lessons on pruning"
                 relevance = relevance + ASPECT_BOOST * np.array([a and bool(asked & set(content_words(f.text))) * (1 + bool(LIMITS.search(f.text)))
                                                                   for a, f in zip(about, candidates)])
         if AMOUNT.search(reading.text):  # "how much GPU time do I get?": a card sentence that gives a number
             relevance = relevance + ASPECT_BOOST * np.array([bool(f.card) and bool(NUMBER.search(f.text)) for f in candidates])
-        named_url = reading.resource.node.url if reading.resource is not None else None
         subjects = list(dict.fromkeys(f.subject for f in candidates if f.subject))
         compare = len(subjects) > 1
         chosen: list[int] = [i for i, f in enumerate(candidates) if f.first]
@@ -161,7 +158,7 @@ class FactPicker:
         Empty unless the subjects are in different clauses."""
         text = reading.text
         bounds = [0] + [m.end() for m in CLAUSE_END.finditer(text)]
-        words = [m.start() for m in re.finditer(r"[a-z0-9]+", text.lower())]
+        words = [m.start() for m in WORD.finditer(text.lower())]
         at = {lk.id: max(b for b in bounds if b <= words[lk.start]) for lk in reading.subjects if lk.start < len(words)}
         starts = sorted(set(at.values()))
         if len(starts) < 2:

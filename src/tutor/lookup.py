@@ -123,6 +123,11 @@ def _same_root(a: str, b: str) -> bool:
     return len(os.path.commonprefix([a, b])) >= max(3, min(len(a), len(b)) - 1)
 
 
+def _has_words(title: str, said: tuple[str, ...]) -> bool:
+    """Whether the title has every word said, give or take a typo or an ending."""
+    return all(any(_close(w, t) or _same_root(w, t) for t in name_key(title)) for w in said)
+
+
 def _initials(title: str) -> list[str]:
     """The title with the start of its first run of capitalised words written as initials:
     "Natural Language Processing Specialization" -> "NL Processing Specialization",
@@ -485,11 +490,12 @@ class Lookup:
             said = name_key(" ".join(words[link.start: link.end]))
             # "the Papers with Code link in phase 5": the phase's own resource of that name, when no node of the phase has it
             nodes = [n for n in self.roadmap.nodes if n is not phase and self.roadmap.contains(phase, n)]
-            inside = [n for n in nodes if all(any(_close(w, t) or _same_root(w, t) for t in name_key(n.title)) for w in said)] or \
-                [r for r in unique(phase.resources) if all(any(_close(w, t) or _same_root(w, t) for t in name_key(r.title)) for w in said)]
-            out.append(dataclasses.replace(link, node=inside[0], how=f"{link.how} in {label(phase)}") if len(inside) == 1 else link)
-            if len(inside) == 1:
-                used.add(id(phase))
+            inside = [n for n in nodes if _has_words(n.title, said)] or [r for r in unique(phase.resources) if _has_words(r.title, said)]
+            if len(inside) != 1:
+                out.append(link)
+                continue
+            out.append(dataclasses.replace(link, node=inside[0], how=f"{link.how} in {label(phase)}"))
+            used.add(id(phase))
         # a phase that only said where a name is ("from phase 3") is not asked about itself
         return [lk for lk in out if not (isinstance(lk.node, Phase) and id(lk.node) in used)]
 

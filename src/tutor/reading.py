@@ -299,8 +299,7 @@ class Reader:
                 intent, evidence = again, Verdict(True, f"{why.rule}, with unknown words as X", why.score)
         if ELLIPSIS.match(text) and evidence.score < CLEAR_INTENT and (last := _last_user(history)):
             # "and phase 3?" after "how long is phase 2?": the same question about a new subject.
-            before = self.normalise(last)
-            again, why = self.intent(self.mask(before, self.lookup.link(before)))
+            again, why = self.intent_of(last)
             if again in NAVIGATION:
                 intent, evidence = again, Verdict(True, f"the last question's intent ({why.rule})", why.score)
         followup: tuple[Link, ...] = ()
@@ -314,8 +313,7 @@ class Reader:
             step = self._step_after(followup[0], shift.group(1).lower())
             if ADDS.search(text[: shift.start()]) and step and (last := _last_user(history)):
                 # "and if I add the phase right after it?" after "how long is phase 2?": both, asked the same way
-                before = self.normalise(last)
-                again, why = self.intent(self.mask(before, self.lookup.link(before)))
+                again, why = self.intent_of(last)
                 if again in NAVIGATION:
                     intent, evidence = again, Verdict(True, f"the last question's intent, for both ({why.rule})", why.score)
                     step = (followup[0], *step)
@@ -504,6 +502,11 @@ class Reader:
             out += [text[pos:begin], "X"]
             pos = pieces[end - 1].end()
         return re.sub(r"\bX(?:[\s/&,-]+X\b)+", "X", "".join(out) + text[pos:])
+
+    def intent_of(self, question: str) -> tuple[str, Verdict]:
+        """The intent of another question (the learner's last), read as `read` reads it."""
+        text = self.normalise(question)
+        return self.intent(self.mask(text, self.lookup.link(text)))
 
     def rule(self, framed: str) -> tuple[str, Verdict] | None:
         """The first rule that reads the question with its topics as X, if any."""
