@@ -105,15 +105,18 @@ def answers(page) -> list[str]:
 
 
 def wait_answered(page, n: int, timeout=60_000) -> list[str]:
-    """Until the chat shows `n` answers and none is still being worked on."""
-    # the working mark is looked for by its class and by its text: a message re-rendered mid-update
-    # showed "⏳ Reading the question…" for a moment without the class (CI, 2026-11-27)
-    page.wait_for_function(
-        "n => document.querySelectorAll('#chat [data-testid=bot]').length >= n"
-        " && !document.querySelector('#chat .working')"
-        " && ![...document.querySelectorAll('#chat [data-testid=bot]')].some(b => b.innerText.includes('⏳'))",
-        arg=n, timeout=timeout)
-    return answers(page)
+    """Until the chat shows `n` answers and none is still being worked on; the texts are read in
+    the same check, so they are the finished ones. A bot message can be in the page before its
+    first text (CI, 2026-11-27: an empty message passed, then read "⏳ Reading the question…"), so
+    an empty one counts as unfinished too."""
+    done = page.wait_for_function(
+        """n => {
+            const bots = [...document.querySelectorAll('#chat [data-testid=bot]')];
+            const texts = bots.map(b => b.innerText);
+            const busy = document.querySelector('#chat .working') || texts.some(t => !t.trim() || t.includes('⏳'));
+            return bots.length >= n && !busy ? texts : null;
+        }""", arg=n, timeout=timeout)
+    return done.json_value()
 
 
 def toast(page, text: str) -> None:
