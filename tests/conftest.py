@@ -80,10 +80,10 @@ def fake_index(tmp_path_factory, real_corpus):
 
 @pytest.fixture(scope="session")
 def minilm():
-    """The real bundled embedder (loaded once: about 8 s)."""
-    from tutor.embed import SentenceTransformerEmbedder
+    """The real bundled embedder, as the app loads it (ONNX Runtime once exported)."""
+    from tutor.embed import load_embedder
 
-    return SentenceTransformerEmbedder()
+    return load_embedder()
 
 
 @pytest.fixture(scope="session")

@@ -362,7 +362,7 @@ def test_a_written_outline_parses_back_to_itself(parts, emoji):
 @pytest.fixture
 def fake_embedder(monkeypatch):
     """`tutor init` loads the real embedder by name; here the hashing one stands in for it."""
-    monkeypatch.setattr(runtime, "SentenceTransformerEmbedder", lambda name, threads=None: HashEmbedder())
+    monkeypatch.setattr(runtime, "load_embedder", lambda name, threads=None: HashEmbedder())
 
 
 def test_init_makes_a_corpus_and_an_index_and_says_what_it_found(tmp_path, capsys, fake_embedder, byo):

@@ -46,7 +46,7 @@ def server():
 @pytest.fixture
 def hash_embedder(monkeypatch):
     """The CLI loads MiniLM by name; the tests use the hash embedder (the one faked boundary)."""
-    monkeypatch.setattr("tutor.runtime.SentenceTransformerEmbedder", lambda name, threads=None: HashEmbedder())
+    monkeypatch.setattr("tutor.runtime.load_embedder", lambda name, threads=None: HashEmbedder())
 
 
 def _writable(folder) -> bool:

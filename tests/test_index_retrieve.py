@@ -1,7 +1,10 @@
 import json
+import subprocess
+import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,7 +12,8 @@ import pytest
 from conftest import HashEmbedder
 from tutor.config import TutorError
 from tutor.corpus import Corpus
-from tutor.embed import Gathering, Remembering
+from tutor import embed
+from tutor.embed import Gathering, OnnxEmbedder, Remembering, SentenceTransformerEmbedder, load_embedder
 from tutor.guard import Guard
 from tutor.index import IndexProblem, build, load, staleness
 from tutor.retrieve import Retriever, clean_query
@@ -198,3 +202,31 @@ def test_the_embedder_gives_each_text_its_own_row_whatever_the_passes(minilm, mo
     assert together.shape == (4, minilm.dim) and np.allclose(together, alone, atol=1e-5)
     assert np.allclose(np.linalg.norm(together, axis=1), 1.0, atol=1e-5)
     assert minilm.embed_batch([]).shape == (0, minilm.dim)
+
+
+@pytest.mark.slow
+def test_the_embedder_is_exported_once_and_then_loads_without_torch(tmp_path):
+    texts = ["what should I learn after GANs?", "DDPM vs DDIM", "LoRA " * 200]  # the last one past the token limit
+    first = load_embedder(cache=tmp_path)
+    assert isinstance(first, OnnxEmbedder) and len(list(tmp_path.glob("*.onnx"))) == 1
+    reference = SentenceTransformerEmbedder().embed_batch(texts)
+    assert np.allclose(first.embed_batch(texts), reference, atol=1e-4)
+    # A second process reads the exported graph: no export, and torch is never imported.
+    probe = ("import sys, json; from pathlib import Path; from tutor.embed import load_embedder; "
+             f"e = load_embedder(cache=Path({str(tmp_path)!r})); "
+             f"print(json.dumps([type(e).__name__, 'torch' in sys.modules, e.embed_batch({texts!r}).tolist()]))")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    kind, torch_loaded, vectors = json.loads(out.splitlines()[-1])
+    assert kind == "OnnxEmbedder" and not torch_loaded
+    assert np.allclose(np.array(vectors), reference, atol=1e-4)
+
+
+@pytest.mark.slow
+def test_an_unreadable_exported_graph_falls_back_to_sentence_transformers(tmp_path):
+    graph = embed._graph_path(Path(embed._bundled_path()), tmp_path)
+    graph.parent.mkdir(parents=True, exist_ok=True)
+    graph.write_bytes(b"not an onnx graph")
+    graph.with_suffix(".json").write_text("{}")
+    fallback = load_embedder(cache=tmp_path)
+    assert isinstance(fallback, SentenceTransformerEmbedder)
+    assert fallback.embed_batch(["GANs"]).shape == (1, 384)

