@@ -10,10 +10,16 @@ import numpy as np
 import pytest
 
 from conftest import HashEmbedder
+from tutor import embed
 from tutor.config import TutorError
 from tutor.corpus import Corpus
-from tutor import embed
-from tutor.embed import Gathering, OnnxEmbedder, Remembering, SentenceTransformerEmbedder, load_embedder
+from tutor.embed import (
+    Gathering,
+    OnnxEmbedder,
+    Remembering,
+    SentenceTransformerEmbedder,
+    load_embedder,
+)
 from tutor.guard import Guard
 from tutor.index import IndexProblem, build, load, staleness
 from tutor.retrieve import Retriever, clean_query
