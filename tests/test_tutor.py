@@ -506,6 +506,28 @@ def test_where_to_start_follows_from_what_the_learner_knows(make_tutor, question
     ("can I take it for free? and how long is it", [{"role": "user", "content": "a good resource for CNNs?"},
                                                     {"role": "assistant", "content": "The roadmap links CS231n: Convolutional Neural Networks."}],
      "plan on a few weeks of steady work"),
+    # a clause that leaves a phase out, and the phases named outside it
+    ("I'm skipping phase 1 since I have a CS degree. How long until I'm through phases 2 and 3?", [], "Together: about **4-6 months**"),
+    ("how much time is phases 4 + 5 combined", [], "Together: about **6-8 months**"),
+    # what the learner has, lacks, skips and wants, wherever the words stand
+    ("I'm a backend dev (go + python, 6 yrs). math is super rusty though. where should i start?", [], "You know **Python Programming** already"),
+    ("I'm a maths PhD student but I have zero programming experience. Best place to start?", [], "Start with **Programming Skills**"),
+    ("forget phases 1 and 2 for me, I did a deep learning masters (CNNs, RNNs, pytorch). what's my starting point?", [],
+     "Start with **Generative Models Introduction**"),
+    ("ML engineer here, I ship LoRA finetunes and RLHF pipelines at work. no lab or advisor but i want to do actual research. "
+     "where in the roadmap should i be?", [], "Start with **Research Frontiers**"),
+    # a work the conversation named: the gentlest of two, and one asked something of its card
+    ("which one should i read first tho", [{"role": "user", "content": "what should I read for transformers?"},
+                                          {"role": "assistant", "content": "Phase 4's Transformer-Based Models section links the "
+                                           "Attention Is All You Need paper and Jay Alammar's The Illustrated Transformer."}],
+     "[The Illustrated Transformer]("),
+    ("nice, can i pip install that?", [{"role": "user", "content": "is there code I can look at for diffusion?"},
+                                       {"role": "assistant", "content": "The roadmap's AI Paper Implementations link (labml.ai) has "
+                                        "annotated PyTorch implementations, including DDPM."}], "labml-nn"),
+    # "still": what the card says changed; a prerequisite ask beside a mention of the author
+    ("is andrew ng's ml course still in octave/matlab? i remember that from like 2014", [], "taught in Python"),
+    ("Before reading Doersch's VAE tutorial, what do I need? the author says no variational bayes background needed but idk", [],
+     "a little calculus"),
 ])
 def test_backgrounds_projects_and_second_questions_are_answered_from_the_data(make_tutor, question, history, must):
     text = make_tutor("I do not know.").answer(question, history).finish().text

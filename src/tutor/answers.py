@@ -94,7 +94,11 @@ def answer_next(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     nodes = r.nodes
     if not nodes:
         return c.next_from_progress(done)
-    subject = max(_in_order(rm, _surest(r)), key=rm.position)  # "I know CNNs and RNNs": after the later one
+    # "I know CNNs and RNNs": after the later one; "I ship LoRA finetunes, I want to do research": not after the wish
+    wished = {id(lk.node) for lk, b in zip(r.subjects, _backgrounds(r.text, r.subjects)) if b == "wants"}
+    subject = max([n for n in _in_order(rm, _surest(r)) if id(n) not in wished] or _in_order(rm, _surest(r)), key=rm.position)
+    if any(id(n) in wished and rm.position(n) > rm.position(subject) for n in r.nodes):
+        return answer_start(c, r, done)  # "...I want to get into research now": there, with what they know said
     steps = rm.after(subject)
     if not steps:
         if rm.section_of(subject) is not None and rm.section_of(subject).phase is None:
@@ -179,9 +183,14 @@ def answer_duration(c: Composer, r: Reading, done: set[str]) -> Facts | None:
             text = extremes + "\n" + text
         return Facts(text, ["overview", *rm.phases])
     asked = r.nodes
-    if EXCEPT.search(r.text) and all(isinstance(n, Phase) for n in asked):
-        # "the whole roadmap if I leave out Phase 6": every other phase
-        asked = [p for p in rm.phases if p not in asked]
+    if (skip := EXCEPT.search(r.text)) and all(isinstance(n, Phase) for n in asked):
+        # "the whole roadmap if I leave out Phase 6": every other phase; "skipping phase 1, how long
+        # are phases 2 and 3?": the phases named outside the clause that leaves one out
+        end = re.compile(r"[.?!;,]").search(r.text, skip.end())
+        clause = range(len(WORD.findall(r.text[: skip.start()])), len(WORD.findall(r.text[: end.start() if end else len(r.text)])))
+        left_out = [lk.node for lk in r.subjects if lk.start in clause]
+        kept = [n for n in asked if n not in left_out]
+        asked = kept if kept and left_out else [p for p in rm.phases if p not in asked]
     if UNTIL.search(r.text) and not THROUGH.search(r.text) and len(asked) == 1 and (reach := time_to_reach(rm, asked[0])) is not None:
         return reach
     by_phase: dict[str, tuple[Phase, list[Node]]] = {}  # the phases asked about, each with its subjects
@@ -258,7 +267,8 @@ def answer_start(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     skipped = []  # sections of the phase the learner moves past without having said they know them
     known = [lk.node for lk, b in zip(r.subjects, backgrounds) if not isinstance(lk.node, Phase | Resource) and b == "has"]
     # "I've trained GANs and VAEs. I want to get into diffusion and LLMs": the earliest thing wanted
-    wanted = [lk.node for lk, b in zip(r.subjects, backgrounds) if not isinstance(lk.node, Resource) and not b]
+    wanted = [lk.node for lk, b in zip(r.subjects, backgrounds) if not isinstance(lk.node, Resource) and b == "wants"] or \
+        [lk.node for lk, b in zip(r.subjects, backgrounds) if not isinstance(lk.node, Resource) and not b]
     lacked = [lk.node for lk, b in zip(r.subjects, backgrounds) if b == "lacks" and not isinstance(lk.node, Phase | Resource)]
     first_lacked = min(lacked, key=rm.position) if lacked else None
     if known and lacked and all(rm.position(k) < rm.position(first_lacked) for k in known) and not _unmentioned(rm, [*known, first_lacked]):
@@ -268,7 +278,7 @@ def answer_start(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     elif known and not wanted and (onward := _after_known(rm, known)) is not None:
         subject = onward
         skipped = _unmentioned(rm, known)
-    elif r.subjects and all(backgrounds):
+    elif r.subjects and all(b in ("has", "lacks") for b in backgrounds):
         subject = None
     elif known and wanted:
         subject = min(wanted, key=rm.position)
@@ -424,8 +434,8 @@ def _in_order(rm: Roadmap, nodes: list[Node]) -> list[Node]:
 
 
 WORK_ASKED = re.compile(r"\b(resources?|courses?|books?|links?|materials?|tutorials?)\b", re.I)
-FORGOT = re.compile(r"\b(forg[eo]t\w*|rusty|gone|lost|again|(go|get|come|going|getting|coming) back|back (to|into)|restart|refresh\w*|"
-                    r"years since|haven'?t touched)\b", re.I)  # not "a while back"
+FORGOT = re.compile(r"\b(forg[eo]t\w*(?! (about )?(the )?(phases?|sections?|parts?) \d)|rusty|gone|lost|again|(go|get|come|going|getting|coming) back|back (to|into)|restart|refresh\w*|"
+                    r"years since|haven'?t touched)\b", re.I)  # not "a while back", not "forget phases 1 and 2" (skip them)
 
 
 def _lower_first(text: str) -> str:
@@ -458,12 +468,17 @@ def phase_list(rm: Roadmap) -> str:
 COVER_VERB = re.compile(r"\b(covers?|covered|teach(es)?|taught|includes?|explains?|introduces?|goes into)\b", re.I)
 HAS_BEFORE = re.compile(r"\b((\d+\+?|many|several|a few|some|lots of|plenty of) (yrs?|years?|months?) (of|with|in|doing)|know|knows|"
                         r"familiar with|comfortable with|good at|experienced (in|with)|experience (with|in)|background in|"
-                        r"fluent in|solid|strong|strong in|good in|solid in|fine with|okay with|ok with|used|using|"
+                        r"fluent in|solid|strong|strong in|good in|solid in|fine with|okay with|ok with|used|using|ship|shipped|"
                         r"(trained|built|done|did|finished|completed|made|implemented)( (a|some|a few|several|many|two|three|my))?|"
-                        r"know( [a-z]+){1,3} (pretty |really |very |quite )?well|(student|degree|phd|major|masters?|bachelors?) in)$")  # "know deep learning pretty well (CNNs, ...)"
+                        r"know( [a-z]+){1,3} (pretty |really |very |quite )?well|(student|degree|phd|major|masters?|bachelors?) in|(did|done|have|finished|completed)( [a-z]+){0,3} (degree|masters?|phd|bootcamp))$")  # "know deep learning pretty well (CNNs, ...)"
 LACKS_BEFORE = re.compile(r"\b(zero|no|little|without( any)?|never (used|done|learned|studied)|not much|nothing about|"
                           r"barely( any)?|hardly( any)?|weak (in|at|with))$")
-LACKS_AFTER = re.compile(r"^(is|are|s) (weak|rusty|basic|limited|poor|shaky|bad)\b")  # "my coding is weak"
+SKIPS_BEFORE = re.compile(r"\b(forget|skip|skipping|skipped|ignore|leave out|leaving out)( about)?( the)?( phases?| sections?| parts?)?$")  # "forget phases 1 and 2 for me"
+WANTS_BEFORE = re.compile(r"\bi (want|wanna|hope|plan|would like|d like|m hoping|m planning|m going)( to)?( [a-z]+){0,2}$")  # "i want to do actual research", "now I want diffusion"
+VERY = r"((super|very|really|pretty|quite|kinda|so|a bit|way) )?"
+LACKS_AFTER = re.compile(rf"^(is|are|s) {VERY}(weak|rusty|basic|limited|poor|shaky|bad)\b")  # "my coding is weak", "math is super rusty"
+# "go + python, 6 yrs", "a maths PhD student", "ML engineer here", "my stats are pretty solid"
+HAS_AFTER = re.compile(rf"^((\d+\+?|many|several|a few) (yrs?|years?)\b|(phd|degree|major|masters?|bachelors?|grad|graduate|engineer|developer|dev|scientist|researcher|practitioner)\b|(is|are|s) {VERY}(solid|strong|good|fine|decent)\b)")
 KNOWLEDGE_AFTER = re.compile(r"^(background|experience|knowledge|skills?)\b")
 
 
@@ -512,7 +527,7 @@ def _not_mentioned(skipped: list[Section]) -> str:
 def _backgrounds(text: str, links) -> list[str]:
     """`_background` of each link, in order; a topic joined to the one before it by "and" or a comma
     shares its background: "I've trained GANs and VAEs"."""
-    said = re.findall(r"[a-z0-9+]+", text.lower())
+    said = WORD.findall(text.lower())  # the words lookup counts a link's position in
     found: dict[int, str] = {}
     previous = None
     for i in sorted(range(len(links)), key=lambda i: links[i].start):
@@ -524,14 +539,16 @@ def _backgrounds(text: str, links) -> list[str]:
 
 
 def _background(text: str, link) -> str:
-    """"has" when the question says the learner knows the subject ("5 yrs of Python"), "lacks" when
-    it says they do not ("zero ML background"), else ""."""
-    said = re.findall(r"[a-z0-9+]+", text.lower())
-    before, after = " ".join(said[max(0, link.start - 7): link.start]), " ".join(said[link.end: link.end + 2])
+    """"has" when the question says the learner knows the subject ("5 yrs of Python") or skips it, "lacks" when
+    it says they do not ("zero ML background"), "wants" when they wish to learn it, else ""."""
+    said = WORD.findall(text.lower())  # the words lookup counts a link's position in
+    before, after = " ".join(said[max(0, link.start - 7): link.start]), " ".join(said[link.end: link.end + 3])
     before = " ".join(re.sub(r"( [a-z]+){1,2} s$", "", " " + before).split()[-5:])  # "did Andrew Ng's ML course": what was done
     if LACKS_BEFORE.search(before) or LACKS_AFTER.match(after):
         return "lacks"
-    if HAS_BEFORE.search(before) or KNOWLEDGE_AFTER.match(after) and re.search(r"\b(a|some|good|solid|strong)$", before):
+    if WANTS_BEFORE.search(before):
+        return "wants"
+    if HAS_BEFORE.search(before) or SKIPS_BEFORE.search(before) or HAS_AFTER.match(after) or KNOWLEDGE_AFTER.match(after) and re.search(r"\b(a|some|good|solid|strong)$", before):
         return "has"
     return ""
 

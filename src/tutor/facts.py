@@ -33,7 +33,8 @@ MAX_PER_CARD = 2  # sentences of one card
 # When a card answers a question about one aspect of its resource, the sentences about it come first.
 ASPECTS = {
     "duration": re.compile(r"\b(hours?|weeks?|months?|days?|plan on|takes?|long)\b", re.I),
-    "prereq": re.compile(r"\b(before|prerequisites?|expects?|assumes?|should know|background|requires?)\b", re.I),
+    "prereq": re.compile(r"\b(before|prerequisites?|expects?|assumes?|should know|background|requires?|comfortable with|familiar with)\b", re.I),
+    "install": re.compile(r"\b(install(ed|able)?|pip|package|download(ed)?)\b", re.I),
     "who": re.compile(r"\b([Tt]aught|[Ii]nstructors?|[Cc]reated|[Ww]rote|[Ww]ritten|[Aa]uthors?|[Ll]ecturers?|[Pp]rofessor)\b"
                       r"|\bby (Dr\. |Prof\. )?[A-Z][a-z]+"),  # "a course by Dr. Charles Severance"
     "cost": re.compile(r"\b(free|paid|costs?|price|subscription|audit|certificate)\b", re.I),
@@ -44,6 +45,8 @@ ASPECTS = {
 }
 ASPECT_BOOST = 0.2
 CLAUSE_END = re.compile(r"[?;!]|,\s*(?=(and|but|also|plus)\b)|\.\s|\s(?=and (when|how|what|why|which|where|is|are|do|does|can|should)\b)", re.I)
+STILL = re.compile(r"\b(still|anymore|any more|nowadays|these days|outdated|out of date|up to date|current(ly)?)\b", re.I)
+CHANGED = re.compile(r"\b(now|today|replaced|renamed|no longer|since|moved|updated|in (19|20)\d\d)\b", re.I)
 AMOUNT = re.compile(r"\bhow (much|many)\b", re.I)
 NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|ten|twenty|thirty|forty|fifty|hundred)\b", re.I)
 LIMITS = re.compile(r"\b(no|not|only|neither|nor|without|lacks?)\b|n't\b", re.I)
@@ -95,6 +98,8 @@ class FactPicker:
                 # a card's limits answer a yes-or-no question best: "no dedicated lessons on pruning"
                 relevance = relevance + ASPECT_BOOST * np.array([a and bool(asked & set(content_words(f.text))) * (1 + bool(LIMITS.search(f.text)))
                                                                   for a, f in zip(about, candidates)])
+        if STILL.search(reading.text):  # "is it still in Octave?": what the card says changed, and when
+            relevance = relevance + ASPECT_BOOST * np.array([bool(f.card) and bool(CHANGED.search(f.text)) for f in candidates])
         if AMOUNT.search(reading.text):  # "how much GPU time do I get?": a card sentence that gives a number
             relevance = relevance + ASPECT_BOOST * np.array([bool(f.card) and bool(NUMBER.search(f.text)) for f in candidates])
         subjects = list(dict.fromkeys(f.subject for f in candidates if f.subject))

@@ -61,7 +61,7 @@ PHASE_NUMBER = re.compile(
     re.I,
 )
 # "phases 1 and 2", "phases 3-5", "phases 1, 2 & 3": every number, a range filled in
-PHASE_LIST = re.compile(r"\b(?:phases|stages)\s+(\d+(?:\s*(?:,|and|&|or|to|through|thru|-|–)\s*\d+)+)\b", re.I)
+PHASE_LIST = re.compile(r"\b(?:phases|stages)\s+(\d+(?:\s*(?:,|and|&|\+|plus|or|to|through|thru|-|–)\s*\d+)+)\b", re.I)
 FIRST_PHASES = re.compile(r"\bfirst (two|three|four|five|six|[2-9]) (?:phases|stages)\b", re.I)
 PHASE_OF = re.compile(r"\s+(?:phase|stage|part)\b", re.I)
 ORDINALS = {"one": 1, "first": 1, "1st": 1, "two": 2, "second": 2, "2nd": 2, "three": 3, "third": 3, "3rd": 3,

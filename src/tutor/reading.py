@@ -84,10 +84,14 @@ CARD_ASKS = {
     "who": re.compile(r"\bwho\b|\bby whom\b|\b(authors?|instructors?|teachers?)\b", re.I),
     "cost": re.compile(r"(?<!-)\b(free|cost|costs|price|pay|paid|buy)\b", re.I),  # not "classifier-free"
     "link": re.compile(r"\b(link|links|url|website|web ?site|site|web ?page)\b", re.I),
+    "install": re.compile(r"\b(pip|install|installable|download|package)\b", re.I),
     # "does it go into Bayes?" asks what a work covers ("explain" asks the tutor, not the card)
     "covers": re.compile(r"\b(cover|covers|covered|teach|teaches|taught|include|includes|go into|goes into|get into|gets into|"
                          r"go over|goes over|deal with|deals with|what('s| is) in)\b", re.I),
 }
+
+ASKED_OF_A_CARD = (*CARD_ASKS, "duration", "prereq")  # aspects a card answers in its own sentences
+
 
 @dataclass(frozen=True)
 class Verdict:
@@ -265,6 +269,10 @@ class Reader:
             said = WORD.findall(text.lower())
             subjects = tuple(lk for lk in subjects if not any(
                 other.start == lk.end + 1 and lk.end < len(said) and said[lk.end] in ("of", "behind") for other in subjects))
+        if len(subjects) > 1:  # "the LLM part - pretraining, finetuning etc.": words of the LLM line, not topics of their own
+            subjects = tuple(lk for lk in subjects if not any(
+                other.start < lk.start and _squash(lk.span) in _phrases(getattr(other.node, "description", ""))
+                for other in subjects)) or subjects
         if len(subjects) > 1 and (after := re.search(r"\bbefore\b", text, re.I)):
             # "Do I need calculus before neural network basics?" asks about what follows "before".
             words_before = len(WORD.findall(text[: after.start()]))
@@ -275,15 +283,14 @@ class Reader:
             subjects = tuple(sorted(subjects, key=lambda lk: lk.start in inside))
         framed = self.mask(text, links)
         ruled = self.rule(framed)
-        # Its frame is embedded when no rule reads it, to find the nearest examples; the question itself
-        # then joins the frame's pass, since the on-topic check or retrieval will want it (one pass
-        # of two short texts costs little more than one of one, and passes queue for the embedder).
-        # A question that names nothing is its own frame, bar spelling ("what's" read as "what is"):
-        # one text stands for both.
-        both = not ruled and framed != question and bool(links)
-        found = [] if ruled else list(self.embedder.embed_batch([framed, question] if both else [framed]))
+        # Its frame is embedded when no rule reads it, to find the nearest examples. The question's own
+        # vector is embedded only if reading needs it (nothing named: the on-topic check); retrieval
+        # embeds it otherwise, and a curriculum answer never does. A pass costs in proportion to its
+        # tokens, so a pass of both would cost a curriculum answer twice what it needs. A question that
+        # names nothing is its own frame, bar spelling ("what's" read as "what is"): one text serves both.
+        found = [] if ruled else list(self.embedder.embed_batch([framed]))
         framed_vector = found[0] if found else None
-        vectors = found[1:] if both else found[:1] if framed == question or not links else []  # the question's, if known
+        vectors = found[:1] if framed == question or not links else []  # the question's, if known
 
         def vector() -> np.ndarray:
             if not vectors:
@@ -334,10 +341,18 @@ class Reader:
                 and (not subjects or COVERS.search(text.lower())):
             # "is it free?" after "what resource does the roadmap give for PyTorch?": "it" is the work named
             resource, followup = self.resource_said(history), ()
+        if resource is None and not subjects and history and _card_ask(text) not in ("", "covers") and THAT_WORK.search(text) \
+                and (said := self.resource_said(history)) is not None:
+            # "can I pip install that?" after an answer that named a work: asked of that work's card
+            resource, followup = said, ()
         if resource is None and not subjects and history and EASIER.search(text) and (said := self.resource_said(history)):
             # "is there something easier to read first?" after the Attention paper: a gentler work of its section
             if (gentler := self.easier_than(said.node)) is not None:
                 resource, followup = Link(gentler, said.confidence, f"a gentler work than {said.title} in its section", said.span), ()
+        if resource is None and not subjects and (WHICH_FIRST.search(text) or EASIER.search(text) and not followup) \
+                and (first := self.gentlest_said(history)) is not None:
+            # "which one should I read first?" after two works: the gentlest of them
+            resource, followup = first, ()
         if resource is None and not subjects and not followup and history and (said := self.resource_said(history)) \
                 and self.on_card(said.node.url, self._content(text, links)):
             # "how long does one issue take to read?" after The Batch: every word it asks with is on that card
@@ -352,9 +367,12 @@ class Reader:
                     (len(candidates) < 2 or candidates[0].confidence - candidates[1].confidence >= 0.04):
                 subjects, candidates = candidates[:1], ()
         aspect = ""
-        if resource is not None and (not subjects and intent in ("resources", "contents", "start") or intent in ("duration", "prereq")):
+        if resource is not None and (not subjects and (intent in ("resources", "contents", "start") or intent == "phase" and _card_ask(text) not in ("", "covers"))
+                                     or intent in ("duration", "prereq")):
             # "How long does the Deep Learning Specialization take?": the card answers, not the graph.
-            aspect, intent = _card_ask(text) or intent, "concept"
+            # a prerequisite ask is the question's own ("Before reading X, what do I need? the author says..."),
+            # a card ask beside it comes second
+            aspect, intent = (intent if intent == "prereq" else _card_ask(text) or intent), "concept"
             evidence = Verdict(True, f"a named resource ({resource.title}) is answered from its card")
         elif resource is not None and intent in ("phase", "contents", "resources") and \
                 COVERS.search(" ".join(WORD.findall(text.lower())[resource.end:])):
@@ -428,6 +446,18 @@ class Reader:
             return None
         gentler = [r for r in unique(work.section.resources) if rank.get(self.levels.get(r.url, ""), 9) < mine]
         return min(gentler, key=lambda r: rank[self.levels[r.url]], default=None)
+
+    def gentlest_said(self, history: list[dict]) -> Link | None:
+        """Of the works the tutor's last answer named (two or more), the one of the lowest level
+        by its card; the first named of those equal."""
+        rank = {"beginner": 0, "all levels": 1, "intermediate": 2, "advanced": 3}
+        said = _last_tutor(history)
+        found = sorted(self.lookup.link(said, nest=False), key=lambda lk: lk.start) if said else []
+        works = list({id(lk.node): lk for lk in reversed(found) if isinstance(lk.node, Resource)}.values())[::-1]
+        if len(works) < 2:
+            return None
+        best = min(works, key=lambda lk: rank.get(self.levels.get(lk.node.url, ""), 9))
+        return Link(best.node, best.confidence, "the gentlest of the works in the tutor's last answer", best.span)
 
     def on_platform(self, lk: Link, words: list[str]) -> Link | None:
         """"The Hugging Face fine-tuning guide": a platform, a word of a title and a word for a kind of
@@ -697,6 +727,8 @@ class Reader:
 
 EASIER = re.compile(r"\b(easier|simpler|gentler|lighter|more (beginner[- ]friendly|accessible|approachable|visual))\b|"
                     r"\bless (math|mathy|technical|dense|heavy)\b", re.I)
+THAT_WORK = re.compile(r"\b(it|that|this|those|these|them)\b", re.I)  # a thing named before, not a place ("there")
+WHICH_FIRST = re.compile(r"\bwhich (one|of (them|those|these|the two))\b.{0,30}\b(first|start|begin)\b", re.I)  # "which one should I read first?"
 DESCRIBED_ONE = re.compile(r"\bthe ([a-z]+) one\b", re.I)  # "the interactive one"
 ORDINAL_WORDS = {"first", "second", "third", "fourth", "last", "next", "other", "same", "right", "new", "previous", "only"}
 # "the phase after that", "the one after it": one step on from what is referred to
@@ -727,6 +759,16 @@ def corpus_terms(texts: list[str]) -> set[tuple[str, str]]:
             said = [stem(w) for w in WORD.findall(sentence)]
             found.update((a, b) for a, b in zip(said, said[1:]) if content(a) and content(b))
     return found
+
+
+def _squash(text: str) -> str:
+    """Lower case without spaces, hyphens or a plural s: "fine-tuning" and "finetuning" are one."""
+    return re.sub(r"[\s\-]+|s\b", "", text.lower())
+
+
+def _phrases(text: str) -> set[str]:
+    """A description's words and its comma-separated phrases, squashed."""
+    return {_squash(p) for p in re.split(r"[,;()]", text) + re.findall(r"[\w-]+", text)} - {""}
 
 
 def _last_user(history: list[dict]) -> str:

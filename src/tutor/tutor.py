@@ -29,7 +29,7 @@ from .guard import Guard
 from .llm import ChatModel
 from .lookup import Lookup, load_aliases, people
 from .prompt import build_messages
-from .reading import Reader, Reading, corpus_terms, route
+from .reading import ASKED_OF_A_CARD, Reader, Reading, corpus_terms, route
 from .retrieve import Hit, Results, Retriever, clean_query
 from .roadmap import Phase, Resource, label, unique
 from .text import normalize_url, split_sentences, words
@@ -181,8 +181,12 @@ class Tutor:
         """What is searched for and what facts are weighed against: the question, with what it
         refers back to in front ("explain the last one" -> "Pruning Techniques explain the last
         one"), and its embedding (remembered, so asking twice costs nothing)."""
-        query = reading.question if reading.subjects or not reading.followup else \
-            f"{' '.join(lk.title for lk in reading.followup)} {reading.question}"
+        referred = [] if reading.subjects else list(reading.followup)
+        if reading.resource is not None and reading.resource.end == 0 and reading.aspect not in ASKED_OF_A_CARD:
+            # a work taken from the conversation, asked nothing in particular ("which one should I read first?"):
+            # its name says what the question is about
+            referred.insert(0, reading.resource)
+        query = f"{' '.join(lk.title for lk in referred)} {reading.question}" if referred else reading.question
         if query == reading.question and reading.vector is not None:
             return query, reading.vector
         return query, self.facts.embedder.embed_batch([query])[0]
