@@ -21,6 +21,8 @@ $(STAMP): pyproject.toml
 	# torch first, from the CPU wheel on disk; any other spec would pull a multi-GB CUDA build.
 	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) -m pip install --quiet -e '.[dev]'
+	# The embedder's one-time export to ONNX Runtime (about 10 s), so the first `tutor` run is as quick as the rest.
+	$(PY) -c 'from tutor.embed import load_embedder; load_embedder()'
 	touch $(STAMP)
 
 index: install

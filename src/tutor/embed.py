@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import queue
+import sys
 import threading
 import warnings
 import zipfile
@@ -210,13 +211,14 @@ class OnnxEmbedder:
 
     BATCH = SentenceTransformerEmbedder.BATCH
 
-    def __init__(self, name: str, graph: Path, threads: int | None = None):
+    def __init__(self, name: str, graph: Path, model: Path, threads: int | None = None):
+        """`graph`: the exported model; `model`: the model's folder, for its tokenizer."""
         import onnxruntime
         from tokenizers import Tokenizer
 
         meta = json.loads(graph.with_suffix(".json").read_text())
         self.name, self.dim, self.inputs = name, meta["dim"], meta["inputs"]
-        self.tokenizer = Tokenizer.from_file(meta["tokenizer"])
+        self.tokenizer = Tokenizer.from_file(str(model / meta["tokenizer"]))
         self.tokenizer.enable_truncation(meta["max_tokens"])
         self.tokenizer.enable_padding(pad_id=meta["pad_id"], pad_token=meta["pad_token"])
         options = onnxruntime.SessionOptions()
@@ -247,13 +249,14 @@ def load_embedder(name: str = BUNDLED, threads: int | None = None, cache: Path |
     path = Path(_bundled_path() if name == BUNDLED else name)
     graph = _graph_path(path, cache) if path.is_dir() else None
     if graph is not None and not graph.exists():
+        print("preparing the embedder for ONNX Runtime (once per model, about 10 s)", file=sys.stderr)
         model = SentenceTransformerEmbedder(name, threads)
-        if not _export(model, graph):
+        if not _export(model, graph, path):
             return model
     if graph is None:
         return SentenceTransformerEmbedder(name, threads)
     try:
-        return OnnxEmbedder(name, graph, threads)
+        return OnnxEmbedder(name, graph, path, threads)
     except Exception:  # a graph this onnxruntime cannot read (or none at all): the slower, sure way
         return SentenceTransformerEmbedder(name, threads)
 
@@ -262,14 +265,16 @@ GRAPH_FORMAT = 1  # bump when the exported graph changes shape, so old exports a
 
 
 def _graph_path(model: Path, cache: Path | None) -> Path:
-    """One graph per model folder and content: a changed or replaced model exports again."""
+    """One graph per model content, wherever it is installed: the names and sizes of its files, the
+    small files whole and the first megabyte of the large ones (a changed model exports again)."""
     from platformdirs import user_cache_dir
 
-    stamp = hashlib.sha256(f"{GRAPH_FORMAT} {model.resolve()}".encode())
+    stamp = hashlib.sha256(str(GRAPH_FORMAT).encode())
     for f in sorted(model.rglob("*")):
-        if f.is_file():
-            st = f.stat()
-            stamp.update(f"{f.relative_to(model)} {st.st_size} {st.st_mtime_ns}".encode())
+        if f.is_file() and "__pycache__" not in f.parts:
+            stamp.update(f"{f.relative_to(model).as_posix()} {f.stat().st_size}".encode())
+            with open(f, "rb") as data:
+                stamp.update(data.read(1 << 20))
     folder = cache or Path(user_cache_dir("tutor")) / "embedders"
     return folder / f"{model.name}-{stamp.hexdigest()[:16]}.onnx"
 
@@ -282,7 +287,7 @@ PROBES = [
 ]
 
 
-def _export(model: SentenceTransformerEmbedder, graph: Path) -> bool:
+def _export(model: SentenceTransformerEmbedder, graph: Path, folder: Path) -> bool:
     """Export `model` to `graph` (and its .json), and keep them only if ONNX Runtime then gives the
     vectors sentence-transformers gives, for texts short, long, padded and truncated."""
     try:
@@ -291,8 +296,7 @@ def _export(model: SentenceTransformerEmbedder, graph: Path) -> bool:
         st = model.model
         tokenizer = st.tokenizer
         inputs = [k for k in ("input_ids", "attention_mask", "token_type_ids") if k in tokenizer.model_input_names]
-        tokenizer_file = Path(st.tokenizer.name_or_path) / "tokenizer.json"
-        if "input_ids" not in inputs or "attention_mask" not in inputs or not tokenizer_file.exists():
+        if "input_ids" not in inputs or "attention_mask" not in inputs or not (folder / "tokenizer.json").exists():
             return False
 
         class Whole(torch.nn.Module):  # the whole sentence-transformers pipeline, token ids in
@@ -312,10 +316,10 @@ def _export(model: SentenceTransformerEmbedder, graph: Path) -> bool:
             warnings.simplefilter("ignore")  # the tracer's notes on shapes it treats as constants
             torch.onnx.export(Whole().eval(), tuple(example[k] for k in inputs), str(tmp), input_names=inputs,
                               output_names=["vectors"], dynamic_axes=axes, opset_version=17, dynamo=False)
-        meta = {"dim": model.dim, "inputs": inputs, "tokenizer": str(tokenizer_file.resolve()),
+        meta = {"dim": model.dim, "inputs": inputs, "tokenizer": "tokenizer.json",
                 "max_tokens": st.max_seq_length, "pad_id": tokenizer.pad_token_id, "pad_token": tokenizer.pad_token}
         tmp.with_suffix(".json").write_text(json.dumps(meta))
-        onnx = OnnxEmbedder(model.name, tmp)
+        onnx = OnnxEmbedder(model.name, tmp, folder)
         same = all(float(a @ b) > 0.9999 for a, b in zip(onnx.embed_batch(PROBES), model.embed_batch(PROBES)))
         if same:
             os.replace(tmp.with_suffix(".json"), graph.with_suffix(".json"))
