@@ -528,6 +528,11 @@ def test_where_to_start_follows_from_what_the_learner_knows(make_tutor, question
     ("is andrew ng's ml course still in octave/matlab? i remember that from like 2014", [], "taught in Python"),
     ("Before reading Doersch's VAE tutorial, what do I need? the author says no variational bayes background needed but idk", [],
      "a little calculus"),
+    # the card's sentence on what was asked comes before sentences only related to the question
+    ("Before fast.ai's Practical Deep Learning for Coders, what background do they expect?", [], "a year of coding experience"),
+    ("prereq for the labml annotated paper implementations repo?", [], "should read PyTorch comfortably"),
+    # a platform's course is not a library linked under a topic the question gives as an example
+    ("is there a free hugging face course, like for LLMs or diffusion?", [], "[Hugging Face Learn]("),
 ])
 def test_backgrounds_projects_and_second_questions_are_answered_from_the_data(make_tutor, question, history, must):
     text = make_tutor("I do not know.").answer(question, history).finish().text

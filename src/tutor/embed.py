@@ -225,6 +225,7 @@ class OnnxEmbedder:
         options.intra_op_num_threads = threads or 0  # 0: one per core
         options.inter_op_num_threads = 1
         options.log_severity_level = 3  # errors only
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")  # idle threads sleep, not spin: the model shares the cores
         self.session = onnxruntime.InferenceSession(str(graph), options, providers=["CPUExecutionProvider"])
         self.one_pass = threading.Lock()
 

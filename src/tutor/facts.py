@@ -33,7 +33,8 @@ MAX_PER_CARD = 2  # sentences of one card
 # When a card answers a question about one aspect of its resource, the sentences about it come first.
 ASPECTS = {
     "duration": re.compile(r"\b(hours?|weeks?|months?|days?|plan on|takes?|long)\b", re.I),
-    "prereq": re.compile(r"\b(before|prerequisites?|expects?|assumes?|should know|background|requires?|comfortable with|familiar with)\b", re.I),
+    "prereq": re.compile(r"\b(before|prerequisites?|expects?|assumes?|asks? for|should (still )?(know|read|be|have|understand)|background|requires?|"
+                         r"comfortabl[ey]|familiar with)\b", re.I),
     "install": re.compile(r"\b(install(ed|able)?|pip|package|download(ed)?)\b", re.I),
     "who": re.compile(r"\b([Tt]aught|[Ii]nstructors?|[Cc]reated|[Ww]rote|[Ww]ritten|[Aa]uthors?|[Ll]ecturers?|[Pp]rofessor)\b"
                       r"|\bby (Dr\. |Prof\. )?[A-Z][a-z]+"),  # "a course by Dr. Charles Severance"
@@ -87,12 +88,15 @@ class FactPicker:
             relevance = np.array([(r + float(v @ by_text[clauses[f.subject]])) / 2 if f.subject in clauses else r
                                   for r, v, f in zip(relevance, vectors, candidates)])
         named_url = reading.resource.node.url if reading.resource is not None else None
+        answers: list[int] = []  # for each thing asked of a named work, its card's best sentence on it
         for aspect in (reading.aspect, *reading.also):  # "is it free? and how long is it?": each thing asked
             if (cue := ASPECTS.get(aspect)) is None:
                 continue
             # only the named resource's card, if one is named
             about = [bool(f.card) and (named_url is None or f.card == named_url) and bool(cue.search(f.text)) for f in candidates]
             relevance = relevance + ASPECT_BOOST * np.array(about)
+            if named_url is not None and any(about):
+                answers.append(max((i for i, a in enumerate(about) if a), key=lambda i: relevance[i]))
             if aspect == reading.aspect == "covers" and reading.subjects:  # "does it teach pruning?": the sentences naming pruning
                 asked = {w for lk in reading.subjects for w in lk.span.split() if len(w) > 3}
                 # a card's limits answer a yes-or-no question best: "no dedicated lessons on pruning"
@@ -105,6 +109,7 @@ class FactPicker:
         subjects = list(dict.fromkeys(f.subject for f in candidates if f.subject))
         compare = len(subjects) > 1
         chosen: list[int] = [i for i, f in enumerate(candidates) if f.first]
+        chosen += [i for i in dict.fromkeys(answers) if i not in chosen]  # what was asked, before anything only related
         limit = MAX_PER_SUBJECT * len(subjects) if compare else MAX_LINES
         while len(chosen) < limit:
             best, best_score = None, -1e9

@@ -303,7 +303,8 @@ class Lookup:
                     self.surnames[key[0]] = res
             elif len(key) > 1:  # "Andrew Ng" made two: the words after the name tell which (see link())
                 self.makers[key] = [by_url[u] for u in sorted(urls) if u in by_url]
-        by_title = {label(n): n for n in rm.nodes} | {n.title: n for n in rm.nodes}
+        # a resource's title too ("labml" for AI Paper Implementations); a node of the same title wins
+        by_title = {r.title: r for r in rm.resources} | {label(n): n for n in rm.nodes} | {n.title: n for n in rm.nodes}
         for title, names in aliases.items():
             node = by_title.get(title)
             if node is None:

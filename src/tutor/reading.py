@@ -258,7 +258,8 @@ class Reader:
             near = unique([r for lk in subjects for r in self.lookup.roadmap.resources_for(lk.node)])
             site = _host(resource.node.url)
             same = [r for r in near if _host(r.url) == site or _host(r.url).endswith("." + site)]  # course.fast.ai under fast.ai
-            if resource.node not in near and len(same) == 1:
+            # ...of the same kind: "a free hugging face course, like for LLMs or diffusion?" is not the Diffusers docs
+            if resource.node not in near and len(same) == 1 and self.kinds.get(same[0].url) == self.kinds.get(resource.node.url):
                 resource = Link(same[0], resource.confidence, f"{resource.title}'s work linked under the topic named",
                                 resource.span, resource.start, resource.end)
         if resource is not None and (home := resource.node.item) is not None:
@@ -360,7 +361,8 @@ class Reader:
         if resource is None and not subjects and (said := next((lk for lk in followup if isinstance(lk.node, Resource)), None)):
             resource, followup = said, ()  # "what about the second one?" after a list of resources
         candidates: tuple[Link, ...] = ()
-        if (intent in NAMES_A_TOPIC or intent == "start" and PARTS.search(text)) and not subjects \
+        # a topic by meaning, when the question names none (nor a work, whose own topic serves)
+        if (intent in NAMES_A_TOPIC or intent == "start" and PARTS.search(text)) and not subjects and resource is None \
                 and not followup and self._content(text, links) and not WHOLE.search(text):
             candidates = tuple(lk for lk in self.lookup.by_meaning(vector(), top=3))
             if candidates and candidates[0].confidence >= EMBEDDING_CUTOFF and \
