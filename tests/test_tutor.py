@@ -205,6 +205,13 @@ def test_guard_drops_echoed_questions():
     assert guard.check("DPO optimization is preference optimization for RLHF and fine-tuning of LLMs.") != ""
 
 
+def test_guard_drops_a_yes_or_no_verdict_its_sources_cannot_back():
+    guard = Guard(["Diffusers can be installed with pip install diffusers."], [], [], question="can i pip install that?")
+    assert guard.check("Yes, pip can install the Diffusers library.") == ""
+    assert guard.check("No, Diffusers cannot be installed with pip.") == ""
+    assert guard.check("Diffusers can be installed with pip, as the install guide shows.") != ""
+
+
 def test_guard_drops_fragments_that_only_repeat_names():
     guard = Guard(["Jupyter Tutorial is Dataquest's introduction to Jupyter Notebooks for Python data work."], [], [],
                   question="who's that one by?")

@@ -42,6 +42,10 @@ SENTENCE_END = re.compile(r"(?<=[.!?])(?<!\b[A-Z]\.)(?<!\bDr\.)(?<!\bMr\.)(?<!\b
                           r"(?<!\bvs\.)\s+|\n+")
 
 
+# A sentence that opens with a yes or a no: the sources can back its words and still not its direction.
+VERDICT = re.compile(r"^(yes|no|yeah|yep|nope|sure|absolutely|definitely|of course|not really|not quite)\b", re.I)
+
+
 @dataclass
 class Guard:
     source_texts: list[str]  # what the model was given, in citation order ([1] is the first)
@@ -109,6 +113,8 @@ class Guard:
         asked = set(words(self.question))
         if s.endswith("?") or all(w in asked for w in content):  # the question echoed back
             return self._drop(s)
+        if VERDICT.match(s):
+            return self._drop(s)  # "Yes, pip installs it": which way the answer goes is not a word the sources hold
         head, colon, _ = s.partition(":")
         if colon and len(lead := [w for w in words(head) if w not in STOPWORDS]) >= 2 and all(w in asked for w in lead):
             return self._drop(s)  # "DPO vs PPO in a nutshell: ...": the question as a heading, then a garbled claim
