@@ -540,6 +540,9 @@ def test_where_to_start_follows_from_what_the_learner_knows(make_tutor, question
     ("prereq for the labml annotated paper implementations repo?", [], "should read PyTorch comfortably"),
     # a platform's course is not a library linked under a topic the question gives as an example
     ("is there a free hugging face course, like for LLMs or diffusion?", [], "[Hugging Face Learn]("),
+    # what a work does, and how long one of its pieces runs
+    ("what's the CLIP paper about in a few sentences", [], "400 million image-caption pairs"),
+    ("Who is Yannic Kilcher and how long are his videos usually?", [], "30 to 60 minutes"),
 ])
 def test_backgrounds_projects_and_second_questions_are_answered_from_the_data(make_tutor, question, history, must):
     text = make_tutor("I do not know.").answer(question, history).finish().text

@@ -32,10 +32,11 @@ MAX_PER_SUBJECT = 3  # comparisons
 MAX_PER_CARD = 2  # sentences of one card
 # When a card answers a question about one aspect of its resource, the sentences about it come first.
 ASPECTS = {
-    "duration": re.compile(r"\b(hours?|weeks?|months?|days?|plan on|takes?|long)\b", re.I),
+    "duration": re.compile(r"\b(minutes?|hours?|weeks?|months?|days?|plan on|takes?|long)\b", re.I),
     "prereq": re.compile(r"\b(before|prerequisites?|expects?|assumes?|asks? for|should (still )?(know|read|be|have|understand)|background|requires?|"
                          r"comfortabl[ey]|familiar with)\b", re.I),
     "install": re.compile(r"\b(install(ed|able)?|pip|package|download(ed)?)\b", re.I),
+    "about": re.compile(r"\b(trains?|trained|uses|learns?|works by|lets you|instead of|is built|builds)\b", re.I),
     "who": re.compile(r"\b([Tt]aught|[Ii]nstructors?|[Cc]reated|[Ww]rote|[Ww]ritten|[Aa]uthors?|[Ll]ecturers?|[Pp]rofessor)\b"
                       r"|\bby (Dr\. |Prof\. )?[A-Z][a-z]+"),  # "a course by Dr. Charles Severance"
     "cost": re.compile(r"\b(free|paid|costs?|price|subscription|audit|certificate)\b", re.I),
