@@ -543,6 +543,10 @@ def test_where_to_start_follows_from_what_the_learner_knows(make_tutor, question
     # what a work does, and how long one of its pieces runs
     ("what's the CLIP paper about in a few sentences", [], "400 million image-caption pairs"),
     ("Who is Yannic Kilcher and how long are his videos usually?", [], "30 to 60 minutes"),
+    # a topic's note gives up to three sentences: the explanation written for the topic outranks asides
+    ("relu vs sigmoid vs tanh, when to use which", [], "vanishing gradient problem"),
+    ("I'm writing a report on deepfakes for my media class. How do people detect deepfakes, and what prevention methods exist?", [],
+     "provenance"),
 ])
 def test_backgrounds_projects_and_second_questions_are_answered_from_the_data(make_tutor, question, history, must):
     text = make_tutor("I do not know.").answer(question, history).finish().text

@@ -30,6 +30,7 @@ MIN_COSINE = 0.30  # a card sentence less similar than this to the question is n
 MAX_LINES = 4  # one subject
 MAX_PER_SUBJECT = 3  # comparisons
 MAX_PER_CARD = 2  # sentences of one card
+MAX_PER_NOTE = 3  # sentences of one topic's note: the explanation written for the topic itself
 # When a card answers a question about one aspect of its resource, the sentences about it come first.
 ASPECTS = {
     "duration": re.compile(r"\b(minutes?|hours?|weeks?|months?|days?|plan on|takes?|long)\b", re.I),
@@ -126,7 +127,7 @@ class FactPicker:
                 share = MAX_PER_CARD + more
                 if f.card and sum(candidates[j].card == f.card and not candidates[j].first for j in chosen) >= share:
                     continue
-                if f.note and sum(candidates[j].note == f.note for j in chosen) >= MAX_PER_CARD:
+                if f.note and sum(candidates[j].note == f.note for j in chosen) >= MAX_PER_NOTE:
                     continue
                 novelty = max((float(vectors[i] @ vectors[j]) for j in chosen), default=0.0)
                 score = MMR_LAMBDA * relevance[i] - (1 - MMR_LAMBDA) * novelty
