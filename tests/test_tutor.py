@@ -545,6 +545,22 @@ def test_where_to_start_follows_from_what_the_learner_knows(make_tutor, question
     ("Who is Yannic Kilcher and how long are his videos usually?", [], "30 to 60 minutes"),
     # a topic's note gives up to three sentences: the explanation written for the topic outranks asides
     ("relu vs sigmoid vs tanh, when to use which", [], "vanishing gradient problem"),
+    # durations from the start, and a whole roadmap without the part that has no end
+    ("Realistically, starting from zero today, how long until I'm through phase 3?", [], "To the end of it: about **5-8 months**"),
+    ("how many months is the whole roadmap, not counting the open-ended research phase at the end?", [], "Together: about **11-16 months**"),
+    # backgrounds: took a course, uses a library, strong on a subject, doesn't know another, cares about a third
+    ("data analyst - i use pandas and sklearn every day and took andrew ng's ML course a few years ago. where do i jump in?", [],
+     "Start with **Neural Network Basics**"),
+    ("Statistician here: strong on probability and R, but I don't know any Python. What's my starting point?", [],
+     "Start with **Python Programming**"),
+    ("im an ML engineer, comfortable in pytorch, trained CNNs and LSTMs at work but never touched generative models. where should i begin", [],
+     "Start with **Generative Models Introduction**"),
+    ("policy person here, not planning to code much, i mostly care about the ethics / misuse side of gen AI. is there a sensible place "
+     "for me to start?", [], "Start with **Deepfakes & Misuse**"),
+    # two things asked of one card, each from its own sentence
+    ("is the fast.ai course linked in phase 4 really free? and does it actually teach quantization and pruning?", [], "no dedicated lessons"),
+    ("what is ML Collective and how do people actually take part in it?", [], "Discord"),
+    ("Who wrote 'Understanding Diffusion Models' and what does it actually go through?", [], "evidence lower bound (ELBO)"),
     ("I'm writing a report on deepfakes for my media class. How do people detect deepfakes, and what prevention methods exist?", [],
      "provenance"),
 ])

@@ -191,7 +191,10 @@ def answer_duration(c: Composer, r: Reading, done: set[str]) -> Facts | None:
         left_out = [lk.node for lk in r.subjects if lk.start in clause]
         kept = [n for n in asked if n not in left_out]
         asked = kept if kept and left_out else [p for p in rm.phases if p not in asked]
-    if UNTIL.search(r.text) and not THROUGH.search(r.text) and len(asked) == 1 and (reach := time_to_reach(rm, asked[0])) is not None:
+    # "how long until I reach phase 3?", "starting from zero, how long until I'm through phase 3?": from the start;
+    # "how long until I'm through phases 2 and 3?": those phases
+    if UNTIL.search(r.text) and (not THROUGH.search(r.text) or FROM_START.search(r.text)) and len(asked) == 1 \
+            and (reach := time_to_reach(rm, asked[0])) is not None:
         return reach
     by_phase: dict[str, tuple[Phase, list[Node]]] = {}  # the phases asked about, each with its subjects
     for subject in asked:
@@ -467,14 +470,14 @@ def phase_list(rm: Roadmap) -> str:
 # "How long until I get to transformers?": the time of the phases before it, not its own.
 COVER_VERB = re.compile(r"\b(covers?|covered|teach(es)?|taught|includes?|explains?|introduces?|goes into)\b", re.I)
 HAS_BEFORE = re.compile(r"\b((\d+\+?|many|several|a few|some|lots of|plenty of) (yrs?|years?|months?) (of|with|in|doing)|know|knows|"
-                        r"familiar with|comfortable with|good at|experienced (in|with)|experience (with|in)|background in|"
-                        r"fluent in|solid|strong|strong in|good in|solid in|fine with|okay with|ok with|used|using|ship|shipped|"
-                        r"(trained|built|done|did|finished|completed|made|implemented)( (a|some|a few|several|many|two|three|my))?|"
+                        r"familiar with|(comfortable|comfy) (with|in)|good at|experienced (in|with)|experience (with|in)|background in|"
+                        r"fluent in|solid|strong|strong (in|on|at)|good in|solid (in|on)|fine with|okay with|ok with|use|uses|used|using|ship|shipped|"
+                        r"(trained|built|done|did|finished|completed|made|implemented|took|taken)( (a|some|a few|several|many|two|three|my))?|"
                         r"know( [a-z]+){1,3} (pretty |really |very |quite )?well|(student|degree|phd|major|masters?|bachelors?) in|(did|done|have|finished|completed)( [a-z]+){0,3} (degree|masters?|phd|bootcamp))$")  # "know deep learning pretty well (CNNs, ...)"
-LACKS_BEFORE = re.compile(r"\b(zero|no|little|without( any)?|never (used|done|learned|studied)|not much|nothing about|"
-                          r"barely( any)?|hardly( any)?|weak (in|at|with))$")
+LACKS_BEFORE = re.compile(r"\b(zero|no|little|without( any)?|never (used|done|learned|studied|touched)|not much|nothing about|"
+                          r"barely( any)?|hardly( any)?|weak (in|at|with)|(don'?t|do not|dont) know( any| much)?)$")
 SKIPS_BEFORE = re.compile(r"\b(forget|skip|skipping|skipped|ignore|leave out|leaving out)( about)?( the)?( phases?| sections?| parts?)?$")  # "forget phases 1 and 2 for me"
-WANTS_BEFORE = re.compile(r"\bi (want|wanna|hope|plan|would like|d like|m hoping|m planning|m going)( to)?( [a-z]+){0,2}$")  # "i want to do actual research", "now I want diffusion"
+WANTS_BEFORE = re.compile(r"\b(i )?(mostly |really |just )?(want|wanna|hope|plan|would like|d like|m hoping|m planning|m going|care about|m interested in|am interested in)( to)?( [a-z]+){0,2}$")  # "i want to do actual research", "now I want diffusion"
 VERY = r"((super|very|really|pretty|quite|kinda|so|a bit|way) )?"
 LACKS_AFTER = re.compile(rf"^(is|are|s) {VERY}(weak|rusty|basic|limited|poor|shaky|bad)\b")  # "my coding is weak", "math is super rusty"
 # "go + python, 6 yrs", "a maths PhD student", "ML engineer here", "my stats are pretty solid"
@@ -556,7 +559,10 @@ def _background(text: str, link) -> str:
 THROUGH = re.compile(r"\buntil (i'?m|i am|we'?re) (through|done|finished)\b|\buntil i('ve| have)? (finish|finished|complete|completed)\b", re.I)
 UNTIL = re.compile(r"\b(until|till|til)\b|\bbefore i (can |could )?(get to|reach|start)\b|\b(get|getting) to\b|\breach(ing)?\b"
                    r"|\b(through|to|by) the end of\b|\bup to( and including)?\b|\bfrom (zero|scratch|nothing|the (start|beginning))\b", re.I)
-EXCEPT = re.compile(r"\b(leave|leaving|left) out\b|\bwithout\b|\bexcept( for)?\b|\bexcluding\b|\bminus\b|\b(skip|skipping) (phase|the)\b|\bbut not\b", re.I)
+EXCEPT = re.compile(r"\b(leave|leaving|left) out\b|\bwithout\b|\bexcept( for)?\b|\bexcluding\b|\bminus\b|\b(skip|skipping) (phase|the)\b|\bbut not\b|"
+                    r"\bnot (counting|including)\b|\bapart from\b|\bother than\b", re.I)
+FROM_START = re.compile(r"\bfrom (zero|scratch|nothing|the (very )?(start|beginning))\b|\bstarting (from|at) (zero|scratch|nothing)\b|"
+                        r"\b(total|complete) (beginner|newbie|noob)\b", re.I)
 
 
 def time_to_reach(rm: Roadmap, subject: Node) -> Facts | None:

@@ -37,6 +37,7 @@ ASPECTS = {
     "prereq": re.compile(r"\b(before|prerequisites?|expects?|assumes?|asks? for|should (still )?(know|read|be|have|understand)|background|requires?|"
                          r"comfortabl[ey]|familiar with)\b", re.I),
     "install": re.compile(r"\b(install(ed|able)?|pip|package|download(ed)?)\b", re.I),
+    "join": re.compile(r"\b(join\w*|participat\w*|members?|Discord|reading groups?|open to|sign up|apply|applications?)\b", re.I),
     "about": re.compile(r"\b(trains?|trained|uses|learns?|works by|lets you|instead of|is built|builds)\b", re.I),
     "who": re.compile(r"\b([Tt]aught|[Ii]nstructors?|[Cc]reated|[Ww]rote|[Ww]ritten|[Aa]uthors?|[Ll]ecturers?|[Pp]rofessor)\b"
                       r"|\bby (Dr\. |Prof\. )?[A-Z][a-z]+"),  # "a course by Dr. Charles Severance"
@@ -99,7 +100,7 @@ class FactPicker:
             relevance = relevance + ASPECT_BOOST * np.array(about)
             if named_url is not None and any(about):
                 answers.append(max((i for i, a in enumerate(about) if a), key=lambda i: relevance[i]))
-            if aspect == reading.aspect == "covers" and reading.subjects:  # "does it teach pruning?": the sentences naming pruning
+            if aspect == "covers" and reading.subjects:  # "does it teach pruning?": the sentences naming pruning
                 asked = {w for lk in reading.subjects for w in lk.span.split() if len(w) > 3}
                 # a card's limits answer a yes-or-no question best: "no dedicated lessons on pruning"
                 relevance = relevance + ASPECT_BOOST * np.array([a and bool(asked & set(content_words(f.text))) * (1 + bool(LIMITS.search(f.text)))

@@ -85,11 +85,12 @@ CARD_ASKS = {
     "cost": re.compile(r"(?<!-)\b(free|cost|costs|price|pay|paid|buy)\b", re.I),  # not "classifier-free"
     "link": re.compile(r"\b(link|links|url|website|web ?site|site|web ?page)\b", re.I),
     "install": re.compile(r"\b(pip|install|installable|download|package)\b", re.I),
+    "join": re.compile(r"\b(take part|join|participate|get involved|sign up|become a member)\b", re.I),
     # "what's the CLIP paper about?", "what does GAN Lab actually do?": what the work does, not where it sits
     "about": re.compile(r"\bwhat('s| is| are)\b[^?]{0,60}\babout\b|\bwhat (does|do|did)\b[^?]{0,40}\bdo\b|\bhow does\b[^?]{0,40}\bwork\b", re.I),
     # "does it go into Bayes?" asks what a work covers ("explain" asks the tutor, not the card)
     "covers": re.compile(r"\b(cover|covers|covered|teach|teaches|taught|include|includes|go into|goes into|get into|gets into|"
-                         r"go over|goes over|deal with|deals with|what('s| is) in)\b", re.I),
+                         r"go over|goes over|go through|goes through|walk through|walks through|deal with|deals with|what('s| is) in)\b", re.I),
 }
 
 ASKED_OF_A_CARD = (*CARD_ASKS, "duration", "prereq")  # aspects a card answers in its own sentences
