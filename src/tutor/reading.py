@@ -372,8 +372,8 @@ class Reader:
                     (len(candidates) < 2 or candidates[0].confidence - candidates[1].confidence >= 0.04):
                 subjects, candidates = candidates[:1], ()
         aspect = ""
-        if resource is not None and (not subjects and (intent in ("resources", "contents", "start") or intent == "phase" and _card_ask(text) not in ("", "covers"))
-                                     or intent in ("duration", "prereq")):
+        asks_card = intent in ("resources", "contents", "start") or intent == "phase" and _card_ask(text) not in ("", "covers")
+        if resource is not None and (not subjects and asks_card or intent in ("duration", "prereq")):
             # "How long does the Deep Learning Specialization take?": the card answers, not the graph.
             # a prerequisite ask is the question's own ("Before reading X, what do I need? the author says..."),
             # a card ask beside it comes second
@@ -445,23 +445,21 @@ class Reader:
 
     def easier_than(self, work: Resource) -> Resource | None:
         """The work of the lowest level in the same section whose card puts it below `work`, if any."""
-        rank = {"beginner": 0, "all levels": 1, "intermediate": 2, "advanced": 3}
-        mine = rank.get(self.levels.get(work.url, ""), None)
+        mine = LEVELS.get(self.levels.get(work.url, ""), None)
         if mine is None or work.section is None:
             return None
-        gentler = [r for r in unique(work.section.resources) if rank.get(self.levels.get(r.url, ""), 9) < mine]
-        return min(gentler, key=lambda r: rank[self.levels[r.url]], default=None)
+        gentler = [r for r in unique(work.section.resources) if LEVELS.get(self.levels.get(r.url, ""), 9) < mine]
+        return min(gentler, key=lambda r: LEVELS[self.levels[r.url]], default=None)
 
     def gentlest_said(self, history: list[dict]) -> Link | None:
         """Of the works the tutor's last answer named (two or more), the one of the lowest level
         by its card; the first named of those equal."""
-        rank = {"beginner": 0, "all levels": 1, "intermediate": 2, "advanced": 3}
         said = _last_tutor(history)
         found = sorted(self.lookup.link(said, nest=False), key=lambda lk: lk.start) if said else []
         works = list({id(lk.node): lk for lk in reversed(found) if isinstance(lk.node, Resource)}.values())[::-1]
         if len(works) < 2:
             return None
-        best = min(works, key=lambda lk: rank.get(self.levels.get(lk.node.url, ""), 9))
+        best = min(works, key=lambda lk: LEVELS.get(self.levels.get(lk.node.url, ""), 9))
         return Link(best.node, best.confidence, "the gentlest of the works in the tutor's last answer", best.span)
 
     def on_platform(self, lk: Link, words: list[str]) -> Link | None:
@@ -730,6 +728,7 @@ class Reader:
                 and not w.isdigit() and len(w) > 2]
 
 
+LEVELS = {"beginner": 0, "all levels": 1, "intermediate": 2, "advanced": 3}  # a card's `level:`, gentlest first
 EASIER = re.compile(r"\b(easier|simpler|gentler|lighter|more (beginner[- ]friendly|accessible|approachable|visual))\b|"
                     r"\bless (math|mathy|technical|dense|heavy)\b", re.I)
 THAT_WORK = re.compile(r"\b(it|that|this|those|these|them)\b", re.I)  # a thing named before, not a place ("there")
