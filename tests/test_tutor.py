@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 from conftest import FakeModel
+from tutor.answers import CUES
 from tutor.config import TutorError
 from tutor.guard import Guard
 from tutor.prompt import SYSTEM, build_messages
@@ -580,3 +581,11 @@ def test_each_subject_is_weighed_against_the_part_of_the_question_about_it(make_
         "I'm writing the prompt for my chatbot with a couple of example Q&A pairs. Is that what they call few-shot? Does it retrain the model?"))
     assert any(p.endswith("Does it retrain the model?") and "few-shot" in p for p in parts.values())
     assert tutor.facts._clauses(tutor.reader.read("what is mode collapse? why does it happen?")) == {}
+
+
+@pytest.mark.parametrize("cue", CUES, ids=lambda c: f"{c.verdict} {c.where} {c.regex.pattern[:30]}")
+def test_background_cues_match_what_they_must_and_nothing_else(cue):
+    for words in cue.must_match:
+        assert cue.regex.search(words), words
+    for words in cue.must_not:
+        assert not cue.regex.search(words), words

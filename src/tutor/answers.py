@@ -9,11 +9,14 @@ retrieval and the model. Adding an intent is an entry in data/intents.toml and a
 from __future__ import annotations
 
 import re
+import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property
+from pathlib import Path
 
 from .corpus import Corpus
+from .lookup import DATA
 from .quiz import QUESTIONS, Quiz, standard_seed
 from .reading import CARD_ASKS, NEEDED_FIRST, PARTS, Reading
 from .roadmap import Item, Node, Phase, Resource, Roadmap, Section, breadcrumb, label, unique
@@ -469,20 +472,31 @@ def phase_list(rm: Roadmap) -> str:
 
 # "How long until I get to transformers?": the time of the phases before it, not its own.
 COVER_VERB = re.compile(r"\b(covers?|covered|teach(es)?|taught|includes?|explains?|introduces?|goes into)\b", re.I)
-HAS_BEFORE = re.compile(r"\b((\d+\+?|many|several|a few|some|lots of|plenty of) (yrs?|years?|months?) (of|with|in|doing)|know|knows|"
-                        r"familiar with|(comfortable|comfy) (with|in)|good at|experienced (in|with)|experience (with|in)|background in|"
-                        r"fluent in|solid|strong|strong (in|on|at)|good in|solid (in|on)|fine with|okay with|ok with|use|uses|used|using|ship|shipped|"
-                        r"(trained|built|done|did|finished|completed|made|implemented|took|taken)( (a|some|a few|several|many|two|three|my))?|"
-                        r"know( [a-z]+){1,3} (pretty |really |very |quite )?well|(student|degree|phd|major|masters?|bachelors?) in|(did|done|have|finished|completed)( [a-z]+){0,3} (degree|masters?|phd|bootcamp))$")  # "know deep learning pretty well (CNNs, ...)"
-LACKS_BEFORE = re.compile(r"\b(zero|no|little|without( any)?|never (used|done|learned|studied|touched)|not much|nothing about|"
-                          r"barely( any)?|hardly( any)?|weak (in|at|with)|(don'?t|do not|dont) know( any| much)?)$")
-SKIPS_BEFORE = re.compile(r"\b(forget|skip|skipping|skipped|ignore|leave out|leaving out)( about)?( the)?( phases?| sections?| parts?)?$")  # "forget phases 1 and 2 for me"
-WANTS_BEFORE = re.compile(r"\b(i )?(mostly |really |just )?(want|wanna|hope|plan|would like|d like|m hoping|m planning|m going|care about|m interested in|am interested in)( to)?( [a-z]+){0,2}$")  # "i want to do actual research", "now I want diffusion"
-VERY = r"((super|very|really|pretty|quite|kinda|so|a bit|way) )?"
-LACKS_AFTER = re.compile(rf"^(is|are|s) {VERY}(weak|rusty|basic|limited|poor|shaky|bad)\b")  # "my coding is weak", "math is super rusty"
-# "go + python, 6 yrs", "a maths PhD student", "ML engineer here", "my stats are pretty solid"
-HAS_AFTER = re.compile(rf"^((\d+\+?|many|several|a few) (yrs?|years?)\b|(phd|degree|major|masters?|bachelors?|grad|graduate|engineer|developer|dev|scientist|researcher|practitioner)\b|(is|are|s) {VERY}(solid|strong|good|fine|decent)\b)")
-KNOWLEDGE_AFTER = re.compile(r"^(background|experience|knowledge|skills?)\b")
+@dataclass(frozen=True)
+class Cue:
+    """Words next to a topic's name that say what the learner has of it (data/backgrounds.toml)."""
+    verdict: str  # "has" | "lacks" | "wants"
+    where: str  # "before" | "after"
+    regex: re.Pattern
+    and_before: re.Pattern | None = None
+    must_match: tuple[str, ...] = ()
+    must_not: tuple[str, ...] = ()
+
+    def matches(self, before: str, after: str) -> bool:
+        return bool(self.regex.search(before if self.where == "before" else after)) and \
+            (self.and_before is None or bool(self.and_before.search(before)))
+
+
+def load_cues(path: Path = DATA / "backgrounds.toml") -> list[Cue]:
+    with open(path, "rb") as f:
+        entries = tomllib.load(f)["cue"]
+    cues = [Cue(e["verdict"], e["where"], re.compile(e["pattern"]), re.compile(e["and_before"]) if e.get("and_before") else None,
+                tuple(e.get("must_match", ())), tuple(e.get("must_not", ()))) for e in entries]
+    order = {"lacks": 0, "wants": 1, "has": 2}
+    return sorted(cues, key=lambda c: order[c.verdict])
+
+
+CUES = load_cues()
 
 
 def _after_known(rm: Roadmap, known: list[Node]) -> Node | None:
@@ -547,13 +561,7 @@ def _background(text: str, link) -> str:
     said = WORD.findall(text.lower())  # the words lookup counts a link's position in
     before, after = " ".join(said[max(0, link.start - 7): link.start]), " ".join(said[link.end: link.end + 3])
     before = " ".join(re.sub(r"( [a-z]+){1,2} s$", "", " " + before).split()[-5:])  # "did Andrew Ng's ML course": what was done
-    if LACKS_BEFORE.search(before) or LACKS_AFTER.match(after):
-        return "lacks"
-    if WANTS_BEFORE.search(before):
-        return "wants"
-    if HAS_BEFORE.search(before) or SKIPS_BEFORE.search(before) or HAS_AFTER.match(after) or KNOWLEDGE_AFTER.match(after) and re.search(r"\b(a|some|good|solid|strong)$", before):
-        return "has"
-    return ""
+    return next((cue.verdict for cue in CUES if cue.matches(before, after)), "")
 
 
 THROUGH = re.compile(r"\buntil (i'?m|i am|we'?re) (through|done|finished)\b|\buntil i('ve| have)? (finish|finished|complete|completed)\b", re.I)
