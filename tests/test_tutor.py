@@ -562,6 +562,9 @@ def test_where_to_start_follows_from_what_the_learner_knows(make_tutor, question
     ("is the fast.ai course linked in phase 4 really free? and does it actually teach quantization and pruning?", [], "no dedicated lessons"),
     ("what is ML Collective and how do people actually take part in it?", [], "Discord"),
     ("Who wrote 'Understanding Diffusion Models' and what does it actually go through?", [], "evidence lower bound (ELBO)"),
+    # two things set against each other inside one topic, and a question for a thing's parts
+    ("cross-entropy vs MSE, when do you use which one?", [], "standard loss function for classification problems"),
+    ("how does stable diffusion work under the hood? what are its main parts", [], "a U-Net denoiser"),
     ("I'm writing a report on deepfakes for my media class. How do people detect deepfakes, and what prevention methods exist?", [],
      "provenance"),
 ])

@@ -49,6 +49,16 @@ ASPECTS = {
 }
 ASPECT_BOOST = 0.2
 CLAUSE_END = re.compile(r"[?;!]|,\s*(?=(and|but|also|plus)\b)|\.\s|\s(?=and (when|how|what|why|which|where|is|are|do|does|can|should)\b)", re.I)
+VERSUS = re.compile(r"([\w-]+)\s+(?:vs\.?|versus)\s+([\w-]+)", re.I)
+
+
+def _sides(text: str) -> list[str]:
+    """The two things a question sets against each other: "cross-entropy vs MSE" -> ["cross-entropy", "mse"]."""
+    return [side.lower() for m in VERSUS.finditer(text) for side in m.groups()]
+
+
+PARTS_ASKED = re.compile(r"\b(main |key )?(parts|components|pieces|building blocks)\b|\bmade (up )?of\b|\bconsists? of\b", re.I)
+PARTS_SAID = re.compile(r"\b(parts|components|consists of|made (up )?of|is built from)\b", re.I)
 STILL = re.compile(r"\b(still|anymore|any more|nowadays|these days|outdated|out of date|up to date|current(ly)?)\b", re.I)
 CHANGED = re.compile(r"\b(now|today|replaced|renamed|no longer|since|moved|updated|in (19|20)\d\d)\b", re.I)
 AMOUNT = re.compile(r"\bhow (much|many)\b", re.I)
@@ -113,6 +123,16 @@ class FactPicker:
         compare = len(subjects) > 1
         chosen: list[int] = [i for i, f in enumerate(candidates) if f.first]
         chosen += [i for i in dict.fromkeys(answers) if i not in chosen]  # what was asked, before anything only related
+        if not compare:
+            # "cross-entropy vs MSE" inside one topic: the best sentence naming each side
+            for term in _sides(reading.text):
+                naming = [i for i, f in enumerate(candidates) if term in f.text.lower() and not f.first]
+                if naming and not any(term in candidates[j].text.lower() and not candidates[j].first for j in chosen):
+                    chosen.append(max(naming, key=lambda i: relevance[i]))
+        if PARTS_ASKED.search(reading.text):  # "what are its main parts?": the best sentence that lists them
+            listing = [i for i, f in enumerate(candidates) if PARTS_SAID.search(f.text) and not f.first and i not in chosen]
+            if listing and relevance[best := max(listing, key=lambda i: relevance[i])] >= MIN_COSINE:
+                chosen.append(best)
         limit = MAX_PER_SUBJECT * len(subjects) if compare else MAX_LINES
         while len(chosen) < limit:
             best, best_score = None, -1e9
