@@ -565,6 +565,12 @@ def test_where_to_start_follows_from_what_the_learner_knows(make_tutor, question
     # two things set against each other inside one topic, and a question for a thing's parts
     ("cross-entropy vs MSE, when do you use which one?", [], "standard loss function for classification problems"),
     ("how does stable diffusion work under the hood? what are its main parts", [], "a U-Net denoiser"),
+    # lengths compared, not added up; "the phase before it" as well as after
+    ("is phase 4 longer than phase 3?", [], "**Phase 4: Advanced Generative Models** is the longer: 3-4 months, against 2-3 months"),
+    ("is that longer than the phase before it?", [{"role": "user", "content": "what's phase 5 about?"},
+                                                 {"role": "assistant", "content": "Phase 5: Specialization & Advanced Applications "
+                                                  "(3-4 months) covers advanced fine-tuning."}],
+     "They take the same time in the roadmap: 3-4 months each."),
     ("I'm writing a report on deepfakes for my media class. How do people detect deepfakes, and what prevention methods exist?", [],
      "provenance"),
 ])

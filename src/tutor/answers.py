@@ -18,7 +18,7 @@ from pathlib import Path
 from .corpus import Corpus
 from .lookup import DATA
 from .quiz import QUESTIONS, Quiz, standard_seed
-from .reading import CARD_ASKS, NEEDED_FIRST, PARTS, Reading
+from .reading import CARD_ASKS, LONGER, NEEDED_FIRST, PARTS, Reading
 from .roadmap import Item, Node, Phase, Resource, Roadmap, Section, breadcrumb, label, unique
 from .text import WORD, split_sentences
 
@@ -221,6 +221,14 @@ def answer_duration(c: Composer, r: Reading, done: set[str]) -> Facts | None:
         if len(asked) == 1 and (estimates := _card_says(c, asked[0], ESTIMATE)):
             lines.append("What its resources suggest: " + " ".join(estimates))
     phases = [phase for phase, _ in by_phase.values()]
+    if len(phases) == 2 and LONGER.search(r.text) and all(p.duration and p.duration.low is not None for p in phases):
+        # "is phase 4 longer than phase 3?": which one, not the two together
+        first, second = sorted(phases, key=lambda p: (p.duration.high, p.duration.low), reverse=True)
+        if (first.duration.low, first.duration.high) == (second.duration.low, second.duration.high):
+            lines.append(f"They take the same time in the roadmap: {_length(first)} each.")
+        else:
+            lines.append(f"**{label(first)}** is the longer: {_length(first)}, against {_length(second)} for {label(second)}.")
+        return Facts("\n".join(lines), nodes)
     if len(phases) > 1 and all(p.duration and p.duration.low is not None for p in phases):
         low, high = sum(p.duration.low for p in phases), sum(p.duration.high for p in phases)
         lines.append(f"Together: about **{low:g}-{high:g} months**." if low != high else f"Together: about **{low:g} months**.")

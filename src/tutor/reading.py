@@ -321,8 +321,10 @@ class Reader:
             # "how long is the phase after that?": the step after the one referred to
             if intent == "next":  # "and what's in the phase after that one?": what that step holds
                 intent, evidence = "contents", Verdict(True, "rule: what is in the step after the one referred to")
-            step = self._step_after(followup[0], shift.group(1).lower())
-            if ADDS.search(text[: shift.start()]) and step and (last := _last_user(history)):
+            step = self._step_after(followup[0], shift.group(1).lower(), shift.group(3).lower())
+            if LONGER.search(text) and step:  # "is that longer than the phase before it?": both, to compare
+                step = (followup[0], *step)
+            elif ADDS.search(text[: shift.start()]) and step and (last := _last_user(history)):
                 # "and if I add the phase right after it?" after "how long is phase 2?": both, asked the same way
                 again, why = self.intent_of(last)
                 if again in NAVIGATION:
@@ -641,15 +643,17 @@ class Reader:
         return tuple(Link(p, link.confidence, f"the {more.group(1)} phases after {label(home)}", more.group(0))
                      for p in phases[at: at + count])
 
-    def _step_after(self, link: Link, kind: str) -> tuple[Link, ...]:
-        """The phase, section or topic after the one linked, as a link of its own; () if none."""
+    def _step_after(self, link: Link, kind: str, way: str = "after") -> tuple[Link, ...]:
+        """The phase, section or topic after (or before) the one linked, as a link of its own; () if none."""
         rm = self.lookup.roadmap
         node = link.node
         if kind in ("phase", "stage") and (home := rm.phase_of(node)) is not None:
-            steps = rm.phases[rm.phases.index(home) + 1:]
+            at = rm.phases.index(home)
+            steps = rm.phases[at + 1:] if way == "after" else rm.phases[:at][::-1]
         else:
-            steps = [n for n in rm.after(node) if kind not in ("section", "part") or isinstance(n, Section)]
-        return (Link(steps[0], link.confidence, f"the {kind} after {link.title}", link.span),) if steps else ()
+            steps = [n for n in (rm.after(node) if way == "after" else rm.before(node))  # both nearest first
+                     if kind not in ("section", "part") or isinstance(n, Section)]
+        return (Link(steps[0], link.confidence, f"the {kind} {way} {link.title}", link.span),) if steps else ()
 
     def person(self, text: str, history: list[dict]) -> str:
         """A maker of a linked resource that the question names, or that 'he/she/they' points to in
@@ -736,7 +740,8 @@ WHICH_FIRST = re.compile(r"\bwhich (one|of (them|those|these|the two))\b.{0,30}\
 DESCRIBED_ONE = re.compile(r"\bthe ([a-z]+) one\b", re.I)  # "the interactive one"
 ORDINAL_WORDS = {"first", "second", "third", "fourth", "last", "next", "other", "same", "right", "new", "previous", "only"}
 # "the phase after that", "the one after it": one step on from what is referred to
-STEP_AFTER = re.compile(r"\bthe (phase|stage|section|part|topic|one|step) (right |just )?after (that|it|this)\b", re.I)
+STEP_AFTER = re.compile(r"\bthe (phase|stage|section|part|topic|one|step) (right |just )?(after|before) (that|it|this)\b", re.I)
+LONGER = re.compile(r"\b(longer|shorter|quicker|more time|less time)\b|\bas long as\b", re.I)  # a length compared
 CONTENTS_ASK = re.compile(r"\bwhat('s| is| are)? in\b|\bwhat (does|do) \w+ (cover|contain|include|hold)\b|\b(topics|sections) (are )?in\b", re.I)
 ADDS = re.compile(r"\b(add|adding|plus|include|including|together with|on top)\b", re.I)  # "if I add the phase after it"
 # "it plus the next two phases"
