@@ -98,8 +98,10 @@ def answer_next(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     if not nodes:
         return c.next_from_progress(done)
     # "I know CNNs and RNNs": after the later one; "I ship LoRA finetunes, I want to do research": not after the wish
-    wished = {id(lk.node) for lk, b in zip(r.subjects, _backgrounds(r.text, r.subjects)) if b == "wants"}
-    subject = max([n for n in _in_order(rm, _surest(r)) if id(n) not in wished] or _in_order(rm, _surest(r)), key=rm.position)
+    backgrounds = _backgrounds(r.text, r.subjects)
+    wished = {id(lk.node) for lk, b in zip(r.subjects, backgrounds) if b == "wants"}
+    named = _in_order(rm, _surest(r))
+    subject = max([n for n in named if id(n) not in wished] or named, key=rm.position)
     if any(id(n) in wished and rm.position(n) > rm.position(subject) for n in r.nodes):
         return answer_start(c, r, done)  # "...I want to get into research now": there, with what they know said
     steps = rm.after(subject)
@@ -118,7 +120,7 @@ def answer_next(c: Composer, r: Reading, done: set[str]) -> Facts | None:
         about = f": {first.description}" if first.description else ""
         text += f"\n\n{label(steps[0])} opens with **{first.title}**{about} ({where(first)})."
     if START_ASKED.search(r.text):  # "I know Python and ML, where do I start?": what they skip on the way
-        known = [lk.node for lk, b in zip(r.subjects, _backgrounds(r.text, r.subjects)) if b == "has" and not isinstance(lk.node, Phase | Resource)]
+        known = [lk.node for lk, b in zip(r.subjects, backgrounds) if b == "has" and not isinstance(lk.node, Phase | Resource)]
         if known and (skipped := _unmentioned(rm, known)):
             text += "\n\n" + _not_mentioned(skipped).strip()
     return Facts(text, [*steps, subject])

@@ -90,14 +90,19 @@ class SentenceTransformerEmbedder:
         import torch
 
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))  # little padding in a pass
         with torch.inference_mode():
-            for start in range(0, len(order), self.BATCH):
-                rows = order[start: start + self.BATCH]
+            for rows in _passes(texts, self.BATCH):
                 with self.one_pass:
                     vectors = self.model(self.model.preprocess([texts[i] for i in rows]))["sentence_embedding"]
                 out[rows] = torch.nn.functional.normalize(vectors, dim=1).numpy()
         return out
+
+
+def _passes(texts: list[str], size: int) -> list[list[int]]:
+    """The rows of `texts` in passes of up to `size`, longest first: a pass pads every text to its
+    longest, so texts of similar length share one."""
+    order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+    return [order[start: start + size] for start in range(0, len(order), size)]
 
 
 class Gathering:
@@ -231,9 +236,7 @@ class OnnxEmbedder:
 
     def embed_batch(self, texts: list[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        for start in range(0, len(order), self.BATCH):
-            rows = order[start: start + self.BATCH]
+        for rows in _passes(texts, self.BATCH):
             encoded = self.tokenizer.encode_batch([texts[i] for i in rows])
             columns = {"input_ids": [e.ids for e in encoded], "attention_mask": [e.attention_mask for e in encoded],
                        "token_type_ids": [e.type_ids for e in encoded]}
@@ -248,14 +251,14 @@ def load_embedder(name: str = BUNDLED, threads: int | None = None, cache: Path |
     (checked once, when exported), else on sentence-transformers. `cache`: where exported
     graphs live (default: the user's cache folder)."""
     path = Path(_bundled_path() if name == BUNDLED else name)
-    graph = _graph_path(path, cache) if path.is_dir() else None
-    if graph is not None and not graph.exists():
+    if not path.is_dir():  # not a model folder on disk: sentence-transformers says what is wrong
+        return SentenceTransformerEmbedder(name, threads)
+    graph = _graph_path(path, cache)
+    if not graph.exists():
         print("preparing the embedder for ONNX Runtime (once per model, about 10 s)", file=sys.stderr)
         model = SentenceTransformerEmbedder(name, threads)
         if not _export(model, graph, path):
             return model
-    if graph is None:
-        return SentenceTransformerEmbedder(name, threads)
     try:
         return OnnxEmbedder(name, graph, path, threads)
     except Exception:  # a graph this onnxruntime cannot read (or none at all): the slower, sure way
