@@ -236,3 +236,21 @@ def test_an_unreadable_exported_graph_falls_back_to_sentence_transformers(tmp_pa
     fallback = load_embedder(cache=tmp_path)
     assert isinstance(fallback, SentenceTransformerEmbedder)
     assert fallback.embed_batch(["GANs"]).shape == (1, 384)
+
+
+def test_an_export_that_failed_is_not_tried_again_and_older_exports_are_removed(tmp_path, monkeypatch):
+    calls = []
+    monkeypatch.setattr(embed, "SentenceTransformerEmbedder", lambda name, threads=None: "torch embedder")
+    monkeypatch.setattr(embed, "_export", lambda model, graph, folder: calls.append(graph) or False)
+    assert load_embedder(cache=tmp_path) == "torch embedder" and len(calls) == 1
+    assert load_embedder(cache=tmp_path) == "torch embedder" and len(calls) == 1  # the marker: no second try
+    graph = calls[0]
+    assert graph.with_suffix(".failed").exists()
+
+    # A later export of the same model (changed contents) clears the earlier files, and only those.
+    older = [tmp_path / f"{graph.stem.rsplit('-', 1)[0]}-{'0' * 16}{ext}" for ext in (".onnx", ".json")]
+    other = tmp_path / f"{graph.stem.rsplit('-', 1)[0]}-custom-{'1' * 16}.onnx"
+    for f in [*older, other]:
+        f.write_text("x")
+    embed._forget_older(graph)
+    assert not any(f.exists() for f in older) and other.exists() and graph.with_suffix(".failed").exists()

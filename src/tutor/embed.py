@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import queue
+import re
 import sys
 import threading
 import warnings
@@ -254,11 +255,18 @@ def load_embedder(name: str = BUNDLED, threads: int | None = None, cache: Path |
     if not path.is_dir():  # not a model folder on disk: sentence-transformers says what is wrong
         return SentenceTransformerEmbedder(name, threads)
     graph = _graph_path(path, cache)
+    failed = graph.with_suffix(".failed")  # an export that did not give the same vectors is not tried again
+    if failed.exists():
+        return SentenceTransformerEmbedder(name, threads)
     if not graph.exists():
         print("preparing the embedder for ONNX Runtime (once per model, about 10 s)", file=sys.stderr)
         model = SentenceTransformerEmbedder(name, threads)
         if not _export(model, graph, path):
+            with contextlib.suppress(OSError):
+                failed.parent.mkdir(parents=True, exist_ok=True)
+                failed.write_text("this model's ONNX export did not match sentence-transformers; delete to retry\n")
             return model
+        _forget_older(graph)
     try:
         return OnnxEmbedder(name, graph, path, threads)
     except Exception:  # a graph this onnxruntime cannot read (or none at all): the slower, sure way
@@ -281,6 +289,15 @@ def _graph_path(model: Path, cache: Path | None) -> Path:
                 stamp.update(data.read(1 << 20))
     folder = cache or Path(user_cache_dir("tutor")) / "embedders"
     return folder / f"{model.name}-{stamp.hexdigest()[:16]}.onnx"
+
+
+def _forget_older(graph: Path) -> None:
+    """Remove the exports of this model's earlier contents (a model upgraded in place)."""
+    model = graph.stem.rsplit("-", 1)[0]
+    for old in graph.parent.glob(f"{model}-*"):
+        if re.fullmatch(re.escape(model) + r"-[0-9a-f]{16}\.(onnx|json|failed)", old.name) and old.stem != graph.stem:
+            with contextlib.suppress(OSError):
+                old.unlink()
 
 
 PROBES = [
