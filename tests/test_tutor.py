@@ -431,6 +431,9 @@ def test_a_start_question_from_someone_who_knows_a_topic_starts_at_the_beginning
     ("the fast.ai course is listed under model optimization — does it actually teach quantization and pruning?",
      "no dedicated lessons on quantization"),
     ("Does the Khan Academy stats course go into Bayesian stuff?", "covers only up to conditional probability"),
+    # the card's limits, not where the roadmap lists it ("...Model Optimization in Phase 4, which covers ... pruning")
+    ("Which resource is listed for the Model Optimization section, and does it actually teach pruning?",
+     "Its card says: The published topic lists of Practical Deep Learning for Coders show no dedicated lessons"),
 ])
 def test_does_it_cover_is_answered_by_what_the_card_says_it_lacks(make_tutor, question, must):
     assert must in make_tutor("I do not know.").answer(question).finish().text
@@ -458,6 +461,8 @@ def test_sums_exclusions_and_wanted_topics_are_read_from_the_question(make_tutor
 @pytest.mark.parametrize("question, must", [
     ("What does the Understanding Diffusion Models paper actually cover?", "evidence lower bound (ELBO)"),
     ("Does the Hugging Face fine-tuning guide cover LoRA or DPO? If not where should I look?", "PEFT library"),
+    # "the X link" names the work; it does not ask about the address
+    ("does the 'Fine-tuning LLMs' link in phase 5 teach LoRA or DPO? if not where do I go", "TRL library"),
     ("what skills does Full Stack Deep Learning expect before I start it?", "at least a year of Python"),
     ("What's the resource for the probability & statistics step, and does it actually cover the Bayesian methods part?",
      "Does it cover Bayesian methods? Its card says: The roadmap's Probability & Statistics step also lists Bayesian methods"),
@@ -493,6 +498,15 @@ def test_what_a_card_says_and_what_a_question_sums_or_knows_shape_the_answer(mak
      "Start with **Generative Models Introduction**", "Start with **PyTorch**"),
     # read as "what comes after Python?", with what that skips
     ("I know Python well. What's my starting point?", "You did not mention **Mathematics & Statistics Fundamentals**", "Go back to"),
+    # the math known and "never programmed": coding is what is missing, not the next math topic
+    ("math PhD student, very comfortable with linear algebra and probability, but I've never programmed. what's my starting point?",
+     "Start with **Python Programming**", "Start with **Calculus**"),
+    # a list of names, some the roadmap lacks ("sklearn", "regression"): after the latest one it has
+    ("data scientist here - comfortable with pandas, sklearn, regression, cross-validation. where should I start?",
+     "After **Model Evaluation**", "After **NumPy, Pandas, Matplotlib**"),
+    # a topic said in brackets after another explains it, and still counts
+    ("I know transformers, diffusion models and model compression (quantization etc.) pretty well already. Where do I start now?",
+     "After **Quantization**", "After **Transformer-Based Models**"),
 ])
 def test_where_to_start_follows_from_what_the_learner_knows(make_tutor, question, must, must_not):
     text = make_tutor("I do not know.").answer(question).finish().text
@@ -510,6 +524,13 @@ def test_where_to_start_follows_from_what_the_learner_knows(make_tutor, question
     ("and if I add the phase right after it?", [{"role": "user", "content": "how long is phase 2?"},
                                                 {"role": "assistant", "content": "Phase 2, Deep Learning Fundamentals, is planned for 2-3 months."}],
      "Together: about **4-6 months**"),
+    # "the last one" of a work made of courses: the card's sentence on its last course
+    ("how many courses is it, and what's the last one about?",
+     [{"role": "user", "content": "who teaches the Deep Learning Specialization?"},
+      {"role": "assistant", "content": "Andrew Ng teaches it, through DeepLearning.AI on Coursera."}],
+     "Sequence Models, the fifth course"),
+    # "he" beside a named work: the work's card, with what it expects for "beginner friendly"
+    ("tell me more about the youtube one: what does he do and is it beginner friendly?", [], "requires the deep-learning background"),
     # two things asked of one card: both answered from it
     ("can I take it for free? and how long is it", [{"role": "user", "content": "a good resource for CNNs?"},
                                                     {"role": "assistant", "content": "The roadmap links CS231n: Convolutional Neural Networks."}],

@@ -101,6 +101,8 @@ def answer_next(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     backgrounds = _backgrounds(r.text, r.subjects)
     wished = {id(lk.node) for lk, b in zip(r.subjects, backgrounds) if b == "wants"}
     named = _in_order(rm, _surest(r))
+    if sum(b == "has" for b in backgrounds) > 1:  # "comfortable with pandas, sklearn, cross-validation": each one listed
+        named = _in_order(rm, list(dict.fromkeys(_surest(r) + [lk.node for lk, b in zip(r.subjects, backgrounds) if b == "has"])))
     subject = max([n for n in named if id(n) not in wished] or named, key=rm.position)
     if any(id(n) in wished and rm.position(n) > rm.position(subject) for n in r.nodes):
         return answer_start(c, r, done)  # "...I want to get into research now": there, with what they know said
@@ -286,6 +288,8 @@ def answer_start(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     wanted = [lk.node for lk, b in zip(r.subjects, backgrounds) if not isinstance(lk.node, Resource) and b == "wants"] or \
         [lk.node for lk, b in zip(r.subjects, backgrounds) if not isinstance(lk.node, Resource) and not b]
     lacked = [lk.node for lk, b in zip(r.subjects, backgrounds) if b == "lacks" and not isinstance(lk.node, Phase | Resource)]
+    if known and not lacked and NO_CODE.search(r.text) and (coding := _programming(rm)) is not None:
+        lacked = [coding]  # "comfortable with linear algebra, but I've never programmed": coding is what they lack
     first_lacked = min(lacked, key=rm.position) if lacked else None
     if known and lacked and all(rm.position(k) < rm.position(first_lacked) for k in known) and not _unmentioned(rm, [*known, first_lacked]):
         # "strong in linear algebra, calculus, stats, but zero programming": the first thing they lack, when
@@ -366,13 +370,20 @@ def _coverage(c: Composer, resources: list[Resource], names: list[str]) -> str:
     """The card sentence that says most about the named subjects ("does it cover RLHF and DPO?"),
     among the sentences that say what a resource does or does not cover."""
     wanted = {w for name in names for w in name.lower().split()}
-    best, most = "", 0
+    best, most = "", 0.0
     for res in resources:
         for sentence in _card_sentences(c, res):
             said = set(re.findall(r"[a-z0-9]+", sentence.lower()))
-            if (hits := len(wanted & said)) > most and COVER_VERB.search(sentence):
+            # a sentence on what the work lacks answers "does it teach X?" best; one on where the
+            # roadmap lists it ("In the roadmap, it is listed under ..., which covers X") least
+            hits = len(wanted & said) + 0.5 * bool(LACKS.search(sentence)) - 0.5 * bool(IN_THE_ROADMAP.match(sentence))
+            if len(wanted & said) and hits > most and (COVER_VERB.search(sentence) or LACKS.search(sentence)):
                 best, most = sentence, hits
     return best
+
+
+LACKS = re.compile(r"\b(no dedicated|does not|doesn't|do not|don't|not cover\w*|without|lacks?|skips?)\b", re.I)
+IN_THE_ROADMAP = re.compile(r"\s*(in|on) the roadmap\b", re.I)
 
 
 def answer_contents(c: Composer, r: Reading, done: set[str]) -> Facts | None:
@@ -555,12 +566,17 @@ def _backgrounds(text: str, links) -> list[str]:
     """`_background` of each link, in order; a topic joined to the one before it by "and" or a comma
     shares its background: "I've trained GANs and VAEs"."""
     said = WORD.findall(text.lower())  # the words lookup counts a link's position in
+    spans = [m.span() for m in WORD.finditer(text.lower())]
     found: dict[int, str] = {}
     previous = None
     for i in sorted(range(len(links)), key=lambda i: links[i].start):
         found[i] = _background(text, links[i])
-        if not found[i] and previous is not None and set(said[links[previous].end: links[i].start]) <= {"and", "or", "plus"}:
-            found[i] = found[previous]
+        if not found[i] and previous is not None:
+            between = said[links[previous].end: links[i].start]
+            gap = text[spans[links[previous].end - 1][1]: spans[links[i].start][0]] if links[i].start < len(spans) else "."
+            # "pandas, sklearn, regression, cross-validation": a list of short names, some the roadmap lacks
+            if set(between) <= {"and", "or", "plus"} or len(between) <= 4 and "," in gap and not re.search(r"[.?!;:()]", gap):
+                found[i] = found[previous]
         previous = i
     return [found[i] for i in range(len(links))]
 

@@ -44,6 +44,7 @@ ASPECTS = {
     "cost": re.compile(r"\b(free|paid|costs?|price|subscription|audit|certificate)\b", re.I),
     # "is the link broken?": what the card says of the address itself
     "link": re.compile(r"\b(links?|address|url|redirects?|no longer|shut|moved|archived|offline|page)\b", re.I),
+    "instead": re.compile(r"\b(next step|instead|alternatives?|rather than|turn to|better suited|offers|pair (it )?with)\b", re.I),
     "covers": re.compile(r"\b(covers?|covered|teach(es)?|taught|chapters?|introduces|explains|includes|walks through|"
                          r"lessons?|modules?|weeks?|lectures?|starts with|begins with|ends with|derives|goes through)\b", re.I),
 }
@@ -63,6 +64,9 @@ STILL = re.compile(r"\b(still|anymore|any more|nowadays|these days|outdated|out 
 CHANGED = re.compile(r"\b(now|today|replaced|renamed|no longer|since|moved|updated|in (19|20)\d\d)\b", re.I)
 AMOUNT = re.compile(r"\bhow (much|many)\b", re.I)
 NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|ten|twenty|thirty|forty|fifty|hundred)\b", re.I)
+ORDINAL_WORDS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth"]
+ORDINAL_ASKED = re.compile(r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|last|final) (one|course|part|module|chapter|"
+                           r"lecture|book|class|lesson|unit)\b", re.I)
 LIMITS = re.compile(r"\b(no|not|only|neither|nor|without|lacks?)\b|n't\b", re.I)
 
 
@@ -115,6 +119,15 @@ class FactPicker:
                 # a card's limits answer a yes-or-no question best: "no dedicated lessons on pruning"
                 relevance = relevance + ASPECT_BOOST * np.array([a and bool(asked & set(content_words(f.text))) * (1 + bool(LIMITS.search(f.text)))
                                                                   for a, f in zip(about, candidates)])
+        if named_url is not None and (which := ORDINAL_ASKED.search(reading.text)):
+            # "what's the last one about?" of a five-course work: the card's sentence on its fifth course
+            said = {i: next((n for n, w in enumerate(ORDINAL_WORDS) if re.search(rf"\b{w}\b", f.text, re.I)), None)
+                    for i, f in enumerate(candidates) if f.card == named_url}
+            said = {i: n for i, n in said.items() if n is not None}
+            word = which.group(1).lower()
+            want = max(said.values(), default=None) if word in ("last", "final") else ORDINAL_WORDS.index(word)
+            if (found := [i for i, n in said.items() if n == want]):
+                answers.append(max(found, key=lambda i: relevance[i]))
         if STILL.search(reading.text):  # "is it still in Octave?": what the card says changed, and when
             relevance = relevance + ASPECT_BOOST * np.array([bool(f.card) and bool(CHANGED.search(f.text)) for f in candidates])
         if AMOUNT.search(reading.text):  # "how much GPU time do I get?": a card sentence that gives a number

@@ -151,7 +151,7 @@ ORGANISATION_WORDS = frozenset("""university college academy press research brai
 
 
 WORKS = frozenset(stem(w) for w in """book handbook tutorial course courses paper post blog lectures lecture video
-    videos channel specialization notes guide class article s""".split())
+    videos channel specialization notes guide class article s library docs documentation""".split())
 
 
 def people(provider: str) -> list[str]:
@@ -273,6 +273,9 @@ class Lookup:
                     key = name_key(title)
                     if len(key) == 2 and key[-1] in WORKS and len(key[0]) >= 3 and key[0] not in self.common:
                         add(key[0], res, "short title", order)  # "CLIP" of "CLIP Paper"; a topic's own name wins
+                    elif len(key) > 2 and key[-1] in WORKS and not any(
+                            not isinstance(c[3], Resource) for c in candidates.get(key[:-1], ())):
+                        add(" ".join(key[:-1]), res, "short title", order)  # "Hugging Face Diffusers" of "... Library"
                     if len(tokens(title)) > len(name_key(title)) and any(
                             not isinstance(c[3], Resource) for c in candidates.get(name_key(title), ())):
                         # a topic has its words ("Diffusion Models"): the work is named by its whole title

@@ -79,11 +79,14 @@ LANGUAGES = "en es fr de it pt nl pl tr sv da no fi id ms vi ru uk cs ro hu el z
 
 # What a question about a named resource asks of its card, besides its duration or prerequisites.
 # "what does it expect / assume?": a work's card says what it asks of its learners
-EXPECTS = re.compile(r"\b(expects?|assumes?|prerequisites?|prereqs?|requires?|need to know|should (i )?know)\b", re.I)
+EXPECTS = re.compile(r"\b(expects?|assumes?|prerequisites?|prereqs?|requires?|need to know|should (i )?know|beginner[- ]friendly|"
+                     r"for (a |total |complete )?(beginners?|newbies?|novices?)|too (hard|advanced|difficult|technical)|how (hard|difficult|technical))\b", re.I)
 CARD_ASKS = {
     "who": re.compile(r"\bwho\b|\bby whom\b|\b(authors?|instructors?|teachers?)\b", re.I),
     "cost": re.compile(r"(?<!-)\b(free|cost|costs|price|pay|paid|buy)\b", re.I),  # not "classifier-free"
-    "link": re.compile(r"\b(link|links|url|website|web ?site|site|web ?page)\b", re.I),
+    # "is the link broken?", not "does the 'Fine-tuning LLMs' link teach LoRA?"
+    "link": re.compile(r"\b(url|website|web ?site|site|web ?page)\b|\b(where|what)('s| is) the link\b|"
+                       r"\blinks?\b(?=.*\b(broken|dead|down|work\w*|load\w*|open\w*|weird|odd|exists?|moved|404|error|gone|wrong)\b)", re.I),
     "install": re.compile(r"\b(pip|install|installable|download|package)\b", re.I),
     "join": re.compile(r"\b(take part|join|participate|get involved|sign up|become a member)\b", re.I),
     # "what's the CLIP paper about?", "what does GAN Lab actually do?": what the work does, not where it sits
@@ -91,6 +94,8 @@ CARD_ASKS = {
     # "does it go into Bayes?" asks what a work covers ("explain" asks the tutor, not the card)
     "covers": re.compile(r"\b(cover|covers|covered|teach|teaches|taught|include|includes|go into|goes into|get into|gets into|"
                          r"go over|goes over|go through|goes through|walk through|walks through|deal with|deals with|what('s| is) in)\b", re.I),
+    # "...teach LoRA? if not, where do I go?": what the card points to instead
+    "instead": re.compile(r"\bif (not|it doesn'?t|it does not)\b|\binstead\b|\balternatives?\b|\bwhere (else )?(do|should|can) i (go|look|turn)\b", re.I),
 }
 
 ASKED_OF_A_CARD = (*CARD_ASKS, "duration", "prereq")  # aspects a card answers in its own sentences
@@ -273,6 +278,12 @@ class Reader:
             said = WORD.findall(text.lower())
             subjects = tuple(lk for lk in subjects if not any(
                 other.start == lk.end + 1 and lk.end < len(said) and said[lk.end] in ("of", "behind") for other in subjects))
+        if len(subjects) > 1:  # "the phase 5 fine-tuning stuff", "GANs (phase 3)": the phase only says where the topic is
+            rm = self.lookup.roadmap
+            subjects = tuple(lk for lk in subjects if not (isinstance(lk.node, Phase) and any(
+                other is not lk and rm.contains(lk.node, other.node) and -1 <= other.start - lk.end <= 0 or
+                other is not lk and rm.contains(lk.node, other.node) and 0 <= lk.start - other.end <= 2
+                for other in subjects)))
         if len(subjects) > 1:  # "the LLM part - pretraining, finetuning etc.": words of the LLM line, not topics of their own
             subjects = tuple(lk for lk in subjects if not any(
                 other.start < lk.start and _squash(lk.span) in _phrases(getattr(other.node, "description", ""))
@@ -398,7 +409,9 @@ class Reader:
                 and not resource and not self._content(text, links):
             # "Tell me about phase 5": a phase or section is explained by what it contains.
             intent, evidence = "contents", Verdict(True, f"a {type(subjects[0].node).__name__.lower()} asked about as a concept")
-        person = self.person(text, history) if PERSON_ASK.search(text) and not subjects else ""
+        # "what does he do?" beside a named work asks about the work ("the youtube one"): its card answers
+        person = self.person(text, history) if PERSON_ASK.search(text) and not subjects and (
+            resource is None or re.search(r"\b(else|other|another)\b", text, re.I)) else ""
         if person:  # "does he teach anything else?" after "...taught by Andrew Ng"
             intent, evidence = "people", Verdict(True, f"asks what else {person} made")
             resource, followup, candidates = None, (), ()
@@ -803,7 +816,8 @@ def _card_ask(text: str) -> str:
 
 def _card_asks(text: str) -> list[str]:
     """Everything a question asks of a card, a length too: "is it free? and roughly how many hours?"."""
-    return [name for name, cue in CARD_ASKS.items() if cue.search(text)] + (["duration"] if HOW_LONG.search(text) else [])
+    return [name for name, cue in CARD_ASKS.items() if cue.search(text)] + (["duration"] if HOW_LONG.search(text) else []) \
+        + (["prereq"] if EXPECTS.search(text) else [])
 
 
 HOW_LONG = re.compile(r"\bhow (long|many (hours|weeks|months|days)|much time)\b", re.I)
