@@ -46,7 +46,14 @@ class Composer:
             return Facts(f"The roadmap has {n} phases, numbered 1 to {n}, so there is no phase "
                          f"{reading.missing_phase}. " + phase_list(self.roadmap), list(self.roadmap.phases))
         answer = ANSWERS.get(reading.intent)
-        return answer(self, reading, done) if answer else None
+        facts = answer(self, reading, done) if answer else None
+        if facts is not None and reading.subjects and reading.subjects[0].how == "embedding" and \
+                reading.subjects[0].node in facts.nodes:
+            # no name in the question matched: the topic closest in meaning was taken, and the learner is told so
+            node = reading.subjects[0].node
+            facts = Facts(f"_I took this to be about **{label(node)}** ({where(node)}), the closest topic to your words; "
+                          f"if you meant another, name it._\n\n{facts.text}", facts.nodes)
+        return facts
 
     def clarify(self, reading: Reading) -> Facts:
         names = [lk.title for lk in reading.candidates]
