@@ -463,6 +463,10 @@ def test_sums_exclusions_and_wanted_topics_are_read_from_the_question(make_tutor
     ("Does the Hugging Face fine-tuning guide cover LoRA or DPO? If not where should I look?", "PEFT library"),
     # "the X link" names the work; it does not ask about the address
     ("does the 'Fine-tuning LLMs' link in phase 5 teach LoRA or DPO? if not where do I go", "TRL library"),
+    # a card that says it does not cover what is asked: where it sends you, unasked
+    ("Does the 'Fine-tuning LLMs' link in phase 5 actually teach LoRA or DPO?", "TRL library"),
+    ("is the fast.ai course really good for learning quantization and pruning? it's listed under model optimization",
+     "no dedicated lessons on quantization"),
     ("what skills does Full Stack Deep Learning expect before I start it?", "at least a year of Python"),
     ("What's the resource for the probability & statistics step, and does it actually cover the Bayesian methods part?",
      "Does it cover Bayesian methods? Its card says: The roadmap's Probability & Statistics step also lists Bayesian methods"),
@@ -504,6 +508,15 @@ def test_what_a_card_says_and_what_a_question_sums_or_knows_shape_the_answer(mak
     # a list of names, some the roadmap lacks ("sklearn", "regression"): after the latest one it has
     ("data scientist here - comfortable with pandas, sklearn, regression, cross-validation. where should I start?",
      "After **Model Evaluation**", "After **NumPy, Pandas, Matplotlib**"),
+    # "every day" after a list, "some stats": known; "zero machine learning": where they start
+    ("I'm a data analyst: pandas and matplotlib every day, some stats, but zero machine learning. Where should I start in the roadmap?",
+     "Start with **Machine Learning Basics**", "Start with **Probability & Statistics**"),
+    # what an ML class held, in brackets after it: known too
+    ("cs undergrad, already took an ML class (regression, classification, k-means, cross validation) and I'm fine with python. where do i start?",
+     "Start with **Neural Network Basics**", "Start with **Model Evaluation**"),
+    # lacking the maths and never having coded: both said
+    ("total beginner, never coded, no math since high school. Where do I start?",
+     "You have not coded yet: the roadmap teaches it in **Python Programming**", "Start with **Calculus**"),
     # a topic said in brackets after another explains it, and still counts
     ("I know transformers, diffusion models and model compression (quantization etc.) pretty well already. Where do I start now?",
      "After **Quantization**", "After **Transformer-Based Models**"),
@@ -524,6 +537,16 @@ def test_where_to_start_follows_from_what_the_learner_knows(make_tutor, question
     ("and if I add the phase right after it?", [{"role": "user", "content": "how long is phase 2?"},
                                                 {"role": "assistant", "content": "Phase 2, Deep Learning Fundamentals, is planned for 2-3 months."}],
      "Together: about **4-6 months**"),
+    # two questions of the order in one: both answered, each from the graph
+    ("how long is that phase and what comes after it", [{"role": "user", "content": "which phase has RLHF and DPO?"},
+                                                        {"role": "assistant", "content": "Both are in Phase 5: Specialization & Advanced Applications."}],
+     "1. **Phase 6: Cutting-Edge Research & Development**"),
+    # "it" set against a named topic: both sides
+    ("why is it slower than GANs then?", [{"role": "user", "content": "What is the diffusion process?"},
+                                          {"role": "assistant", "content": "A diffusion model learns to reverse a gradual noising process."}],
+     "Diffusion models are slower to sample than GANs"),
+    # "does it teach numpy?" of a course that does not: where its card sends you next
+    ("is python for everybody free? and does it teach numpy too?", [], "move on from Python for Everybody to the Python Data Science Handbook"),
     # "the last one" of a work made of courses: the card's sentence on its last course
     ("how many courses is it, and what's the last one about?",
      [{"role": "user", "content": "who teaches the Deep Learning Specialization?"},

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
@@ -47,6 +47,9 @@ class Composer:
                          f"{reading.missing_phase}. " + phase_list(self.roadmap), list(self.roadmap.phases))
         answer = ANSWERS.get(reading.intent)
         facts = answer(self, reading, done) if answer else None
+        if facts is not None and reading.then and (more := ANSWERS[reading.then](self, replace(reading, intent=reading.then), done)):
+            # "how long is that phase and what comes after it?": both answers, in the order asked
+            facts = Facts(f"{facts.text}\n\n{more.text}", [*facts.nodes, *(n for n in more.nodes if n not in facts.nodes)])
         if facts is not None and reading.subjects and reading.subjects[0].how == "embedding" and \
                 reading.subjects[0].node in facts.nodes:
             # no name in the question matched: the topic closest in meaning was taken, and the learner is told so
@@ -319,7 +322,7 @@ def answer_start(c: Composer, r: Reading, done: set[str]) -> Facts | None:
         return Facts(text, [subject])
     first = rm.sections[0]
     text = f"Start at the beginning: **{label(rm.phases[0])}** ({_duration(rm.phases[0])}).\n1. {c.describe(first)}"
-    if NO_CODE.search(r.text) and not lacked and (coding := _programming(rm)) is not None and coding not in first.items:
+    if NO_CODE.search(r.text) and (coding := _programming(rm)) is not None and coding not in lacked and coding not in first.items:
         # "never written a line of code": where the roadmap teaches it, said at once
         text += f"\n\nYou have not coded yet: the roadmap teaches it in {c.describe(coding)}"
     if known and subject is None:
@@ -584,17 +587,37 @@ def _backgrounds(text: str, links) -> list[str]:
             # "pandas, sklearn, regression, cross-validation": a list of short names, some the roadmap lacks
             if set(between) <= {"and", "or", "plus"} or len(between) <= 4 and "," in gap and not re.search(r"[.?!;:()]", gap):
                 found[i] = found[previous]
+        if not found[i] and links[i].start < len(spans) and (inside := _in_brackets(text, spans[links[i].start][0])) is not None \
+                and DID.search(inside):
+            found[i] = "has"  # "took an ML class (regression, cross validation)": what the class held
         previous = i
     return [found[i] for i in range(len(links))]
+
+
+DID = re.compile(r"\b(took|taken|did|done|finished|completed|know|knew|learned|learnt|studied|covered|passed|comfortable with|"
+                 r"familiar with|fine with|good at|worked with|used)\b[^.?!;]*$", re.I)
+
+
+def _in_brackets(text: str, at: int) -> str | None:
+    """The clause before the open bracket that `at` sits inside, or None when it is not in brackets."""
+    opened = text.rfind("(", 0, at)
+    if opened < 0 or ")" in text[opened: at]:
+        return None
+    return re.split(r"[.?!;]", text[:opened])[-1]
 
 
 def _background(text: str, link) -> str:
     """"has" when the question says the learner knows the subject ("5 yrs of Python") or skips it, "lacks" when
     it says they do not ("zero ML background"), "wants" when they wish to learn it, else ""."""
     said = WORD.findall(text.lower())  # the words lookup counts a link's position in
-    before, after = " ".join(said[max(0, link.start - 7): link.start]), " ".join(said[link.end: link.end + 3])
+    before = " ".join(said[max(0, link.start - 7): link.start])
     before = " ".join(re.sub(r"( [a-z]+){1,2} s$", "", " " + before).split()[-5:])  # "did Andrew Ng's ML course": what was done
-    return next((cue.verdict for cue in CUES if cue.matches(before, after)), "")
+    # each time it is named, first to last: "pandas and matplotlib every day" says it after the second name
+    for end in [link.end] + [e for _, e in getattr(link, "again", ())]:
+        after = " ".join(said[end: end + 3])
+        if verdict := next((cue.verdict for cue in CUES if cue.matches(before, after)), ""):
+            return verdict
+    return ""
 
 
 THROUGH = re.compile(r"\buntil (i'?m|i am|we'?re) (through|done|finished)\b|\buntil i('ve| have)? (finish|finished|complete|completed)\b", re.I)

@@ -44,7 +44,8 @@ ASPECTS = {
     "cost": re.compile(r"\b(free|paid|costs?|price|subscription|audit|certificate)\b", re.I),
     # "is the link broken?": what the card says of the address itself
     "link": re.compile(r"\b(links?|address|url|redirects?|no longer|shut|moved|archived|offline|page)\b", re.I),
-    "instead": re.compile(r"\b(next step|instead|alternatives?|rather than|turn to|better suited|offers|pair (it )?with)\b", re.I),
+    "instead": re.compile(r"\b(next step|instead|alternatives?|rather than|turn to|better suited|offers|pair (it )?with|move on (from|to)|"
+                          r"continue with|follow (it|up) with)\b", re.I),
     "covers": re.compile(r"\b(covers?|covered|teach(es)?|taught|chapters?|introduces|explains|includes|walks through|"
                          r"lessons?|modules?|weeks?|lectures?|starts with|begins with|ends with|derives|goes through)\b", re.I),
 }
@@ -106,19 +107,29 @@ class FactPicker:
                                   for r, v, f in zip(relevance, vectors, candidates)])
         named_url = reading.resource.node.url if reading.resource is not None else None
         answers: list[int] = []  # for each thing asked of a named work, its card's best sentence on it
-        for aspect in (reading.aspect, *reading.also):  # "is it free? and how long is it?": each thing asked
+        asks = [reading.aspect, *reading.also]
+        if "covers" in asks and "instead" not in asks and reading.subjects and named_url is not None:
+            # "does it teach LoRA?" where its card says it does not: where the card sends you instead comes too
+            asked = {w for lk in reading.subjects for w in lk.span.split() if len(w) > 2}
+            if any(f.card == named_url and LIMITS.search(f.text) and (asked & set(content_words(f.text)) or ASPECTS["covers"].search(f.text))
+                   for f in candidates):
+                asks.append("instead")
+        for aspect in asks:  # "is it free? and how long is it?": each thing asked
             if (cue := ASPECTS.get(aspect)) is None:
                 continue
             # only the named resource's card, if one is named
             about = [bool(f.card) and (named_url is None or f.card == named_url) and bool(cue.search(f.text)) for f in candidates]
             relevance = relevance + ASPECT_BOOST * np.array(about)
-            if named_url is not None and any(about):
-                answers.append(max((i for i, a in enumerate(about) if a), key=lambda i: relevance[i]))
             if aspect == "covers" and reading.subjects:  # "does it teach pruning?": the sentences naming pruning
                 asked = {w for lk in reading.subjects for w in lk.span.split() if len(w) > 3}
-                # a card's limits answer a yes-or-no question best: "no dedicated lessons on pruning"
-                relevance = relevance + ASPECT_BOOST * np.array([a and bool(asked & set(content_words(f.text))) * (1 + bool(LIMITS.search(f.text)))
-                                                                  for a, f in zip(about, candidates)])
+                # a card's limits answer a yes-or-no question best: "no dedicated lessons on pruning", "does not
+                # teach the scientific Python libraries"; so does any sentence of its card naming what was asked
+                # ("move on to the Handbook for NumPy")
+                relevance = relevance + ASPECT_BOOST * np.array([
+                    (a or bool(f.card) and f.card == named_url) and bool(asked & set(content_words(f.text))) * (1 + bool(LIMITS.search(f.text)))
+                    + (a and bool(LIMITS.search(f.text))) for a, f in zip(about, candidates)])
+            if named_url is not None and any(about):
+                answers.append(max((i for i, a in enumerate(about) if a), key=lambda i: relevance[i]))
         if named_url is not None and (which := ORDINAL_ASKED.search(reading.text)):
             # "what's the last one about?" of a five-course work: the card's sentence on its fifth course
             said = {i: next((n for n, w in enumerate(ORDINAL_WORDS) if re.search(rf"\b{w}\b", f.text, re.I)), None)
@@ -154,7 +165,7 @@ class FactPicker:
                     continue
                 # asked about one aspect of a named resource ("does it cover DPO? if not, where?"), its card
                 # gets one sentence more
-                more = (reading.aspect != "") + len(reading.also) if f.card and f.card == named_url else 0
+                more = len([a for a in asks if a]) if f.card and f.card == named_url else 0
                 if compare and (not f.subject or sum(candidates[j].subject == f.subject for j in chosen) >= MAX_PER_SUBJECT + more):
                     continue
                 # a named resource's opening sentence is shown anyway: it does not use up its card's share

@@ -171,8 +171,10 @@ def people(provider: str) -> list[str]:
 
 def _locates(words: list[str], start: int) -> bool:
     """The name at `start` follows 'in/from/of (the)': it says where, it is not the subject."""
-    before = [w for w in words[max(0, start - 2): start] if w != "the"]
-    return bool(before) and before[-1] in ("in", "from", "of", "within", "inside")
+    at = start  # "in the phase 5 fine-tuning section": the phase named on the way says where too
+    while at > 0 and (words[at - 1] in ("the", "phase", "stage") or words[at - 1].isdigit()) and start - at < 4:
+        at -= 1
+    return at > 0 and words[at - 1] in ("in", "from", "of", "within", "inside")
 
 
 def load_aliases(path: Path = DATA / "aliases.toml") -> dict[str, list[str]]:

@@ -93,6 +93,7 @@ CARD_ASKS = {
     "about": re.compile(r"\bwhat('s| is| are)\b[^?]{0,60}\babout\b|\bwhat (does|do|did)\b[^?]{0,40}\bdo\b|\bhow does\b[^?]{0,40}\bwork\b", re.I),
     # "does it go into Bayes?" asks what a work covers ("explain" asks the tutor, not the card)
     "covers": re.compile(r"\b(cover|covers|covered|teach|teaches|taught|include|includes|go into|goes into|get into|gets into|"
+                         r"(good|useful|enough|any good) for (learning|studying)|"
                          r"go over|goes over|go through|goes through|walk through|walks through|deal with|deals with|what('s| is) in)\b", re.I),
     # "...teach LoRA? if not, where do I go?": what the card points to instead
     "instead": re.compile(r"\bif (not|it doesn'?t|it does not)\b|\binstead\b|\balternatives?\b|\bwhere (else )?(do|should|can) i (go|look|turn)\b", re.I),
@@ -129,6 +130,7 @@ class Reading:
     aspect: str = ""  # what a card is asked about ("duration", "prereq"), when a card answers
     person: str = ""  # someone who made a linked resource, when asked what else they made
     also: tuple[str, ...] = ()  # other aspects the same question asks of the card ("is it free? and how long?")
+    then: str = ""  # a second question about the order, in a later clause: "how long is it and what comes after it?"
 
     @property
     def nodes(self) -> list:
@@ -154,7 +156,7 @@ class Reading:
             "candidates": [lk.to_dict() for lk in self.candidates],
             "language": self.language.to_dict(), "safety": self.safety.to_dict(),
             "on_topic": self.on_topic.to_dict(), "missing_phase": self.missing_phase, "aspect": self.aspect, "also": list(self.also),
-            "person": self.person,
+            "person": self.person, "then": self.then,
             "route": route(self),
         }
 
@@ -328,6 +330,10 @@ class Reader:
         if not subjects and (FOLLOW_UP.search(text) or ORDINAL_REF.search(text) or ORDINAL_MANY.search(text) or DESCRIBED_ONE.search(text)
                              or not self._content(text, links)):
             followup = self.refers_to(history, text)
+        elif len(subjects) == 1 and history and intent == "concept" and THAN_IT.search(text):
+            # "why is it slower than GANs?" after the diffusion process: both sides, the one referred to first
+            said = [lk for lk in self.refers_to(history, text) if lk.node is not subjects[0].node][:1]
+            subjects = (*said, *subjects)
         if followup and (shift := STEP_AFTER.search(text)) and (intent != "next" or CONTENTS_ASK.search(text)):
             # "how long is the phase after that?": the step after the one referred to
             if intent == "next":  # "and what's in the phase after that one?": what that step holds
@@ -390,7 +396,9 @@ class Reader:
             # "How long does the Deep Learning Specialization take?": the card answers, not the graph.
             # a prerequisite ask is the question's own ("Before reading X, what do I need? the author says..."),
             # a card ask beside it comes second
-            aspect, intent = (intent if intent == "prereq" else _card_ask(text) or intent), "concept"
+            # (an example's guess of "prereq" yields to a question that asks what the work teaches)
+            prereq = intent == "prereq" and not (_card_ask(text) == "covers" and evidence.rule.startswith("example"))
+            aspect, intent = (intent if prereq else _card_ask(text) or intent), "concept"
             evidence = Verdict(True, f"a named resource ({resource.title}) is answered from its card")
         elif resource is not None and intent in ("phase", "contents", "resources") and \
                 COVERS.search(" ".join(WORD.findall(text.lower())[resource.end:])):
@@ -423,7 +431,7 @@ class Reader:
             on_topic = Verdict(True, f"asks about phase {missing}, which the roadmap does not have")
         return Reading(question, text, intent, evidence, subjects, resource, followup, candidates,
                        language, safety, on_topic, missing, vectors[0] if vectors else None, aspect, person,
-                       tuple(a for a in _card_asks(text) if a != aspect) if aspect else ())
+                       tuple(a for a in _card_asks(text) if a != aspect) if aspect else (), self._then(framed, intent))
 
     # ---- steps
     def normalise(self, question: str) -> str:
@@ -555,6 +563,17 @@ class Reader:
         """The intent of another question (the learner's last), read as `read` reads it."""
         text = self.normalise(question)
         return self.intent(self.mask(text, self.lookup.link(text)))
+
+    def _then(self, framed: str, intent: str) -> str:
+        """The order question a later clause asks besides the first ("how long is that phase and what
+        comes after it?"), read by the rules alone; "" when there is none."""
+        if intent not in ORDER_ASKS:
+            return ""
+        clauses = SECOND_ASK.split(framed)
+        for clause in clauses if len(clauses) > 1 else ():
+            if clause and (ruled := self.rule(clause)) is not None and ruled[0] in ORDER_ASKS and ruled[0] != intent:
+                return ruled[0]
+        return ""
 
     def rule(self, framed: str) -> tuple[str, Verdict] | None:
         """The first rule that reads the question with its topics as X, if any."""
@@ -754,6 +773,11 @@ DESCRIBED_ONE = re.compile(r"\bthe ([a-z]+) one\b", re.I)  # "the interactive on
 ORDINAL_WORDS = {"first", "second", "third", "fourth", "last", "next", "other", "same", "right", "new", "previous", "only"}
 # "the phase after that", "the one after it": one step on from what is referred to
 STEP_AFTER = re.compile(r"\bthe (phase|stage|section|part|topic|one|step) (right |just )?(after|before) (that|it|this)\b", re.I)
+ORDER_ASKS = ("next", "prereq", "duration", "phase")
+SECOND_ASK = re.compile(r"\?\s+|[,;]?\s+(?:and|also|plus)\s+(?=(?:what|how|which|where|when|is|are|do|does)\b)", re.I)
+# "is it better than X?", "how does that differ from X?": the thing referred to, set against one named
+THAN_IT = re.compile(r"\b(it|that|this|they|those)\b[^?.]{0,40}\b(\w+er than|compared (to|with)|differ\w* (from|to)|vs\.?|versus)\b|"
+                     r"\b(\w+er than|compared (to|with)|differ\w* (from|to)|vs\.?|versus) (it|that|this|them|those)\b", re.I)
 LONGER = re.compile(r"\b(longer|shorter|quicker|more time|less time)\b|\bas long as\b", re.I)  # a length compared
 CONTENTS_ASK = re.compile(r"\bwhat('s| is| are)? in\b|\bwhat (does|do) \w+ (cover|contain|include|hold)\b|\b(topics|sections) (are )?in\b", re.I)
 ADDS = re.compile(r"\b(add|adding|plus|include|including|together with|on top)\b", re.I)  # "if I add the phase after it"
