@@ -69,6 +69,7 @@ def run_bench(args, settings: Settings) -> int:
         if len(stamps) > 1:  # decode speed, as the tutor measures it: after the first token
             raw_gen.append((len(stamps) - 1) / (stamps[-1] - stamps[0]))
     started = time.perf_counter()
+    tutor.reader.warm()
     tutor.facts.warm()  # as a server does at start: the answers below are a warm server's, as in eval
     facts_warm_s = time.perf_counter() - started
     ttft, llm_ttft, tps, totals, prompt_tokens = [], [], [], [], []

@@ -304,6 +304,7 @@ def run_eval(args, settings: Settings) -> int:
     facts_warm_s = None
     if llm:  # as the server does at start: the timings are a warm server's, not a first question's
         started = time.perf_counter()
+        tutor.reader.warm()
         if tutor.facts.warm():
             tutor.facts.keep(settings.index_dir)
         facts_warm_s = round(time.perf_counter() - started, 3)

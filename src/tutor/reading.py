@@ -254,6 +254,9 @@ class Reader:
         history = history or []
         text = self.normalise(question)
         safety = self.safety(text)
+        if not safety.ok:  # refused whatever else it says: read no further (no embedder pass)
+            unread = Verdict(True, "not read: the question is refused")
+            return Reading(question, text, "concept", unread, (), None, (), (), unread, safety, unread)
         links = self.lookup.link(text)
         language = self.language(text, links)
         resource = next((lk for lk in links if isinstance(lk.node, Resource)), None)
@@ -527,6 +530,11 @@ class Reader:
         if lang != "en" and prob >= LANGUAGE_CONFIDENCE:
             return Verdict(False, f"py3langid: {lang}", prob)
         return Verdict(True, f"py3langid: {lang}", prob)
+
+    def warm(self) -> None:
+        """Load what reading loads on first use (the language model: about a second), as a server does
+        at start, so that no learner's question waits for it."""
+        self._classify("warm")
 
     def _classify(self, text: str) -> tuple[str, float]:
         if self._langid is None:

@@ -86,6 +86,7 @@ def warm_quietly(tutor) -> None:
     except (OSError, AttributeError):  # not Linux, or not allowed: warm at the usual priority
         pass
     started = time.perf_counter()
+    tutor.reader.warm()
     count = tutor.facts.warm()
     if count:  # the next start finds them with the index
         tutor.facts.keep(tutor.settings.index_dir)
