@@ -12,6 +12,7 @@ from tutor.evaluate import (
     load_questions,
     matches,
     retrieval_scores,
+    summarise,
 )
 
 GAN_LAB = {"title": "GAN Lab", "url": "https://poloclub.github.io/ganlab/",
@@ -90,3 +91,13 @@ def test_thresholds_name_what_failed(capsys):
     out = capsys.readouterr().out
     assert "hit_at_5 = 0.9 is not >= 0.95" in out and "keyword_recall was not measured" in out
     assert "mrr_at_10" not in out
+
+
+def test_subject_found_counts_order_questions_whose_reading_named_something():
+    def row(kind, reading):
+        return {"kind": kind, "answerable": True, "abstained": False, "scores": {}, "timings": {}, "reading": reading,
+                "expected_sources": []}
+    named = {"subjects": [{"id": "phase-3"}], "followup": [], "resource": None}
+    nothing = {"subjects": [], "followup": [], "resource": None}
+    records = [row("next", named), row("phase", nothing), row("duration", None), row("concept", nothing)]
+    assert summarise(records, llm=False)["reading"]["subject_found"] == pytest.approx(1 / 3, abs=1e-3)

@@ -252,6 +252,11 @@ def summarise(records: list[dict], llm: bool) -> dict:
             "degenerate_sentences": total("degenerate_sentences"),
             "repeated_sentences": total("repeated_sentences"),
         }
+    # a question of the order whose subject the reading found (named, referred to, or a named work's topic);
+    # a clarifying question or a start from nothing counts as not found
+    asks_order = [r for r in answerable if r["kind"] in (*ORDER_KINDS, "phase")]
+    out["reading"] = {"subject_found": _mean(float(bool(r.get("reading") and (r["reading"]["subjects"] or r["reading"]["followup"]
+                                                                                  or r["reading"]["resource"]))) for r in asks_order)}
     out["abstention"] = {
         "rejection_rate": _mean(float(r["abstained"]) for r in unanswerable),
         "false_refusal_rate": _mean(float(r["abstained"]) for r in answerable),
@@ -415,7 +420,7 @@ def _check_thresholds(args, summary: dict) -> int:
 def _headline(s: dict) -> str:
     r, a, sp = s["retrieval"], s["abstention"], s["speed"]
     line = (f"n={s['n']}  hit@5={r['hit_at_5']}  mrr@10={r['mrr_at_10']}  rejection={a['rejection_rate']}  "
-            f"false_refusal={a['false_refusal_rate']}  retrieval p95={sp['retrieval_ms_p95']} ms")
+            f"false_refusal={a['false_refusal_rate']}  subject_found={s['reading']['subject_found']}  retrieval p95={sp['retrieval_ms_p95']} ms")
     if "answer" in s:
         line += (f"\nkeyword_recall={s['answer']['keyword_recall']}  curriculum_accuracy={s['answer']['curriculum_accuracy']}  "
                  f"hallucinated_links={s['answer']['hallucinated_links']}  ttft p50={sp['ttft_s_p50']} s  total p95={sp['total_s_p95']} s")
@@ -424,7 +429,7 @@ def _headline(s: dict) -> str:
 
 def _report(summary: dict, records: list[dict], llm: bool) -> str:
     lines = ["# tutor evaluation", "", f"{summary['n']} questions; config: `{json.dumps(summary['config'])}`", ""]
-    for section in ("retrieval", "answer", "abstention", "speed"):
+    for section in ("retrieval", "answer", "reading", "abstention", "speed"):
         if section not in summary:
             continue
         lines += [f"## {section}", "", "| metric | all | " + " | ".join(summary["by_kind"]) + " |",
