@@ -50,6 +50,7 @@ FOLLOW_UP = re.compile(r"\b(it|that|this|those|them|these|there|then|he|she|they
 STRUCTURE = re.compile(r"\b(after|before|next|phase|stage|part|section|module|chapter|unit|topic|stuff|bit|step)s?\b", re.I)
 PARTS = re.compile(r"\b(phase|stage|part|section|module|chapter|unit)s?\b", re.I)
 WHOLE = re.compile(r"\b(whole|entire|total|overall|full) (roadmap|thing|path|program|course)\b|\bin total\b|"
+                   r"\bfrom (a )?(complete |total )?(beginner|zero|scratch|nothing|novice) to (advanced|expert|pro|the end|finish(ed)?|done)\b|"
                    r"\bstart to finish\b|\bend to end\b|\ball of it\b|\b(each|every|all( the)?) (phases?|parts?|stages?)\b|"
                    r"\b(longest|shortest)\b", re.I)
 QUOTED = re.compile(r"(?<!\w)['\"‘“`]([^'\"‘’“”`]{2,80})['\"’”`](?!\w)")
@@ -82,10 +83,13 @@ LANGUAGES = "en es fr de it pt nl pl tr sv da no fi id ms vi ru uk cs ro hu el z
 EXPECTS = re.compile(r"\b(expects?|assumes?|prerequisites?|prereqs?|requires?|need to know|should (i )?know|beginner[- ]friendly|"
                      r"for (a |total |complete )?(beginners?|newbies?|novices?)|too (hard|advanced|difficult|technical)|how (hard|difficult|technical))\b", re.I)
 CARD_ASKS = {
-    "who": re.compile(r"\bwho\b|\bby whom\b|\b(authors?|instructors?|teachers?)\b", re.I),
+    # "who teaches it?", "and who wrote it?"; not "a designer who's written some javascript"
+    "who": re.compile(r"(^|[.?!,;:(]\s*|\b(and|but|so|or|then)\s+)who\b|\bwho('s| is| are)? (teach\w*|taught|made|wrote|created|runs?|"
+                      r"leads?|behind|the (author|teacher|instructor|creator|lecturer))\b|\bby whom\b|\b(authors?|instructors?|teachers?)\b", re.I),
     "cost": re.compile(r"(?<!-)\b(free|cost|costs|price|pay|paid|buy)\b", re.I),  # not "classifier-free"
     # "is the link broken?", not "does the 'Fine-tuning LLMs' link teach LoRA?"
     "link": re.compile(r"\b(url|website|web ?site|site|web ?page)\b|\b(where|what)('s| is) the link\b|"
+                       r"\bstill (online|up|around|available|alive|running|exists?|a thing)\b|"
                        r"\blinks?\b(?=.*\b(broken|dead|down|work\w*|load\w*|open\w*|weird|odd|exists?|moved|404|error|gone|wrong)\b)", re.I),
     "install": re.compile(r"\b(pip|install|installable|download|package)\b", re.I),
     "join": re.compile(r"\b(take part|join|participate|get involved|sign up|become a member)\b", re.I),
@@ -279,6 +283,9 @@ class Reader:
             # "after the PyTorch tutorials (the frameworks)": the resource's own topic, not the part holding it
             subjects = tuple(Link(home, lk.confidence, f"the topic of {resource.title}", lk.span, lk.start, lk.end)
                              if self.lookup.roadmap.contains(lk.node, home) else lk for lk in subjects)
+        if len(subjects) > 1 or resource is not None and subjects:  # "a math-heavy paper on diffusion": math only describes it
+            said = WORD.findall(text.lower())
+            subjects = tuple(lk for lk in subjects if not (lk.end < len(said) and said[lk.end] in DESCRIBES)) or subjects
         if len(subjects) > 1:  # "the math of diffusion" is about diffusion
             said = WORD.findall(text.lower())
             subjects = tuple(lk for lk in subjects if not any(
@@ -400,7 +407,7 @@ class Reader:
             # a prerequisite ask is the question's own ("Before reading X, what do I need? the author says..."),
             # a card ask beside it comes second
             # (an example's guess of "prereq" yields to a question that asks what the work teaches)
-            prereq = intent == "prereq" and not (_card_ask(text) == "covers" and evidence.rule.startswith("example"))
+            prereq = intent == "prereq" and not (_card_ask(text) and evidence.rule.startswith("example"))
             aspect, intent = (intent if prereq else _card_ask(text) or intent), "concept"
             evidence = Verdict(True, f"a named resource ({resource.title}) is answered from its card")
         elif resource is not None and intent in ("phase", "contents", "resources") and \
@@ -781,6 +788,7 @@ DESCRIBED_ONE = re.compile(r"\bthe ([a-z]+) one\b", re.I)  # "the interactive on
 ORDINAL_WORDS = {"first", "second", "third", "fourth", "last", "next", "other", "same", "right", "new", "previous", "only"}
 # "the phase after that", "the one after it": one step on from what is referred to
 STEP_AFTER = re.compile(r"\bthe (phase|stage|section|part|topic|one|step) (right |just )?(after|before) (that|it|this)\b", re.I)
+DESCRIBES = {"heavy", "focused", "oriented", "intensive", "light", "friendly", "centric", "based"}  # "math-heavy"
 ORDER_ASKS = ("next", "prereq", "duration", "phase")
 SECOND_ASK = re.compile(r"\?\s+|[,;]?\s+(?:and|also|plus)\s+(?=(?:what|how|which|where|when|is|are|do|does)\b)", re.I)
 # "is it better than X?", "how does that differ from X?": the thing referred to, set against one named
