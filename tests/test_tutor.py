@@ -642,3 +642,15 @@ def test_background_cues_match_what_they_must_and_nothing_else(cue):
         assert cue.regex.search(words), words
     for words in cue.must_not:
         assert not cue.regex.search(words), words
+
+
+def test_questions_close_in_meaning_to_an_attack_are_refused_before_the_model(make_tutor):
+    tutor = make_tutor("I should never be asked.")
+    like = tutor.reader.policy.like_attacks
+    for question in like["must_match"]:
+        answer = tutor.answer(question).finish()
+        assert answer.route == "refusal" and answer.reading.safety.rule.startswith("like the attack example"), question
+        assert tutor.reader.safety(tutor.reader.normalise(question)).ok  # the patterns alone let it through
+    for question in like["must_not"]:
+        answer = tutor.answer(question).finish()
+        assert answer.route != "refusal", (question, answer.reading.safety)

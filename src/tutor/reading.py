@@ -208,6 +208,7 @@ class Policy:
     refuse: list[Pattern]
     allow: list[Pattern]
     off_topic: list[Pattern] = field(default_factory=list)
+    like_attacks: dict = field(default_factory=dict)  # threshold, examples, must_match, must_not
 
     @classmethod
     def load(cls, folder: Path = DATA) -> Policy:
@@ -219,7 +220,8 @@ class Policy:
         normalize = intents.pop("normalize", {})
         return cls({k: v["examples"] for k, v in intents.items()}, {k: v.get("must_not", []) for k, v in intents.items()},
                    rules, normalize, [_pattern(r) for r in safety.get("refuse", [])],
-                   [_pattern(r) for r in safety.get("allow", [])], [_pattern(r) for r in safety.get("off_topic", [])])
+                   [_pattern(r) for r in safety.get("allow", [])], [_pattern(r) for r in safety.get("off_topic", [])],
+                   safety.get("like_attacks", {}))
 
 
 # ---------------------------------------------------------------- the reader
@@ -252,6 +254,7 @@ class Reader:
         masked = [self.mask(p, self.lookup.link(p)) for p in self.phrases]
         self.example_vectors = embedder.embed_batch(masked)  # (n_examples, dim), unit rows
         self._langid = None
+        self._attack_vectors: np.ndarray | None = None  # the policy's attack examples, embedded on first use
         self._card_stems: dict[str, set[str]] | None = None  # each card's word stems, read from the index on first use
 
     def read(self, question: str, history: list[dict] | None = None) -> Reading:
@@ -508,6 +511,21 @@ class Reader:
         if len(found) != 1:
             return None
         return Link(found[0], lk.confidence, f"the {words[at]} on {lk.title}", " ".join(words[lk.start: at + 1]), lk.start, at + 1)
+
+    def like_attack(self, text: str, vector: np.ndarray | None) -> Verdict | None:
+        """A refusal when a question's embedding is close to an attack example (the policy's
+        `like_attacks`) and no allow pattern matches it, else None. Used on questions that would
+        reach the model."""
+        like = self.policy.like_attacks
+        if vector is None or not like.get("examples") or any(a.matches(text) for a in self.policy.allow):
+            return None
+        if self._attack_vectors is None:
+            self._attack_vectors = self.embedder.embed_batch(like["examples"])
+        scores = self._attack_vectors @ vector
+        best = int(np.argmax(scores))
+        if scores[best] >= like["threshold"]:
+            return Verdict(False, f"like the attack example {like['examples'][best]!r}", float(scores[best]))
+        return None
 
     def safety(self, text: str) -> Verdict:
         """Refused when a refuse pattern matches that no matching allow lifts."""

@@ -156,6 +156,9 @@ class Tutor:
                               started=started, reading=reading)
 
         t0 = time.perf_counter()
+        if (attack := self.reader.like_attack(reading.text, self._query(reading)[1])) is not None:
+            # on its way to the model, and close in meaning to an attack the patterns did not catch
+            return self._refuse(dataclasses.replace(reading, safety=attack), started, read_ms, REFUSAL)
         hits = self.search(reading, settings.k).hits
         if reading.resource is not None:  # the resource the question names comes first, whatever the ranking
             named = self.chunk_by_url.get(normalize_url(reading.resource.id))
