@@ -463,7 +463,12 @@ def test_sums_exclusions_and_wanted_topics_are_read_from_the_question(make_tutor
     ("Does the Hugging Face fine-tuning guide cover LoRA or DPO? If not where should I look?", "PEFT library"),
     # "the X link" names the work; it does not ask about the address
     ("does the 'Fine-tuning LLMs' link in phase 5 teach LoRA or DPO? if not where do I go", "TRL library"),
-    # a card that says it does not cover what is asked: where it sends you, unasked
+    # a card that says it does not cover what is asked: where it sends you, unasked, for each thing asked
+    ("does the 'Fine-tuning LLMs' guide cover LoRA and DPO?", "PEFT library"),
+    ("does the 'Fine-tuning LLMs' guide cover LoRA and DPO?", "TRL library"),
+    # a link that does not load: what its card says to read instead
+    ("the AI Ethics Guidelines link (partnership on ai responsible ai toolkit) won't load, what should i read instead?",
+     "Responsible Practices for Synthetic Media"),
     ("Does the 'Fine-tuning LLMs' link in phase 5 actually teach LoRA or DPO?", "TRL library"),
     ("is the fast.ai course really good for learning quantization and pruning? it's listed under model optimization",
      "no dedicated lessons on quantization"),
@@ -514,6 +519,14 @@ def test_what_a_card_says_and_what_a_question_sums_or_knows_shape_the_answer(mak
     # what an ML class held, in brackets after it: known too
     ("cs undergrad, already took an ML class (regression, classification, k-means, cross validation) and I'm fine with python. where do i start?",
      "Start with **Neural Network Basics**", "Start with **Model Evaluation**"),
+    # "Calculus is fine but I haven't written code in 30 years": coding is what is missing
+    ("I'm a retired mechanical engineer. Calculus is fine but I haven't written code in about 30 years. Where should I start?",
+     "Start with **Python Programming**", "Start at the beginning"),
+    # "pandas and sklearn daily": said once, after both
+    ("data analyst here - pandas and sklearn daily, decent stats. where do i jump in?",
+     "Start with **Neural Network Basics**", "Start with **NumPy, Pandas, Matplotlib**"),
+    # from nothing: the whole first phase, the coding too
+    ("im 15 and want to learn how ai works, where do i start", "2. **Programming Skills**", "Start with"),
     # lacking the maths and never having coded: both said
     ("total beginner, never coded, no math since high school. Where do I start?",
      "You have not coded yet: the roadmap teaches it in **Python Programming**", "Start with **Calculus**"),

@@ -321,7 +321,9 @@ def answer_start(c: Composer, r: Reading, done: set[str]) -> Facts | None:
         text += _not_mentioned(skipped)
         return Facts(text, [subject])
     first = rm.sections[0]
-    text = f"Start at the beginning: **{label(rm.phases[0])}** ({_duration(rm.phases[0])}).\n1. {c.describe(first)}"
+    # the whole first phase, in order: a newcomer sees the maths and the coding it starts with
+    text = f"Start at the beginning: **{label(rm.phases[0])}** ({_duration(rm.phases[0])}).\n" + \
+        "\n".join(f"{n}. {c.describe(s)}" for n, s in enumerate(rm.phases[0].sections, 1))
     if NO_CODE.search(r.text) and (coding := _programming(rm)) is not None and coding not in lacked and coding not in first.items:
         # "never written a line of code": where the roadmap teaches it, said at once
         text += f"\n\nYou have not coded yet: the roadmap teaches it in {c.describe(coding)}"
@@ -548,7 +550,8 @@ def _after_known(rm: Roadmap, known: list[Node]) -> Node | None:
 
 
 NO_CODE = re.compile(r"\bnever (coded|programmed|written (a (single )?line of |any )?code)\b|\b(no|zero) (coding|programming)\b|"
-                     r"\bcan'?t (code|program)\b|\bnever (learned|done) (any )?(coding|programming)\b", re.I)
+                     r"\bcan'?t (code|program)\b|\bnever (learned|done) (any )?(coding|programming)\b|"
+                     r"\bhave(n'?t| not) (written|done|touched) (any |a line of )?code\b|\bhave(n'?t| not) (coded|programmed)\b", re.I)
 
 
 def _programming(rm: Roadmap) -> Item | None:
@@ -591,6 +594,10 @@ def _backgrounds(text: str, links) -> list[str]:
                 and DID.search(inside):
             found[i] = "has"  # "took an ML class (regression, cross validation)": what the class held
         previous = i
+    order = sorted(range(len(links)), key=lambda i: links[i].start)
+    for a, b in reversed(list(zip(order, order[1:]))):  # "pandas and sklearn daily": said after the last of them, it holds for each
+        if not found[a] and found[b] == "has" and set(said[links[a].end: links[b].start]) <= {"and", "or", "plus"}:
+            found[a] = "has"
     return [found[i] for i in range(len(links))]
 
 

@@ -130,6 +130,11 @@ class FactPicker:
                     + (a and bool(LIMITS.search(f.text))) for a, f in zip(about, candidates)])
             if named_url is not None and any(about):
                 answers.append(max((i for i, a in enumerate(about) if a), key=lambda i: relevance[i]))
+            if aspect == "instead" and named_url is not None:  # where to go instead, for each thing asked: LoRA -> PEFT, DPO -> TRL
+                for lk in reading.subjects:
+                    naming = [i for i, a in enumerate(about) if a and set(lk.span.split()) & set(content_words(candidates[i].text))]
+                    if naming:
+                        answers.append(max(naming, key=lambda i: relevance[i]))
         if named_url is not None and (which := ORDINAL_ASKED.search(reading.text)):
             # "what's the last one about?" of a five-course work: the card's sentence on its fifth course
             said = {i: next((n for n, w in enumerate(ORDINAL_WORDS) if re.search(rf"\b{w}\b", f.text, re.I)), None)

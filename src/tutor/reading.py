@@ -100,7 +100,7 @@ CARD_ASKS = {
                          r"(good|useful|enough|any good) for (learning|studying)|"
                          r"go over|goes over|go through|goes through|walk through|walks through|deal with|deals with|what('s| is) in)\b", re.I),
     # "...teach LoRA? if not, where do I go?": what the card points to instead
-    "instead": re.compile(r"\bif (not|it doesn'?t|it does not)\b|\binstead\b|\balternatives?\b|\bwhere (else )?(do|should|can) i (go|look|turn)\b", re.I),
+    "instead": re.compile(r"\bif (not|it doesn'?t|it does not)\b|\binstead\b|\balternatives?\b|\bwhere else\b", re.I),
 }
 
 ASKED_OF_A_CARD = (*CARD_ASKS, "duration", "prereq")  # aspects a card answers in its own sentences
@@ -405,7 +405,10 @@ class Reader:
                 subjects, candidates = candidates[:1], ()
         aspect = ""
         asks_card = intent in ("resources", "contents", "start") or intent == "phase" and _card_ask(text) not in ("", "covers")
-        if resource is not None and (not subjects and asks_card or intent in ("duration", "prereq")):
+        # "is there some community for people doing ML research?": the work named first, the topics after it say what for
+        after_work = resource is not None and intent == "resources" and all(lk.start > resource.start for lk in subjects)
+        if resource is not None and ((not subjects or after_work) and asks_card or intent in ("duration", "prereq")
+                                     or _card_ask(text) in ("link", "instead")):  # "the X link won't load, what instead?"
             # "How long does the Deep Learning Specialization take?": the card answers, not the graph.
             # a prerequisite ask is the question's own ("Before reading X, what do I need? the author says..."),
             # a card ask beside it comes second
