@@ -560,6 +560,13 @@ def test_where_to_start_follows_from_what_the_learner_knows(make_tutor, question
      "Diffusion models are slower to sample than GANs"),
     # "does it teach numpy?" of a course that does not: where its card sends you next
     ("is python for everybody free? and does it teach numpy too?", [], "move on from Python for Everybody to the Python Data Science Handbook"),
+    # "the middle section" of the three the tutor just listed
+    ("and what's the resource for the middle section?",
+     [{"role": "user", "content": "what is phase 6 about?"},
+      {"role": "assistant", "content": "Phase 6 is ongoing. It has three sections: Research Frontiers, Model Deployment & MLOps, and Contributing to the Field."}],
+     "For **Model Deployment & MLOps**"),
+    # "step by step": the note's sentences that give the stages, in order
+    ("what is RLHF actually, step by step?", [], "In the reinforcement learning stage of RLHF, the language model is fine-tuned with PPO"),
     # "the last one" of a work made of courses: the card's sentence on its last course
     ("how many courses is it, and what's the last one about?",
      [{"role": "user", "content": "who teaches the Deep Learning Specialization?"},

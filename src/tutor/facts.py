@@ -65,6 +65,9 @@ STILL = re.compile(r"\b(still|anymore|any more|nowadays|these days|outdated|out 
 CHANGED = re.compile(r"\b(now|today|replaced|renamed|no longer|since|moved|updated|in (19|20)\d\d)\b", re.I)
 AMOUNT = re.compile(r"\bhow (much|many)\b", re.I)
 NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|ten|twenty|thirty|forty|fifty|hundred)\b", re.I)
+STEPS_ASKED = re.compile(r"\bstep[- ]by[- ]step\b|\b(what are the|which|main|key) (steps|stages)\b|\bwalk me through\b", re.I)
+STAGE = re.compile(r"\bstages?\b|\b(first|second|third|next|final|last) step\b|\b(starts? (from|with)|begins? with|then|finally|followed by)\b|"
+                   r"\bis (trained|fine-tuned) (on|with)\b", re.I)
 ORDINAL_WORDS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth"]
 ORDINAL_ASKED = re.compile(r"\b(first|second|third|fourth|fifth|sixth|seventh|eighth|last|final) (one|course|part|module|chapter|"
                            r"lecture|book|class|lesson|unit)\b", re.I)
@@ -144,6 +147,8 @@ class FactPicker:
             want = max(said.values(), default=None) if word in ("last", "final") else ORDINAL_WORDS.index(word)
             if (found := [i for i, n in said.items() if n == want]):
                 answers.append(max(found, key=lambda i: relevance[i]))
+        if STEPS_ASKED.search(reading.text):  # "what is RLHF, step by step?": the sentences that say a stage or an order
+            relevance = relevance + ASPECT_BOOST * np.array([bool(f.note) and bool(STAGE.search(f.text)) for f in candidates])
         if STILL.search(reading.text):  # "is it still in Octave?": what the card says changed, and when
             relevance = relevance + ASPECT_BOOST * np.array([bool(f.card) and bool(CHANGED.search(f.text)) for f in candidates])
         if AMOUNT.search(reading.text):  # "how much GPU time do I get?": a card sentence that gives a number

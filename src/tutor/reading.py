@@ -55,7 +55,7 @@ WHOLE = re.compile(r"\b(whole|entire|total|overall|full) (roadmap|thing|path|pro
                    r"\b(longest|shortest)\b", re.I)
 QUOTED = re.compile(r"(?<!\w)['\"‘“`]([^'\"‘’“”`]{2,80})['\"’”`](?!\w)")
 ELLIPSIS = re.compile(r"^\s*(and|what about|how about|same for|and what about|ok and)\b[^?,;]{0,40}\??\s*$", re.I)
-ORDINAL_REF = re.compile(r"\b(first|second|third|fourth|last)\b (one|of (them|those|these)|topic|resource|link|course|step)\b", re.I)
+ORDINAL_REF = re.compile(r"\b(first|second|third|fourth|last|middle)\b (one|of (them|those|these)|topic|resource|link|course|step|section|part)\b", re.I)
 ORDINAL_MANY = re.compile(r"\b(first|last) (two|three|2|3)\b", re.I)  # "the difference between the first two?"
 # A word for a kind of work, and the card kinds it can mean ("the attention paper", "the linear algebra course").
 KIND_WORDS = {"course": {"course"}, "book": {"book"}, "tutorial": {"tutorial", "docs"}, "specialization": {"course"},
@@ -655,6 +655,8 @@ class Reader:
             works = sum(isinstance(lk.node, Resource) for lk in named)
             kind = Resource if _card_ask(text) or pick.group(2).lower() in ("resource", "link", "course") \
                 or works > len(named) - works or works and RESOURCE_ASK.search(last_user) else Item
+            if pick.group(2).lower() in ("section", "part"):  # "that last part": the parts named, not the works
+                named, kind = [lk for lk in named if isinstance(lk.node, Section | Item)], Section
             named = [lk for lk in named if isinstance(lk.node, kind)] or named
             if kind is Item:  # the list the answer gave: its topics share a section (a platform named beside them does not)
                 home = Counter(getattr(lk.node, "section", None) for lk in named).most_common(1)[0][0]
@@ -662,7 +664,7 @@ class Reader:
             if pick.re is ORDINAL_MANY and len(named) >= (count := {"two": 2, "three": 3}.get(pick.group(2).lower()) or int(pick.group(2))):
                 chosen = named[:count] if pick.group(1).lower() == "first" else named[-count:]
                 return tuple(Link(lk.node, lk.confidence, f"the {pick.group(0).lower()} in the tutor's last answer", lk.span) for lk in chosen)
-            at = {"first": 0, "second": 1, "third": 2, "fourth": 3, "last": -1}[pick.group(1).lower()]
+            at = {"first": 0, "second": 1, "third": 2, "fourth": 3, "last": -1, "middle": len(named) // 2}[pick.group(1).lower()]
             if pick.re is ORDINAL_REF and named and (at == -1 or at < len(named)):
                 lk = named[at]
                 return (Link(lk.node, lk.confidence, f"the {pick.group(1).lower()} one in the tutor's last answer", lk.span),)
