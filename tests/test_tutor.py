@@ -525,6 +525,9 @@ def test_what_a_card_says_and_what_a_question_sums_or_knows_shape_the_answer(mak
     # "pandas and sklearn daily": said once, after both
     ("data analyst here - pandas and sklearn daily, decent stats. where do i jump in?",
      "Start with **Neural Network Basics**", "Start with **NumPy, Pandas, Matplotlib**"),
+    # known topics of phase 2 and a wish that names a later phase's title: that phase
+    ("I'm a software engineer who already uses PyTorch at work and has trained CNNs. I want to get into generative AI specifically - where should I start?",
+     "**Phase 3: Generative AI Foundations** starts with", "Start at the beginning"),
     # from nothing: the whole first phase, the coding too
     ("im 15 and want to learn how ai works, where do i start", "2. **Programming Skills**", "Start with"),
     # lacking the maths and never having coded: both said

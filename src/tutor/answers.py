@@ -20,7 +20,7 @@ from .lookup import DATA
 from .quiz import QUESTIONS, Quiz, standard_seed
 from .reading import CARD_ASKS, LONGER, NEEDED_FIRST, PARTS, Reading
 from .roadmap import Item, Node, Phase, Resource, Roadmap, Section, breadcrumb, label, unique
-from .text import WORD, split_sentences
+from .text import STOPWORDS, WORD, split_sentences, stem
 
 
 @dataclass
@@ -305,6 +305,9 @@ def answer_start(c: Composer, r: Reading, done: set[str]) -> Facts | None:
         # "strong in linear algebra, calculus, stats, but zero programming": the first thing they lack, when
         # every section before it holds something they know ("5 yrs of Python, zero ML": the maths is unsaid)
         subject = first_lacked
+    elif known and not wanted and (phase := _wished_phase(rm, r.text, known)) is not None:
+        # "I use PyTorch and trained CNNs. I want to get into generative AI": the phase named for it, after what they know
+        subject = phase
     elif known and not wanted and (onward := _after_known(rm, known)) is not None:
         subject = onward
         skipped = _unmentioned(rm, known)
@@ -530,6 +533,22 @@ def load_cues(path: Path = DATA / "backgrounds.toml") -> list[Cue]:
 
 
 CUES = load_cues()
+
+
+WISH = re.compile(r"\b(want|wanna|would like|'d like|hoping|plan|trying|looking)\b[^.?!]{0,20}\b(get into|learn|move (on )?(in)?to|"
+                  r"focus on|switch to|go into|dive into|do)\b([^.?!,;:\u2013\u2014]{0,40}?)(?=\s+-\s|[.?!,;:\u2013\u2014]|$)", re.I)
+
+
+def _wished_phase(rm: Roadmap, text: str, known: list[Node]) -> Phase | None:
+    """The phase after everything known whose title has the words of a wish: "I want to get into
+    generative AI" -> Phase 3: Generative AI Foundations, for someone who knows Phase 2 topics."""
+    wish = WISH.search(text)
+    if wish is None:
+        return None
+    words = {stem(w) for w in WORD.findall(wish.group(wish.lastindex).lower())} - STOPWORDS
+    latest = max(rm.position(k) for k in known)
+    return next((p for p in rm.phases if rm.position(p) > latest and words and
+                 words <= {stem(w) for w in WORD.findall(p.title.lower())} | {"specifically", "stuff", "side", "things"}), None)
 
 
 def _after_known(rm: Roadmap, known: list[Node]) -> Node | None:

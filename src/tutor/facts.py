@@ -65,6 +65,8 @@ STILL = re.compile(r"\b(still|anymore|any more|nowadays|these days|outdated|out 
 CHANGED = re.compile(r"\b(now|today|replaced|renamed|no longer|since|moved|updated|in (19|20)\d\d)\b", re.I)
 AMOUNT = re.compile(r"\bhow (much|many)\b", re.I)
 NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|ten|twenty|thirty|forty|fifty|hundred)\b", re.I)
+DIFFERENCE_ASKED = re.compile(r"\b(difference|differ\w*|different|vs\.?|versus|compared?|comparing)\b", re.I)
+WHY_IT_MATTERS = re.compile(r"\bmatters? (for|to|in)\b", re.I)
 STEPS_ASKED = re.compile(r"\bstep[- ]by[- ]step\b|\b(what are the|which|main|key) (steps|stages)\b|\bwalk me through\b", re.I)
 STAGE = re.compile(r"\bstages?\b|\b(first|second|third|next|final|last) step\b|\b(starts? (from|with)|begins? with|then|finally|followed by)\b|"
                    r"\bis (trained|fine-tuned) (on|with)\b", re.I)
@@ -147,6 +149,10 @@ class FactPicker:
             want = max(said.values(), default=None) if word in ("last", "final") else ORDINAL_WORDS.index(word)
             if (found := [i for i, n in said.items() if n == want]):
                 answers.append(max(found, key=lambda i: relevance[i]))
+        if DIFFERENCE_ASKED.search(reading.text):  # "how is a VAE different from an autoencoder?": not why either matters,
+            # and the named topics' own sentences before another topic's
+            relevance = relevance - ASPECT_BOOST * np.array([bool(WHY_IT_MATTERS.search(f.text)) for f in candidates]) \
+                + ASPECT_BOOST / 4 * np.array([bool(f.subject) for f in candidates])
         if STEPS_ASKED.search(reading.text):  # "what is RLHF, step by step?": the sentences that say a stage or an order
             relevance = relevance + ASPECT_BOOST * np.array([bool(f.note) and bool(STAGE.search(f.text)) for f in candidates])
         if STILL.search(reading.text):  # "is it still in Octave?": what the card says changed, and when
