@@ -296,8 +296,7 @@ class Reader:
         if len(subjects) > 1:  # "the phase 5 fine-tuning stuff", "GANs (phase 3)": the phase only says where the topic is
             rm = self.lookup.roadmap
             subjects = tuple(lk for lk in subjects if not (isinstance(lk.node, Phase) and any(
-                other is not lk and rm.contains(lk.node, other.node) and -1 <= other.start - lk.end <= 0 or
-                other is not lk and rm.contains(lk.node, other.node) and 0 <= lk.start - other.end <= 2
+                rm.contains(lk.node, other.node) and (other.start - lk.end in (-1, 0) or 0 <= lk.start - other.end <= 2)
                 for other in subjects)))
         if len(subjects) > 1:  # "the LLM part - pretraining, finetuning etc.": words of the LLM line, not topics of their own
             subjects = tuple(lk for lk in subjects if not any(
@@ -412,7 +411,7 @@ class Reader:
             # "How long does the Deep Learning Specialization take?": the card answers, not the graph.
             # a prerequisite ask is the question's own ("Before reading X, what do I need? the author says..."),
             # a card ask beside it comes second
-            # (an example's guess of "prereq" yields to a question that asks what the work teaches)
+            # (an example's guess of "prereq" yields to anything asked of the card: "does it teach...", "still online?")
             prereq = intent == "prereq" and not (_card_ask(text) and evidence.rule.startswith("example"))
             aspect, intent = (intent if prereq else _card_ask(text) or intent), "concept"
             evidence = Verdict(True, f"a named resource ({resource.title}) is answered from its card")
