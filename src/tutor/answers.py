@@ -110,9 +110,10 @@ def answer_next(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     # "I know CNNs and RNNs": after the later one; "I ship LoRA finetunes, I want to do research": not after the wish
     backgrounds = _backgrounds(r.text, r.subjects)
     wished = {id(lk.node) for lk, b in zip(r.subjects, backgrounds) if b == "wants"}
-    named = _in_order(rm, _surest(r))
+    surest = _surest(r)
     if sum(b == "has" for b in backgrounds) > 1:  # "comfortable with pandas, sklearn, cross-validation": each one listed
-        named = _in_order(rm, list(dict.fromkeys(_surest(r) + [lk.node for lk, b in zip(r.subjects, backgrounds) if b == "has"])))
+        surest = list(dict.fromkeys(surest + [lk.node for lk, b in zip(r.subjects, backgrounds) if b == "has"]))
+    named = _in_order(rm, surest)
     subject = max([n for n in named if id(n) not in wished] or named, key=rm.position)
     if any(id(n) in wished and rm.position(n) > rm.position(subject) for n in r.nodes):
         return answer_start(c, r, done)  # "...I want to get into research now": there, with what they know said
@@ -601,25 +602,26 @@ def _backgrounds(text: str, links) -> list[str]:
     spans = [m.span() for m in WORD.finditer(text.lower())]
     found: dict[int, str] = {}
     previous = None
-    for i in sorted(range(len(links)), key=lambda i: links[i].start):
+    order = sorted(range(len(links)), key=lambda i: links[i].start)
+    for i in order:
         found[i] = _background(text, links[i])
         if not found[i] and previous is not None:
             between = said[links[previous].end: links[i].start]
             gap = text[spans[links[previous].end - 1][1]: spans[links[i].start][0]] if links[i].start < len(spans) else "."
             # "pandas, sklearn, regression, cross-validation": a list of short names, some the roadmap lacks
-            if set(between) <= {"and", "or", "plus"} or len(between) <= 4 and "," in gap and not re.search(r"[.?!;:()]", gap):
+            if set(between) <= JOINERS or len(between) <= 4 and "," in gap and not re.search(r"[.?!;:()]", gap):
                 found[i] = found[previous]
         if not found[i] and links[i].start < len(spans) and (inside := _in_brackets(text, spans[links[i].start][0])) is not None \
                 and DID.search(inside):
             found[i] = "has"  # "took an ML class (regression, cross validation)": what the class held
         previous = i
-    order = sorted(range(len(links)), key=lambda i: links[i].start)
     for a, b in reversed(list(zip(order, order[1:]))):  # "pandas and sklearn daily": said after the last of them, it holds for each
-        if not found[a] and found[b] == "has" and set(said[links[a].end: links[b].start]) <= {"and", "or", "plus"}:
+        if not found[a] and found[b] == "has" and set(said[links[a].end: links[b].start]) <= JOINERS:
             found[a] = "has"
     return [found[i] for i in range(len(links))]
 
 
+JOINERS = {"and", "or", "plus"}  # words that join two names of one list
 DID = re.compile(r"\b(took|taken|did|done|finished|completed|know|knew|learned|learnt|studied|covered|passed|comfortable with|"
                  r"familiar with|fine with|good at|worked with|used)\b[^.?!;]*$", re.I)
 

@@ -286,11 +286,10 @@ class Reader:
             # "after the PyTorch tutorials (the frameworks)": the resource's own topic, not the part holding it
             subjects = tuple(Link(home, lk.confidence, f"the topic of {resource.title}", lk.span, lk.start, lk.end)
                              if self.lookup.roadmap.contains(lk.node, home) else lk for lk in subjects)
+        said = WORD.findall(text.lower())  # the words link positions count
         if len(subjects) > 1 or resource is not None and subjects:  # "a math-heavy paper on diffusion": math only describes it
-            said = WORD.findall(text.lower())
             subjects = tuple(lk for lk in subjects if not (lk.end < len(said) and said[lk.end] in DESCRIBES)) or subjects
         if len(subjects) > 1:  # "the math of diffusion" is about diffusion
-            said = WORD.findall(text.lower())
             subjects = tuple(lk for lk in subjects if not any(
                 other.start == lk.end + 1 and lk.end < len(said) and said[lk.end] in ("of", "behind") for other in subjects))
         if len(subjects) > 1:  # "the phase 5 fine-tuning stuff", "GANs (phase 3)": the phase only says where the topic is
