@@ -355,7 +355,8 @@ def answer_resources(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     resources = unique(c.roadmap.resources_for(subject))
     if not resources:
         return None
-    text = f"For **{label(subject)}** ({where(subject)}), the roadmap links:\n"
+    place = "" if isinstance(subject, Phase) else f" ({where(subject)})"  # a phase is its own place
+    text = f"For **{label(subject)}**{place}, the roadmap links:\n"
     text += "\n".join(f"- {c.resource_line(res, summary=True)}" for res in resources)
     if (verb := CARD_ASKS["covers"].search(r.text)) is not None:
         # what it is asked to cover: the topics named after the verb, else the words after it

@@ -55,7 +55,9 @@ WHOLE = re.compile(r"\b(whole|entire|total|overall|full) (roadmap|thing|path|pro
                    r"\b(longest|shortest)\b", re.I)
 QUOTED = re.compile(r"(?<!\w)['\"‘“`]([^'\"‘’“”`]{2,80})['\"’”`](?!\w)")
 ELLIPSIS = re.compile(r"^\s*(and|what about|how about|same for|and what about|ok and)\b[^?,;]{0,40}\??\s*$", re.I)
-ORDINAL_REF = re.compile(r"\b(first|second|third|fourth|last|middle)\b (one|of (them|those|these)|topic|resource|link|course|step|section|part)\b", re.I)
+# "the second one", "the last course"; not "the first resource in it", which asks inside the thing referred to
+ORDINAL_REF = re.compile(r"\b(first|second|third|fourth|last|middle)\b (one|of (them|those|these)|topic|resource|link|course|step|section|part)\b"
+                         r"(?!\s+(?:in|of|from|inside|within)\s+(?:it|that|this|there)\b)", re.I)
 ORDINAL_MANY = re.compile(r"\b(first|last) (two|three|2|3)\b", re.I)  # "the difference between the first two?"
 # A word for a kind of work, and the card kinds it can mean ("the attention paper", "the linear algebra course").
 KIND_WORDS = {"course": {"course"}, "book": {"book"}, "tutorial": {"tutorial", "docs"}, "specialization": {"course"},
@@ -287,8 +289,14 @@ class Reader:
             subjects = tuple(Link(home, lk.confidence, f"the topic of {resource.title}", lk.span, lk.start, lk.end)
                              if self.lookup.roadmap.contains(lk.node, home) else lk for lk in subjects)
         said = WORD.findall(text.lower())  # the words link positions count
+
+        def describes(lk: Link) -> bool:  # "math-heavy", "heavy on math": a word for what something is like
+            return lk.end < len(said) and said[lk.end] in DESCRIBES or \
+                lk.start >= 2 and said[lk.start - 1] == "on" and said[lk.start - 2] in DESCRIBES
         if len(subjects) > 1 or resource is not None and subjects:  # "a math-heavy paper on diffusion": math only describes it
-            subjects = tuple(lk for lk in subjects if not (lk.end < len(said) and said[lk.end] in DESCRIBES)) or subjects
+            subjects = tuple(lk for lk in subjects if not describes(lk)) or subjects
+        elif subjects and history and all(map(describes, subjects)) and (ORDINAL_REF.search(text) or THAT_WORK.search(text)):
+            subjects = ()  # "is the first one heavy on math?": about the one referred to
         if len(subjects) > 1:  # "the math of diffusion" is about diffusion
             subjects = tuple(lk for lk in subjects if not any(
                 other.start == lk.end + 1 and lk.end < len(said) and said[lk.end] in ("of", "behind") for other in subjects))
@@ -605,7 +613,7 @@ class Reader:
             return ""
         clauses = SECOND_ASK.split(framed)
         for clause in clauses if len(clauses) > 1 else ():
-            if clause and (ruled := self.rule(clause)) is not None and ruled[0] in ORDER_ASKS and ruled[0] != intent:
+            if clause and (ruled := self.rule(clause)) is not None and ruled[0] in THEN_ASKS and ruled[0] != intent:
                 return ruled[0]
         return ""
 
@@ -811,6 +819,7 @@ ORDINAL_WORDS = {"first", "second", "third", "fourth", "last", "next", "other", 
 STEP_AFTER = re.compile(r"\bthe (phase|stage|section|part|topic|one|step) (right |just )?(after|before) (that|it|this)\b", re.I)
 DESCRIBES = {"heavy", "focused", "oriented", "intensive", "light", "friendly", "centric", "based"}  # "math-heavy"
 ORDER_ASKS = ("next", "prereq", "duration", "phase")
+THEN_ASKS = (*ORDER_ASKS, "resources", "contents")  # what a later clause may ask besides an order question
 SECOND_ASK = re.compile(r"\?\s+|[,;]?\s+(?:and|also|plus)\s+(?=(?:what|how|which|where|when|is|are|do|does)\b)", re.I)
 # "is it better than X?", "how does that differ from X?": the thing referred to, set against one named
 THAN_IT = re.compile(r"\b(it|that|this|they|those)\b[^?.]{0,40}\b(\w+er than|compared (to|with)|differ\w* (from|to)|vs\.?|versus)\b|"
