@@ -284,8 +284,9 @@ def test_steps_that_are_topics_are_described(make_tutor, question, must):
 def test_concept_answers_explain_from_the_topic_note_behind_its_line(make_tutor):
     answer = make_tutor("I do not know.").answer("what is mode collapse in GANs?").finish()
     first = answer.text.splitlines()[0]
-    # the topic's own line, then its note's sentences on the same line, under one citation
-    assert first.startswith("- **Generative Adversarial Networks (GANs)**: Architecture, training dynamics. ")
+    # the topic's own line with where it sits, then its note's sentences on the same line, under one citation
+    assert first.startswith("- **Generative Adversarial Networks (GANs)** (Phase 3: Generative AI Foundations › "
+                            "Early Generative Architectures): Architecture, training dynamics. ")
     assert "Mode collapse" in first and first.endswith("[1]") and first.count("[1]") == 1
 
 
@@ -677,3 +678,55 @@ def test_questions_close_in_meaning_to_an_attack_are_refused_before_the_model(ma
     for question in like["must_not"]:
         answer = tutor.answer(question).finish()
         assert answer.route != "refusal", (question, answer.reading.safety)
+
+
+@pytest.mark.parametrize("question, history, must", [
+    # two phases in one breath, added up
+    ("phase 4 and 5 together, how long", [], ["**Phase 4: Advanced Generative Models** takes 3-4 months",
+                                              "**Phase 5: Specialization & Advanced Applications** takes 3-4 months", "**6-8 months**"]),
+    # what to build: the projects of the phase of the topics named
+    ("Once I've got GANs and VAEs down, what am I supposed to actually build before moving on to phase 4?", [],
+     ["**First Implementation Projects**", "Kaggle Notebooks"]),
+    # a learner who uses what a bracket lists knows it
+    ("I have a PhD in statistics and use python + sklearn daily for classic ML (regression, clustering, cross-validation). "
+     "Where do I enter this roadmap?", [], ["Phase 2: Deep Learning Fundamentals", "**Unsupervised Learning**", "**Model Evaluation**"]),
+    # what they do at their job, and what they want next
+    ("I already fine-tune LLMs with LoRA and DPO at my job and want to move toward research. where on this roadmap should I be?", [],
+     ["Start with **Research Frontiers**"]),
+    # a second clause asking inside what 'it' is
+    ("how long is it again? and what's the first resource in it?",
+     [{"role": "user", "content": "What comes after Phase 1?"},
+      {"role": "assistant", "content": "After Phase 1 comes Phase 2: Deep Learning Fundamentals (2-3 months)."}],
+     ["takes 2-3 months", "[Deep Learning Specialization]"]),
+])
+def test_curriculum_answers_to_heldout20_phrasings(make_tutor, question, history, must):
+    text = make_tutor().answer(question, history).finish().text
+    for piece in must:
+        assert piece in text, text
+
+
+def test_which_of_those_two_answers_from_both_works_cards(make_tutor):
+    history = [{"role": "user", "content": "where do diffusion models come in?"},
+               {"role": "assistant", "content": "Phase 4 starts with them. The resources are the Understanding Diffusion "
+                                                "Models paper and the Hugging Face Diffusers library docs."}]
+    answer = make_tutor("I do not know.").answer("ok and which of those two is the hands-on one?", history).finish()
+    assert answer.route == "rag"
+    assert "- [Understanding Diffusion Models](" in answer.text and "- [Hugging Face Diffusers Library](" in answer.text
+
+
+@pytest.mark.parametrize("question, must", [
+    # a leaf topic's parts come from its note, not just its one-line description
+    ("What are the main components of Stable Diffusion?", ["a VAE autoencoder, a U-Net denoiser, and a text encoder"]),
+    # a difference inside one topic shows both sides
+    ("difference between DDPM and DDIM?", ["deterministic", "far fewer steps"]),
+    # what a card says changed, for "can I still"
+    ("who teaches TensorFlow in Practice, and can I still use it to get Google's TensorFlow certificate?",
+     ["Laurence Moroney", "closed that certificate program in May 2024"]),
+    # what to use instead of a closed site
+    ("the papers with code link in phase 5 doesn't show leaderboards anymore, what should I use instead",
+     ["Hugging Face's paper pages"]),
+])
+def test_open_answers_to_heldout20_phrasings(make_tutor, question, must):
+    text = make_tutor("I do not know.").answer(question).finish().text
+    for piece in must:
+        assert piece in text, text

@@ -410,12 +410,20 @@ def answer_contents(c: Composer, r: Reading, done: set[str]) -> Facts | None:
         return Facts("The roadmap's projects:\n" + "\n".join(f"{n}. {c.describe(s)}" for n, s in enumerate(projects, 1)), projects)
     if subject is None:
         return Facts(phase_list(c.roadmap), ["overview", *c.roadmap.phases])
+    topics = [n for n in r.nodes if not isinstance(n, Phase)]
+    if BUILD_ASKED.search(r.text) and (phase := c.roadmap.phase_of(topics[0]) if topics else subject if isinstance(subject, Phase) else None):
+        # "once I've got GANs and VAEs down, what do I build?": the projects of that phase, if it has any
+        if projects := [s for s in phase.sections if s.of_projects]:
+            return Facts("\n".join(c.describe(s, full=True) for s in projects), [*projects, phase])
     if isinstance(subject, Phase | Section):
         return Facts(c.describe(subject, full=True), [subject])
     section = c.roadmap.section_of(subject)  # "what else is in that section?" after a topic
     if section is not None and PARTS.search(r.text):
         return Facts(c.describe(section, full=True), [section, subject])
-    return Facts(c.describe(subject), [subject]) if isinstance(subject, Item) and subject.description else None
+    return None  # "what are the main components of X?" of one topic: its line, notes and cards, from the sources
+
+
+BUILD_ASKED = re.compile(r"\b(build|make|implement|code up|projects?)\b", re.I)
 
 
 def answer_quiz(c: Composer, r: Reading, done: set[str]) -> Facts | None:
@@ -622,9 +630,9 @@ def _backgrounds(text: str, links) -> list[str]:
     return [found[i] for i in range(len(links))]
 
 
-JOINERS = {"and", "or", "plus"}  # words that join two names of one list
+JOINERS = {"and", "or", "plus", "in", "with", "using"}  # words that join two names of one list ("CNNs and LSTMs in PyTorch")
 DID = re.compile(r"\b(took|taken|did|done|finished|completed|know|knew|learned|learnt|studied|covered|passed|comfortable with|"
-                 r"familiar with|fine with|good at|worked with|used)\b[^.?!;]*$", re.I)
+                 r"familiar with|fine with|good at|worked with|used|(?<!to )(use|uses|using))\b[^.?!;]*$", re.I)
 
 
 def _in_brackets(text: str, at: int) -> str | None:

@@ -45,24 +45,25 @@ ASPECTS = {
     # "is the link broken?": what the card says of the address itself
     "link": re.compile(r"\b(links?|address|url|redirects?|no longer|shut|moved|archived|offline|page)\b", re.I),
     "instead": re.compile(r"\b(next step|instead|alternatives?|rather than|turn to|better suited|offers|pair (it )?with|move on (from|to)|"
-                          r"continue with|follow (it|up) with)\b", re.I),
+                          r"continue with|follow (it|up) with|fills? (much of )?the role|similar to the old|in place of|successor)\b", re.I),
     "covers": re.compile(r"\b(covers?|covered|teach(es)?|taught|chapters?|introduces|explains|includes|walks through|"
                          r"lessons?|modules?|weeks?|lectures?|starts with|begins with|ends with|derives|goes through)\b", re.I),
 }
 ASPECT_BOOST = 0.2
 CLAUSE_END = re.compile(r"[?;!]|,\s*(?=(and|but|also|plus)\b)|\.\s|\s(?=and (when|how|what|why|which|where|is|are|do|does|can|should)\b)", re.I)
-VERSUS = re.compile(r"([\w-]+)\s+(?:vs\.?|versus)\s+([\w-]+)", re.I)
+VERSUS = re.compile(r"([\w-]+)\s+(?:vs\.?|versus)\s+([\w-]+)|\bdiffer\w* between ([\w-]+) and ([\w-]+)", re.I)
 
 
 def _sides(text: str) -> list[str]:
     """The two things a question sets against each other: "cross-entropy vs MSE" -> ["cross-entropy", "mse"]."""
-    return [side.lower() for m in VERSUS.finditer(text) for side in m.groups()]
+    return [side.lower() for m in VERSUS.finditer(text) for side in m.groups() if side]
 
 
 PARTS_ASKED = re.compile(r"\b(main |key )?(parts|components|pieces|building blocks)\b|\bmade (up )?of\b|\bconsists? of\b", re.I)
 PARTS_SAID = re.compile(r"\b(parts|components|consists of|made (up )?of|is built from)\b", re.I)
 STILL = re.compile(r"\b(still|anymore|any more|nowadays|these days|outdated|out of date|up to date|current(ly)?)\b", re.I)
-CHANGED = re.compile(r"\b(now|today|replaced|renamed|no longer|since|moved|updated|in (19|20)\d\d)\b", re.I)
+CHANGED = re.compile(r"\b(now|today|replaced|renamed|no longer|since|moved|updated|closed|retired|discontinued|shut down|"
+                     r"in ((january|february|march|april|may|june|july|august|september|october|november|december) )?(19|20)\d\d)\b", re.I)
 AMOUNT = re.compile(r"\bhow (much|many)\b", re.I)
 NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|ten|twenty|thirty|forty|fifty|hundred)\b", re.I)
 DIFFERENCE_ASKED = re.compile(r"\b(difference|differ\w*|different|vs\.?|versus|compared?|comparing)\b", re.I)
@@ -173,7 +174,8 @@ class FactPicker:
             listing = [i for i, f in enumerate(candidates) if PARTS_SAID.search(f.text) and not f.first and i not in chosen]
             if listing and relevance[best := max(listing, key=lambda i: relevance[i])] >= MIN_COSINE:
                 chosen.append(best)
-        limit = MAX_PER_SUBJECT * len(subjects) if compare else MAX_LINES
+        sides = len(_sides(reading.text)) if not compare else 0  # "DDPM vs DDIM" inside one topic: two sides all the same
+        limit = MAX_PER_SUBJECT * len(subjects) if compare else MAX_PER_SUBJECT * 2 if sides == 2 else MAX_LINES
         while len(chosen) < limit:
             best, best_score = None, -1e9
             for i, f in enumerate(candidates):
@@ -188,7 +190,7 @@ class FactPicker:
                 share = MAX_PER_CARD + more
                 if f.card and sum(candidates[j].card == f.card and not candidates[j].first for j in chosen) >= share:
                     continue
-                if f.note and sum(candidates[j].note == f.note for j in chosen) >= MAX_PER_NOTE:
+                if f.note and sum(candidates[j].note == f.note for j in chosen) >= MAX_PER_NOTE + (sides == 2):
                     continue
                 novelty = max((float(vectors[i] @ vectors[j]) for j in chosen), default=0.0)
                 score = MMR_LAMBDA * relevance[i] - (1 - MMR_LAMBDA) * novelty
@@ -255,6 +257,9 @@ class FactPicker:
                     # "is it free?": the card's own field says, even when no sentence of its text does
                     out.insert(1, Fact(line, chunk, res.url, card.url, first=True))
         for node in [lk.node for lk in (reading.subjects or reading.followup)][:3]:
+            if isinstance(node, Resource):  # "which of those two is free?": each work referred to
+                out += self._card_facts(self.corpus.card(node.url), node.url, subject=node.url, first=True)
+                continue
             chunk = self.chunk_by_id.get(node.id)
             if chunk is not None:
                 out.append(Fact(node_line(node), chunk, node.id, first=True))
@@ -347,5 +352,10 @@ def render(facts: list[Fact], number: dict[str, int], corpus: Corpus) -> str:
             lines.append(f"- [{card.title}]({card.url}): {f.text} [{n}]")
         else:
             linked.setdefault(f.chunk.id, len(lines))  # a topic's line: its note's sentences join it
-            lines.append(f"- {f.text} [{n}]")
+            text = f.text
+            if f.first and " › " in f.chunk.breadcrumb and text.startswith("**"):
+                # a topic asked about says where it sits: "**Bayesian methods** (Phase 1: Foundations › ...)"
+                title, rest = text[2:].split("**", 1)
+                text = f"**{title}** ({f.chunk.breadcrumb.rsplit(' › ', 1)[0]}){rest}"
+            lines.append(f"- {text} [{n}]")
     return "\n".join(lines)

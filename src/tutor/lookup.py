@@ -61,7 +61,9 @@ PHASE_NUMBER = re.compile(
     re.I,
 )
 # "phases 1 and 2", "phases 3-5", "phases 1, 2 & 3": every number, a range filled in
-PHASE_LIST = re.compile(r"\b(?:phases|stages)\s+(\d+(?:\s*(?:,|and|&|\+|plus|or|to|through|thru|-|–)\s*\d+)+)\b", re.I)
+# "phase 4 and 5" too, but not "phase 1 - 2 months"
+PHASE_LIST = re.compile(r"\b(?:phases?|stages?)\s+(\d+(?:\s*(?:,|and|&|\+|plus|or|to|through|thru|-|–)\s*\d+)+)\b"
+                        r"(?!\s*(?:months?|weeks?|days?|hours?|years?|hrs?)\b)", re.I)
 FIRST_PHASES = re.compile(r"\bfirst (two|three|four|five|six|[2-9]) (?:phases|stages)\b", re.I)
 PHASE_OF = re.compile(r"\s+(?:phase|stage|part)\b", re.I)
 ORDINALS = {"one": 1, "first": 1, "1st": 1, "two": 2, "second": 2, "2nd": 2, "three": 3, "third": 3, "3rd": 3,
@@ -409,7 +411,10 @@ class Lookup:
     def phase_numbers(self, text: str) -> list[tuple[int, re.Match]]:
         """Phase numbers the text mentions ('phase two', 'the last phase'), in range or not."""
         out = []
+        lists = [m.span() for m in PHASE_LIST.finditer(text)]
         for m in PHASE_NUMBER.finditer(text):
+            if any(a <= m.start() < b for a, b in lists):  # "phase 4 and 5": the list below names both
+                continue
             word = (m.group(1) or m.group(2)).lower()
             number = len(self.roadmap.phases) if word in ("last", "final") else \
                 int(word) if word.isdigit() else ORDINALS.get(word, int(re.sub(r"\D", "", word) or 0))

@@ -54,11 +54,15 @@ WHOLE = re.compile(r"\b(whole|entire|total|overall|full) (roadmap|thing|path|pro
                    r"\bstart to finish\b|\bend to end\b|\ball of it\b|\b(each|every|all( the)?) (phases?|parts?|stages?)\b|"
                    r"\b(longest|shortest)\b", re.I)
 QUOTED = re.compile(r"(?<!\w)['\"‘“`]([^'\"‘’“”`]{2,80})['\"’”`](?!\w)")
-ELLIPSIS = re.compile(r"^\s*(and|what about|how about|same for|and what about|ok and)\b[^?,;]{0,40}\??\s*$", re.I)
+# "and phase 3?", "what about GANs?": the last question again, about something else; not "and which of those is free?"
+ELLIPSIS = re.compile(r"^\s*(and|what about|how about|same for|and what about|ok and)\b"
+                      r"(?!\s+(which|what|who|whose|how|why|is|are|does|do|can|could|should|would)\b)[^?,;]{0,40}\??\s*$", re.I)
 # "the second one", "the last course"; not "the first resource in it", which asks inside the thing referred to
 ORDINAL_REF = re.compile(r"\b(first|second|third|fourth|last|middle)\b (one|of (them|those|these)|topic|resource|link|course|step|section|part)\b"
                          r"(?!\s+(?:in|of|from|inside|within)\s+(?:it|that|this|there)\b)", re.I)
-ORDINAL_MANY = re.compile(r"\b(first|last) (two|three|2|3)\b", re.I)  # "the difference between the first two?"
+LAST_QUESTION = re.compile(r"(?<=[.!])\s+([^.!?]{8,}\?+)\s*$")  # the question sentence after a story told
+_COUNTS = {"two": 2, "three": 3, "2": 2, "3": 3}
+ORDINAL_MANY = re.compile(r"\b(first|last|those|these) (two|three|2|3)\b", re.I)  # "the first two?", "which of those two"
 # A word for a kind of work, and the card kinds it can mean ("the attention paper", "the linear algebra course").
 KIND_WORDS = {"course": {"course"}, "book": {"book"}, "tutorial": {"tutorial", "docs"}, "specialization": {"course"},
               "paper": {"paper"}, "lectures": {"course", "video"}, "class": {"course"}, "video": {"video", "course"},
@@ -74,6 +78,7 @@ PRONOUN_IT = re.compile(r"\b(it|its|it's|that one|this one)\b", re.I)
 # "that course", "the specialization": a work the chat has named (with "the", only when nothing else is named).
 WORK_REF = re.compile(r"\b(?:(that|this|the same)|the) (" + "|".join(KIND_WORDS) + r")\b", re.I)
 MIN_EXAMPLE_COSINE = 0.5  # below this, no example is close: the question is a general one (concept)
+ASKED_ALONE = 0.7  # a question sentence read alone, when the whole question is this far from every example
 CLEAR_INTENT = 0.75  # an example this close makes a navigation question on topic even if its subject is unknown
 LANGUAGE_CONFIDENCE = 0.5  # py3langid's probability needed to call a question with few known words not English
 KNOWN_WORD_SHARE = 0.5
@@ -98,7 +103,7 @@ CARD_ASKS = {
     # "what's the CLIP paper about?", "what does GAN Lab actually do?": what the work does, not where it sits
     "about": re.compile(r"\bwhat('s| is| are)\b[^?]{0,60}\babout\b|\bwhat (does|do|did)\b[^?]{0,40}\bdo\b|\bhow does\b[^?]{0,40}\bwork\b", re.I),
     # "does it go into Bayes?" asks what a work covers ("explain" asks the tutor, not the card)
-    "covers": re.compile(r"\b(cover|covers|covered|teach|teaches|taught|include|includes|go into|goes into|get into|gets into|"
+    "covers": re.compile(r"(?<!who )(?<!who's )\b(cover|covers|covered|teach|teaches|taught|include|includes|go into|goes into|get into|gets into|"
                          r"(good|useful|enough|any good) for (learning|studying)|"
                          r"go over|goes over|go through|goes through|walk through|walks through|deal with|deals with|what('s| is) in)\b", re.I),
     # "...teach LoRA? if not, where do I go?": what the card points to instead
@@ -295,6 +300,9 @@ class Reader:
                 lk.start >= 2 and said[lk.start - 1] == "on" and said[lk.start - 2] in DESCRIBES
         if len(subjects) > 1 or resource is not None and subjects:  # "a math-heavy paper on diffusion": math only describes it
             subjects = tuple(lk for lk in subjects if not describes(lk)) or subjects
+        if resource is not None:  # "the transformer paper (the attention one)": a name that only says which work
+            subjects = tuple(lk for lk in subjects if not (0 < lk.start and said[lk.start - 1] == "the" and lk.end < len(said)
+                                                            and said[lk.end] == "one"))
         elif subjects and history and all(map(describes, subjects)) and (ORDINAL_REF.search(text) or THAT_WORK.search(text)):
             subjects = ()  # "is the first one heavy on math?": about the one referred to
         if len(subjects) > 1:  # "the math of diffusion" is about diffusion
@@ -334,6 +342,12 @@ class Reader:
             return vectors[0]
 
         intent, evidence = ruled or self.nearest(framed_vector)
+        if evidence.score < ASKED_ALONE and (asked := LAST_QUESTION.search(framed)) and asked.start() > 0:
+            # "I want to put a demo of my paper on X. What do I need first?": the story says what, the
+            # question sentence says what is asked
+            again, why = self.intent(asked.group(1))
+            if why.score >= ASKED_ALONE and again in (*ORDER_ASKS, "start"):
+                intent, evidence = again, Verdict(True, f"{why.rule}, in the last sentence", why.score)
         if evidence.score < CLEAR_INTENT and PARTS.search(text) and not links:
             # "Which phase covers SQL databases?": the words no example uses name a part the
             # roadmap may lack; read the frame without them.
@@ -391,7 +405,8 @@ class Reader:
             # "is there something easier to read first?" after the Attention paper: a gentler work of its section
             if (gentler := self.easier_than(said.node)) is not None:
                 resource, followup = Link(gentler, said.confidence, f"a gentler work than {said.title} in its section", said.span), ()
-        if resource is None and not subjects and (WHICH_FIRST.search(text) or EASIER.search(text) and not followup) \
+        if resource is None and not subjects and (WHICH_FIRST.search(text) or EASIER.search(text) and not any(
+                not isinstance(lk.node, Resource) for lk in followup)) \
                 and (first := self.gentlest_said(history)) is not None:
             # "which one should I read first?" after two works: the gentlest of them
             resource, followup = first, ()
@@ -399,8 +414,9 @@ class Reader:
                 and self.on_card(said.node.url, self._content(text, links)):
             # "how long does one issue take to read?" after The Batch: every word it asks with is on that card
             resource = Link(said.node, said.confidence, f"{said.how}, whose card has the question's words", said.span)
-        if resource is None and not subjects and (said := next((lk for lk in followup if isinstance(lk.node, Resource)), None)):
-            resource, followup = said, ()  # "what about the second one?" after a list of resources
+        works = [lk for lk in followup if isinstance(lk.node, Resource)]
+        if resource is None and not subjects and works and (len(works) == 1 or intent != "concept"):
+            resource, followup = works[0], ()  # "what about the second one?" after a list of resources; several, to compare
         candidates: tuple[Link, ...] = ()
         # a topic by meaning, when the question names none (nor a work, whose own topic serves)
         if (intent in NAMES_A_TOPIC or intent == "start" and PARTS.search(text)) and not subjects and resource is None \
@@ -661,15 +677,18 @@ class Reader:
             works = sum(isinstance(lk.node, Resource) for lk in named)
             kind = Resource if _card_ask(text) or pick.group(2).lower() in ("resource", "link", "course") \
                 or works > len(named) - works or works and RESOURCE_ASK.search(last_user) else Item
+            if pick.re is ORDINAL_MANY and pick.group(1).lower() in ("those", "these") and works == _COUNTS.get(pick.group(2).lower()):
+                kind = Resource  # "which of those two": the answer named just two works
             if pick.group(2).lower() in ("section", "part"):  # "that last part": the parts named, not the works
                 named, kind = [lk for lk in named if isinstance(lk.node, Section | Item)], Section
             named = [lk for lk in named if isinstance(lk.node, kind)] or named
             if kind is Item:  # the list the answer gave: its topics share a section (a platform named beside them does not)
                 home = Counter(getattr(lk.node, "section", None) for lk in named).most_common(1)[0][0]
                 named = [lk for lk in named if getattr(lk.node, "section", None) is home]
-            if pick.re is ORDINAL_MANY and len(named) >= (count := {"two": 2, "three": 3}.get(pick.group(2).lower()) or int(pick.group(2))):
-                chosen = named[:count] if pick.group(1).lower() == "first" else named[-count:]
-                return tuple(Link(lk.node, lk.confidence, f"the {pick.group(0).lower()} in the tutor's last answer", lk.span) for lk in chosen)
+            if pick.re is ORDINAL_MANY and len(named) >= (count := _COUNTS[pick.group(2).lower()]):
+                chosen = named[-count:] if pick.group(1).lower() == "last" else named[:count]
+                said = pick.group(0).lower() if pick.group(1).lower() in ("those", "these") else f"the {pick.group(0).lower()}"
+                return tuple(Link(lk.node, lk.confidence, f"{said} in the tutor's last answer", lk.span) for lk in chosen)
             at = {"first": 0, "second": 1, "third": 2, "fourth": 3, "last": -1, "middle": len(named) // 2}[pick.group(1).lower()]
             if pick.re is ORDINAL_REF and named and (at == -1 or at < len(named)):
                 lk = named[at]

@@ -203,6 +203,9 @@ class Tutor:
             nodes, ordered = (rm.after(nodes[0]) if reading.intent == "next" else rm.before(nodes[0])), True
         keys = [reading.resource.id] if reading.resource else []
         for node in nodes:
+            if isinstance(node, Resource):  # "which of those two is free?": the works referred to
+                keys.append(node.url)
+                continue
             keys.append(node.id)
             if not isinstance(node, Phase):  # a whole phase's resources would crowd out the rest
                 keys += [r.url for r in rm.resources_for(node)]
