@@ -332,7 +332,17 @@ class Reader:
         # embeds it otherwise, and a curriculum answer never does. A pass costs in proportion to its
         # tokens, so a pass of both would cost a curriculum answer twice what it needs. A question that
         # names nothing is its own frame, bar spelling ("what's" read as "what is"): one text serves both.
-        found = [] if ruled else list(self.embedder.embed_batch([framed]))
+        # "I want to put a demo of my paper on X. What do I need first?": the story says what, the question
+        # sentence says what is asked. When that sentence alone is clearly an order question, it decides,
+        # and the whole frame (many more tokens) is not embedded at all.
+        asked = LAST_QUESTION.search(framed) if not ruled and links else None
+        alone = self.intent(asked.group(1)) if asked and asked.start() > 0 else None
+        if alone is not None and alone[0] in (*ORDER_ASKS, "start"):
+            alone = alone[0], Verdict(True, f"{alone[1].rule}, in the last sentence", alone[1].score)
+        else:
+            alone = None
+        clear = alone if alone is not None and alone[1].score >= CLEAR_INTENT else None
+        found = [] if ruled or clear else list(self.embedder.embed_batch([framed]))
         framed_vector = found[0] if found else None
         vectors = found[:1] if framed == question or not links else []  # the question's, if known
 
@@ -341,13 +351,9 @@ class Reader:
                 vectors.append(self.embedder.embed_batch([question])[0])
             return vectors[0]
 
-        intent, evidence = ruled or self.nearest(framed_vector)
-        if evidence.score < ASKED_ALONE and (asked := LAST_QUESTION.search(framed)) and asked.start() > 0:
-            # "I want to put a demo of my paper on X. What do I need first?": the story says what, the
-            # question sentence says what is asked
-            again, why = self.intent(asked.group(1))
-            if why.score >= ASKED_ALONE and again in (*ORDER_ASKS, "start"):
-                intent, evidence = again, Verdict(True, f"{why.rule}, in the last sentence", why.score)
+        intent, evidence = ruled or clear or self.nearest(framed_vector)
+        if alone is not None and evidence.score < ASKED_ALONE <= alone[1].score:  # less clear, but clearer than the whole
+            intent, evidence = alone
         if evidence.score < CLEAR_INTENT and PARTS.search(text) and not links:
             # "Which phase covers SQL databases?": the words no example uses name a part the
             # roadmap may lack; read the frame without them.
