@@ -336,7 +336,8 @@ class Reader:
         # sentence says what is asked. When that sentence alone is clearly an order question, it decides,
         # and the whole frame (many more tokens) is not embedded at all.
         asked = LAST_QUESTION.search(framed) if not ruled and links else None
-        alone = self.intent(asked.group(1)) if asked and asked.start() > 0 else None
+        # by its examples only: a rule that passed over the whole question ("I know X well", its `unless`) stays passed
+        alone = self.nearest(self.embedder.embed_batch([asked.group(1)])[0]) if asked and asked.start() > 0 else None
         if alone is not None and alone[0] in (*ORDER_ASKS, "start"):
             alone = alone[0], Verdict(True, f"{alone[1].rule}, in the last sentence", alone[1].score)
         else:
