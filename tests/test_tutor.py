@@ -730,3 +730,30 @@ def test_open_answers_to_heldout20_phrasings(make_tutor, question, must):
     text = make_tutor("I do not know.").answer(question).finish().text
     for piece in must:
         assert piece in text, text
+
+
+@pytest.mark.parametrize("question, history, must", [
+    # knowing something later than a gap: start at the gap
+    ("I know transformers fairly well, but never touched GANs, VAEs or diffusion. Where should I start in this roadmap?", [],
+     ["Start with **Autoencoders**", "You know **Transformer-Based Models** already."]),
+    # coding in another language is not coding in the roadmap's
+    ("Strong in linear algebra, calculus and statistics, but I've only ever coded in MATLAB. Where do I begin?", [],
+     ["Start with **Python Programming**"]),
+    # what one trains at work and understands well, then a wish
+    ("I train CNN classifiers in PyTorch at my job and understand backprop well. I want to move into generative AI. where do I begin?", [],
+     ["**Phase 3: Generative AI Foundations** starts with"]),
+    # a resource list, and what each costs
+    ("which course for linear algebra, and is it free?", [], ["Cost of Linear Algebra for Machine Learning: free access varies"]),
+])
+def test_curriculum_answers_to_heldout21_phrasings(make_tutor, question, history, must):
+    text = make_tutor().answer(question, history).finish().text
+    for piece in must:
+        assert piece in text, text
+
+
+def test_a_named_works_answer_keeps_to_that_work_and_says_how_long_in_the_cards_way(make_tutor):
+    history = [{"role": "user", "content": "which resource covers pytorch?"},
+               {"role": "assistant", "content": "For the PyTorch step in Phase 2 the roadmap links the official PyTorch Tutorials."}]
+    text = make_tutor("I do not know.").answer("cool, is it free and roughly how long does it take?", history).finish().text
+    assert "Cost of PyTorch Tutorials: free." in text and "Plan on an afternoon to a couple of days" in text, text
+    assert "ML Collective" not in text, text  # an unrelated card, only loosely close to "free" and "how long"

@@ -306,6 +306,9 @@ def answer_start(c: Composer, r: Reading, done: set[str]) -> Facts | None:
         # "strong in linear algebra, calculus, stats, but zero programming": the first thing they lack, when
         # every section before it holds something they know ("5 yrs of Python, zero ML": the maths is unsaid)
         subject = first_lacked
+    elif known and lacked and rm.position(first_lacked) < max(map(rm.position, known)):
+        # "I know transformers well but never touched GANs, VAEs or diffusion": the gap before what they know
+        subject = first_lacked
     elif known and not wanted and (phase := _wished_phase(rm, r.text, known)) is not None:
         # "I use PyTorch and trained CNNs. I want to get into generative AI": the phase named for it, after what they know
         subject = phase
@@ -323,6 +326,8 @@ def answer_start(c: Composer, r: Reading, done: set[str]) -> Facts | None:
         if known:
             text += "\n\nYou know " + _and([f"**{label(n)}**" for n in known]) + " already."
         text += _not_mentioned(skipped)
+        if NO_CODE.search(r.text) and (coding := _programming(rm)) is not None and coding is not subject and coding not in known:
+            text += f"\n\nYou have not coded in Python yet: the roadmap teaches it in {c.describe(coding)}"
         return Facts(text, [subject])
     first = rm.sections[0]
     # the whole first phase, in order: a newcomer sees the maths and the coding it starts with
@@ -358,6 +363,9 @@ def answer_resources(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     place = "" if isinstance(subject, Phase) else f" ({where(subject)})"  # a phase is its own place
     text = f"For **{label(subject)}**{place}, the roadmap links:\n"
     text += "\n".join(f"- {c.resource_line(res, summary=True)}" for res in resources)
+    for aspect in ("cost", "who"):  # "which course for it, and is it free?": what each card says of that
+        if CARD_ASKS[aspect].search(r.text) and (said := [line for res in resources if (card := c.corpus.card(res.url)) and (line := card.field_line(aspect))]):
+            text += "\n\n" + " ".join(said)
     if (verb := CARD_ASKS["covers"].search(r.text)) is not None:
         # what it is asked to cover: the topics named after the verb, else the words after it
         # ("does it actually cover the Bayesian methods part?"), else the topics named
@@ -580,7 +588,10 @@ def _after_known(rm: Roadmap, known: list[Node]) -> Node | None:
 
 NO_CODE = re.compile(r"\bnever (coded|programmed|written (a (single )?line of |any )?code)\b|\b(no|zero) (coding|programming)\b|"
                      r"\bcan'?t (code|program)\b|\bnever (learned|done) (any )?(coding|programming)\b|"
-                     r"\bhave(n'?t| not) (written|done|touched) (any |a line of )?code\b|\bhave(n'?t| not) (coded|programmed)\b", re.I)
+                     r"\bhave(n'?t| not) (written|done|touched) (any |a line of )?code\b|\bhave(n'?t| not) (coded|programmed)\b|"
+                     # "I've only ever coded in Fortran and MATLAB": not in the roadmap's language
+                     r"\bonly (ever )?(code|coded|coding|program|programmed|programming|write|wrote|written|used?|work(ed)?) "
+                     r"(code )?(in|with) (r|matlab|fortran|julia|java|c\+\+|c#|c|javascript|js|go|rust|excel|sas|stata|sql|octave|php|ruby)\b", re.I)
 
 
 def _programming(rm: Roadmap) -> Item | None:

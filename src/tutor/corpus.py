@@ -55,6 +55,16 @@ class Card:
         sentences = split_sentences(self.body)
         return sentences[0] if sentences else ""
 
+    def field_line(self, aspect: str) -> str:
+        """Its cost or maker as a line, for a question that asks it; "" when the card has none."""
+        if self.from_roadmap:
+            return ""
+        if aspect == "cost" and self.cost:
+            return f"Cost of {self.title}: {self.cost}."
+        if aspect == "who" and self.provider:
+            return f"{self.title} is by {self.provider}."
+        return ""
+
 
 @dataclass(frozen=True)
 class Chunk:

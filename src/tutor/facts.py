@@ -27,6 +27,9 @@ from .text import WORD, content_words, normalize_url, split_sentences
 SENTENCES = "sentences.npz"  # the vectors of every text an answer can pick, kept in the index folder
 MMR_LAMBDA = 0.7  # weight of relevance against novelty
 MIN_COSINE = 0.30  # a card sentence less similar than this to the question is not a fact for it
+OTHER_CARD_COSINE = 0.45  # with a work named, another work's sentence must be at least this close,
+OTHER_WORKS = re.compile(r"\b(easier|simpler|gentler|lighter|harder|instead|alternatives?|else|other|similar|next to|"
+                         r"alongside|besides|pair|compared?|vs\.?|versus|than)\b", re.I)  # unless other works are asked for
 MAX_LINES = 4  # one subject
 MAX_PER_SUBJECT = 3  # comparisons
 MAX_PER_CARD = 2  # sentences of one card
@@ -50,6 +53,7 @@ ASPECTS = {
                          r"lessons?|modules?|weeks?|lectures?|starts with|begins with|ends with|derives|goes through)\b", re.I),
 }
 ASPECT_BOOST = 0.2
+STRONG = {"duration": re.compile(r"\bplan on\b", re.I)}  # the way cards answer an aspect, where they share one
 CLAUSE_END = re.compile(r"[?;!]|,\s*(?=(and|but|also|plus)\b)|\.\s|\s(?=and (when|how|what|why|which|where|is|are|do|does|can|should)\b)", re.I)
 VERSUS = re.compile(r"([\w-]+)\s+(?:vs\.?|versus)\s+([\w-]+)|\bdiffer\w* between ([\w-]+) and ([\w-]+)", re.I)
 
@@ -135,7 +139,10 @@ class FactPicker:
                     (a or bool(f.card) and f.card == named_url) and bool(asked & set(content_words(f.text))) * (1 + bool(LIMITS.search(f.text)))
                     + (a and bool(LIMITS.search(f.text))) for a, f in zip(about, candidates)])
             if named_url is not None and any(about):
-                answers.append(max((i for i, a in enumerate(about) if a), key=lambda i: relevance[i]))
+                said = [i for i, a in enumerate(about) if a]
+                # the cards say how long in one way ("Plan on an afternoon..."): that sentence over a "60 Minute Blitz"
+                said = [i for i in said if (strong := STRONG.get(aspect)) and strong.search(candidates[i].text)] or said
+                answers.append(max(said, key=lambda i: relevance[i]))
             if aspect == "instead" and named_url is not None:  # where to go instead, for each thing asked: LoRA -> PEFT, DPO -> TRL
                 for lk in reading.subjects:
                     naming = [i for i, a in enumerate(about) if a and set(lk.span.split()) & set(content_words(candidates[i].text))]
@@ -181,6 +188,9 @@ class FactPicker:
             for i, f in enumerate(candidates):
                 if i in chosen or relevance[i] < MIN_COSINE and not f.first:
                     continue
+                if named_url is not None and f.card and f.card != named_url and relevance[i] < OTHER_CARD_COSINE \
+                        and not OTHER_WORKS.search(reading.text):
+                    continue  # asked about one work: another work's card only when it is close to the question
                 # asked about one aspect of a named resource ("does it cover DPO? if not, where?"), its card
                 # gets one sentence more
                 more = len([a for a in asks if a]) if f.card and f.card == named_url else 0
@@ -302,14 +312,7 @@ class FactPicker:
 
 
 def _card_field(card: Card | None, aspect: str) -> str:
-    """A card's cost or maker as a line, for a question that asks it."""
-    if card is None or card.from_roadmap:
-        return ""
-    if aspect == "cost" and card.cost:
-        return f"Cost of {card.title}: {card.cost}."
-    if aspect == "who" and card.provider:
-        return f"{card.title} is by {card.provider}."
-    return ""
+    return card.field_line(aspect) if card is not None else ""
 
 
 def node_line(node: Node) -> str:

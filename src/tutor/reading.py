@@ -60,6 +60,7 @@ ELLIPSIS = re.compile(r"^\s*(and|what about|how about|same for|and what about|ok
 # "the second one", "the last course"; not "the first resource in it", which asks inside the thing referred to
 ORDINAL_REF = re.compile(r"\b(first|second|third|fourth|last|middle)\b (one|of (them|those|these)|topic|resource|link|course|step|section|part)\b"
                          r"(?!\s+(?:in|of|from|inside|within)\s+(?:it|that|this|there)\b)", re.I)
+QUIZ_ASKED = re.compile(r"\b(quiz\w*|test (me|my|what)|check (what|how much|my)|questions? (on|about|for)|flash ?cards?|exam|drill)\b", re.I)
 LAST_QUESTION = re.compile(r"(?<=[.!])\s+([^.!?]{8,}\?+)\s*$")  # the question sentence after a story told
 _COUNTS = {"two": 2, "three": 3, "2": 2, "3": 3}
 ORDINAL_MANY = re.compile(r"\b(first|last|those|these) (two|three|2|3)\b", re.I)  # "the first two?", "which of those two"
@@ -355,6 +356,9 @@ class Reader:
         intent, evidence = ruled or clear or self.nearest(framed_vector)
         if alone is not None and evidence.score < ASKED_ALONE <= alone[1].score:  # less clear, but clearer than the whole
             intent, evidence = alone
+        if intent == "quiz" and not QUIZ_ASKED.search(text):
+            # "what are the query, key and value things?" is near "give me a quiz on X" by its letters, not its ask
+            intent, evidence = "concept", Verdict(True, f"not a quiz: no word asks for one ({evidence.rule})", evidence.score)
         if evidence.score < CLEAR_INTENT and PARTS.search(text) and not links:
             # "Which phase covers SQL databases?": the words no example uses name a part the
             # roadmap may lack; read the frame without them.
@@ -677,8 +681,10 @@ class Reader:
         asked = self.lookup.link(last_user, resources=False) if last_user else []
         asked_nodes = {id(lk.node) for lk in asked}
         if (pick := ORDINAL_REF.search(text) or ORDINAL_MANY.search(text)) and last_tutor:
+            told = WORD.findall(last_tutor.lower())
             named = [lk for lk in sorted(self.lookup.link(last_tutor, nest=False), key=lambda lk: lk.start)
-                     if id(lk.node) not in asked_nodes and not isinstance(lk.node, Phase)]
+                     if id(lk.node) not in asked_nodes and not isinstance(lk.node, Phase)
+                     and not (isinstance(lk.node, Resource) and lk.start and told[lk.start - 1] in ("a", "an"))]  # "an arXiv paper by ..." names no listing
             # "who wrote the first one?" counts the resources listed, and so does a list of mostly resources;
             # otherwise the topics, if any
             works = sum(isinstance(lk.node, Resource) for lk in named)
