@@ -757,3 +757,23 @@ def test_a_named_works_answer_keeps_to_that_work_and_says_how_long_in_the_cards_
     text = make_tutor("I do not know.").answer("cool, is it free and roughly how long does it take?", history).finish().text
     assert "Cost of PyTorch Tutorials: free." in text and "Plan on an afternoon to a couple of days" in text, text
     assert "ML Collective" not in text, text  # an unrelated card, only loosely close to "free" and "how long"
+
+
+@pytest.mark.parametrize("question, history, must", [
+    ("how long is phase 2, and how long is the stage that follows it?", [], ["**Phase 3: Generative AI Foundations** takes 2-3 months",
+                                                                             "Together: about **4-6 months**"]),
+    ("does that PAI thing cover the carbon footprint part too?",
+     [{"role": "user", "content": "what does the roadmap say about ethics?"},
+      {"role": "assistant", "content": "Phase 5 has Ethical Considerations & Limitations; its resource is the Partnership on AI's guidelines."}],
+     ["Environmental impact is not the focus of the Partnership on AI documents"]),
+    # how a work's method does something: its card's sentences on the method
+    ("how does CLIP classify images it was never trained on?", [], ["zero-shot", "text embeddings together in a shared space"]),
+    # a note's sentence first, then its topic's own line: one line, with where the topic sits
+    ("the technique where a big teacher model trains a small student model, where's that in the roadmap?", [],
+     ["- **Knowledge Distillation** (Phase 4: Advanced Generative Models › Model Optimization): Transferring knowledge to smaller models."]),
+])
+def test_answers_to_more_heldout21_phrasings(make_tutor, question, history, must):
+    text = make_tutor("I do not know.").answer(question, history).finish().text
+    for piece in must:
+        assert piece in text, text
+    assert text.count("- **Knowledge Distillation**") <= 1, text

@@ -42,6 +42,7 @@ ASPECTS = {
     "install": re.compile(r"\b(install(ed|able)?|pip|package|download(ed)?)\b", re.I),
     "join": re.compile(r"\b(join\w*|participat\w*|members?|Discord|reading groups?|open to|sign up|apply|applications?)\b", re.I),
     "about": re.compile(r"\b(trains?|trained|uses|learns?|works by|lets you|instead of|is built|builds)\b", re.I),
+    "how": re.compile(r"\b(trains?|trained|training task|works by|contrastive|embeddings?|by (writing|matching|comparing|predicting|learning|pulling))\b", re.I),
     "who": re.compile(r"\b([Tt]aught|[Ii]nstructors?|[Cc]reated|[Ww]rote|[Ww]ritten|[Aa]uthors?|[Ll]ecturers?|[Pp]rofessor)\b"
                       r"|\bby (Dr\. |Prof\. )?[A-Z][a-z]+"),  # "a course by Dr. Charles Severance"
     "cost": re.compile(r"\b(free|paid|costs?|price|subscription|audit|certificate)\b", re.I),
@@ -336,6 +337,7 @@ def render(facts: list[Fact], number: dict[str, int], corpus: Corpus) -> str:
     """Markdown lines, card sentences of one card joined behind its link, each with its [n]."""
     lines: list[str] = []
     linked: dict[str, int] = {}  # card url or topic id -> index in lines
+    heads: dict[int, str] = {}  # index of a line opened by a note's sentence -> its "- **Title** (place): "
     for f in facts:
         n = number[f.chunk.id]
         if f.note:  # behind the topic's own line when it is shown, else on a line of its own
@@ -344,7 +346,9 @@ def render(facts: list[Fact], number: dict[str, int], corpus: Corpus) -> str:
                 lines[linked[f.note]] = line + ("" if line.endswith((".", "!", "?")) else ".") + f" {f.text} [{n}]"
             else:
                 linked[f.note] = len(lines)
-                lines.append(f"- **{f.chunk.title}**: {f.text} [{n}]")
+                place = f" ({f.chunk.breadcrumb.rsplit(' › ', 1)[0]})" if " › " in f.chunk.breadcrumb else ""
+                heads[len(lines)] = f"- **{f.chunk.title}**{place}: "
+                lines.append(f"{heads[len(lines)]}{f.text} [{n}]")
             continue
         if f.card:
             if f.card in linked:
@@ -353,6 +357,10 @@ def render(facts: list[Fact], number: dict[str, int], corpus: Corpus) -> str:
             card = corpus.card(f.card)
             linked[f.card] = len(lines)
             lines.append(f"- [{card.title}]({card.url}): {f.text} [{n}]")
+        elif (at := linked.get(f.chunk.id)) in heads and ": " in f.text:
+            # the topic's own line after its note's sentences: its words go first, on the same line
+            said = f.text.split(": ", 1)[1]
+            lines[at] = heads[at] + said + ("" if said.endswith((".", "!", "?")) else ".") + " " + lines[at][len(heads[at]):]
         else:
             linked.setdefault(f.chunk.id, len(lines))  # a topic's line: its note's sentences join it
             text = f.text

@@ -103,6 +103,9 @@ CARD_ASKS = {
     "join": re.compile(r"\b(take part|join|participate|get involved|sign up|become a member)\b", re.I),
     # "what's the CLIP paper about?", "what does GAN Lab actually do?": what the work does, not where it sits
     "about": re.compile(r"\bwhat('s| is| are)\b[^?]{0,60}\babout\b|\bwhat (does|do|did)\b[^?]{0,40}\bdo\b|\bhow does\b[^?]{0,40}\bwork\b", re.I),
+    # "how does CLIP classify images it never saw?": how the work's method does it
+    "how": re.compile(r"\bhow (does|do|did|can|could) (it|they|this|that|the \w+|\w+) (manage to |actually |even |really )?"
+                      r"(classify|generate|learn|know|predict|produce|recogni[sz]e|understand|match|find|handle|turn|make)\b", re.I),
     # "does it go into Bayes?" asks what a work covers ("explain" asks the tutor, not the card)
     "covers": re.compile(r"(?<!who )(?<!who's )\b(cover|covers|covered|teach|teaches|taught|include|includes|go into|goes into|get into|gets into|"
                          r"(good|useful|enough|any good) for (learning|studying)|"
@@ -382,7 +385,7 @@ class Reader:
             # "how long is the phase after that?": the step after the one referred to
             if intent == "next":  # "and what's in the phase after that one?": what that step holds
                 intent, evidence = "contents", Verdict(True, "rule: what is in the step after the one referred to")
-            step = self._step_after(followup[0], shift.group(1).lower(), shift.group(3).lower())
+            step = self._step_after(followup[0], *_shift(shift))
             if LONGER.search(text) and step:  # "is that longer than the phase before it?": both, to compare
                 step = (followup[0], *step)
             elif ADDS.search(text[: shift.start()]) and step and (last := _last_user(history)):
@@ -392,6 +395,9 @@ class Reader:
                     intent, evidence = again, Verdict(True, f"the last question's intent, for both ({why.rule})", why.score)
                     step = (followup[0], *step)
             followup = step
+        elif len(subjects) == 1 and intent == "duration" and (shift := STEP_AFTER.search(text)):
+            # "how long is phase 2, and the phase after it?": that one too
+            subjects += self._step_after(subjects[0], *_shift(shift))
         if (more := NEXT_FEW.search(text)) and (followup or subjects):
             # "it plus the next two phases": those phases too
             extra = self._phases_after((subjects or followup)[-1], more)
@@ -848,7 +854,15 @@ WHICH_FIRST = re.compile(r"\bwhich (one|of (them|those|these|the two))\b.{0,30}\
 DESCRIBED_ONE = re.compile(r"\bthe ([a-z]+) one\b", re.I)  # "the interactive one"
 ORDINAL_WORDS = {"first", "second", "third", "fourth", "last", "next", "other", "same", "right", "new", "previous", "only"}
 # "the phase after that", "the one after it": one step on from what is referred to
-STEP_AFTER = re.compile(r"\bthe (phase|stage|section|part|topic|one|step) (right |just )?(after|before) (that|it|this)\b", re.I)
+STEP_AFTER = re.compile(r"\bthe (phase|stage|section|part|topic|one|step) (right |just |that comes |which comes )?(after|before) (that|it|this)\b|"
+                        r"\bthe (phase|stage|section|part|topic|one|step) (that |which )?(follows|precedes) (that|it|this)\b", re.I)
+
+
+def _shift(m: re.Match) -> tuple[str, str]:
+    """STEP_AFTER's kind of step and way: ("phase", "after") for "the phase that follows it"."""
+    if m.group(1):
+        return m.group(1).lower(), m.group(3).lower()
+    return m.group(5).lower(), "after" if m.group(7).lower() == "follows" else "before"
 DESCRIBES = {"heavy", "focused", "oriented", "intensive", "light", "friendly", "centric", "based"}  # "math-heavy"
 ORDER_ASKS = ("next", "prereq", "duration", "phase")
 THEN_ASKS = (*ORDER_ASKS, "resources", "contents")  # what a later clause may ask besides an order question
