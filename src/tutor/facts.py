@@ -22,7 +22,7 @@ from .embed import Remembering
 from .reading import Reading
 from .retrieve import Hit
 from .roadmap import Item, Node, Phase, Resource, Section, label, unique
-from .text import WORD, content_words, normalize_url, split_sentences
+from .text import WORD, content_words, normalize_url, split_sentences, stem
 
 SENTENCES = "sentences.npz"  # the vectors of every text an answer can pick, kept in the index folder
 MMR_LAMBDA = 0.7  # weight of relevance against novelty
@@ -54,6 +54,7 @@ ASPECTS = {
                          r"lessons?|modules?|weeks?|lectures?|starts with|begins with|ends with|derives|goes through)\b", re.I),
 }
 ASPECT_BOOST = 0.2
+WORDS_BOOST = 0.05  # for each of up to two of the question's words a named work's sentence uses
 STRONG = {"duration": re.compile(r"\bplan on\b", re.I)}  # the way cards answer an aspect, where they share one
 CLAUSE_END = re.compile(r"[?;!]|,\s*(?=(and|but|also|plus)\b)|\.\s|\s(?=and (when|how|what|why|which|where|is|are|do|does|can|should)\b)", re.I)
 VERSUS = re.compile(r"([\w-]+)\s+(?:vs\.?|versus)\s+([\w-]+)|\bdiffer\w* between ([\w-]+) and ([\w-]+)", re.I)
@@ -117,6 +118,11 @@ class FactPicker:
             relevance = np.array([(r + float(v @ by_text[clauses[f.subject]])) / 2 if f.subject in clauses else r
                                   for r, v, f in zip(relevance, vectors, candidates)])
         named_url = reading.resource.node.url if reading.resource is not None else None
+        if named_url is not None and not (reading.aspect or reading.also):
+            # "what do the labs actually build?", which no aspect reads: the named work's sentences in the question's own words
+            asked = {stem(w) for w in content_words(reading.text)} - {stem(w) for w in content_words(reading.resource.node.title)}
+            relevance = relevance + WORDS_BOOST * np.array([
+                min(2, len(asked & {stem(w) for w in content_words(f.text)})) if f.card == named_url else 0 for f in candidates])
         answers: list[int] = []  # for each thing asked of a named work, its card's best sentence on it
         asks = [reading.aspect, *reading.also]
         if "covers" in asks and "instead" not in asks and reading.subjects and named_url is not None:

@@ -428,7 +428,8 @@ class Reader:
             # "which one should I read first?" after two works: the gentlest of them
             resource, followup = first, ()
         if resource is None and not subjects and not followup and history and (said := self.resource_said(history)) \
-                and self.on_card(said.node.url, self._content(text, links)):
+                and self.on_card(said.node.url, [w for w in WORD.findall(text.lower()) if stem(w) not in STOPWORDS
+                                                 and stem(w) not in QUESTION_WORDS and w not in FILLERS and len(w) > 2]):
             # "how long does one issue take to read?" after The Batch: every word it asks with is on that card
             resource = Link(said.node, said.confidence, f"{said.how}, whose card has the question's words", said.span)
         works = [lk for lk in followup if isinstance(lk.node, Resource)]
@@ -780,15 +781,16 @@ class Reader:
         return ""
 
     def on_card(self, url: str, words: list[str]) -> bool:
-        """Whether every one of `words` (two at least) is a word of the indexed card of `url`."""
-        if self.index is None or len(words) < 2:
+        """Whether `words` are words of the indexed card of `url`: all of them, or all but one of three or more."""
+        if self.index is None or not words:
             return False
         if self._card_stems is None:
             self._card_stems = {}
             for chunk in self.index.chunks:
                 if chunk.url:
                     self._card_stems.setdefault(chunk.url, set()).update(stem(w) for w in WORD.findall(chunk.text.lower()))
-        return {stem(w) for w in words} <= self._card_stems.get(url, set())
+        # one word off the card is a filler word ("how much gpu time do i actually get tho")
+        return len({stem(w) for w in words} - self._card_stems.get(url, set())) <= (len(set(words)) >= 3)
 
     def resource_said(self, history: list[dict], kind: str = "") -> Link | None:
         """The resource the tutor's last answer named last ("...and the linked resource is X"),
@@ -796,6 +798,10 @@ class Reader:
         word ("specialization"), only a resource of that kind, by its title or its card."""
         for said, where in ((_last_tutor(history), "the tutor's last answer"), (_last_user(history), "the learner's last question")):
             named = [lk for lk in self.lookup.link(said) if isinstance(lk.node, Resource)] if said else []
+            told = WORD.findall(said.lower())
+            # "Imperial's Mathematics for Machine Learning specialization" is not the book of that name
+            named = [lk for lk in named if not ((kind_said := _word_after(told, lk)) in KIND_WORDS
+                                                and self.kinds.get(lk.node.url) not in KIND_WORDS[kind_said])]
             if kind:
                 named = [lk for lk in named if kind in lk.title.lower() or self.kinds.get(lk.node.url) in KIND_WORDS[kind]]
             if named:
@@ -843,7 +849,12 @@ class Reader:
         used = {i for lk in links for i in range(lk.start, lk.end)}
         return [i for i, w in enumerate(WORD.findall(text.lower())) if i not in used
                 and stem(w) not in STOPWORDS and stem(w) not in QUESTION_WORDS and stem(w) not in _INTENT_WORDS
-                and not w.isdigit() and len(w) > 2]
+                and not w.isdigit() and len(w) > 2 and w not in FILLERS]
+
+
+# words that say how something is said, never what about: "how much gpu time do i actually get tho"
+FILLERS = {"actually", "though", "tho", "really", "basically", "literally", "honestly", "kinda", "sorta", "just", "even",
+           "anyway", "anyways", "please", "pls", "plz", "lol", "like", "okay", "cool", "thanks", "thx"}
 
 
 LEVELS = {"beginner": 0, "all levels": 1, "intermediate": 2, "advanced": 3}  # a card's `level:`, gentlest first
@@ -876,8 +887,9 @@ ADDS = re.compile(r"\b(add|adding|plus|include|including|together with|on top)\b
 # "it plus the next two phases"
 NEXT_FEW = re.compile(r"\b(?:plus|and|with|\+) the next (\d|two|three|four|five) (?:phases|stages)\b", re.I)
 THAT_PART = re.compile(r"\b(?:that|this|the same)\s+(section|phase|part|topic|stage|module|chapter)\b", re.I)
-RECOMMENDS = re.compile(r"\b(continues with|next step is|start with|comes? next|comes?|then|followed by|"
-                        r"the roadmap has you study|move on to)\b", re.I)
+# words that recommend a step; not "the model is then optimized", which describes
+RECOMMENDS = re.compile(r"\b(continues with|next step is|start with|comes? next|comes? (after|before|first)|then (study|learn|move|go|do|read|take|tackle|try|comes?)|"
+                        r"followed by|the roadmap has you study|move on to|after (that|it|this|those),)\b", re.I)
 
 
 _INTENT_WORDS = frozenset(stem(w) for w in """after before next long how many much months weeks years
@@ -907,6 +919,15 @@ def _squash(text: str) -> str:
 def _phrases(text: str) -> set[str]:
     """A description's words and its comma-separated phrases, squashed."""
     return {_squash(p) for p in re.split(r"[,;()]", text) + re.findall(r"[\w-]+", text)} - {""}
+
+
+def _word_after(words: list[str], link: Link) -> str:
+    """The word after a link's name, past any word of its title the match left out."""
+    title = set(WORD.findall(link.title.lower()))
+    at = link.end
+    while at < len(words) and words[at] in title:
+        at += 1
+    return words[at] if at < len(words) else ""
 
 
 def _last_user(history: list[dict]) -> str:
