@@ -499,8 +499,9 @@ FORGOT = re.compile(r"\b(forg[eo]t\w*(?! (about )?(the )?(phases?|sections?|part
 
 
 def _lower_first(text: str) -> str:
-    """'Detection and prevention' -> 'detection and prevention'; 'RLHF basics' stays."""
-    return text[0].lower() + text[1:] if len(text) > 1 and text[1].islower() else text
+    """'Detection and prevention' -> 'detection and prevention'; 'RLHF basics' and 'ReLU, sigmoid' stay."""
+    first = text.split(maxsplit=1)[0] if text.strip() else ""
+    return text[0].lower() + text[1:] if len(first) > 1 and first[1:].islower() else text
 
 
 def where(node: Node) -> str:

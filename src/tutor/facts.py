@@ -57,7 +57,8 @@ ASPECT_BOOST = 0.2
 WORDS_BOOST = 0.05  # for each of up to two of the question's words a named work's sentence uses
 STRONG = {"duration": re.compile(r"\bplan on\b", re.I)}  # the way cards answer an aspect, where they share one
 CLAUSE_END = re.compile(r"[?;!]|,\s*(?=(and|but|also|plus)\b)|\.\s|\s(?=and (when|how|what|why|which|where|is|are|do|does|can|should)\b)", re.I)
-VERSUS = re.compile(r"([\w-]+)\s+(?:vs\.?|versus)\s+([\w-]+)|\bdiffer\w* between ([\w-]+) and ([\w-]+)", re.I)
+VERSUS = re.compile(r"([\w-]+)\s+(?:vs\.?|versus)\s+([\w-]+)|\bdiffer\w* between ([\w-]+) and ([\w-]+)|"
+                    r"\bwhen (?:do (?:you|i|we) |to |should (?:you|i|we) )?use ([\w-]+) and when (?:to use |do (?:you|i|we) use )?([\w-]+)", re.I)
 
 
 def _sides(text: str) -> list[str]:
