@@ -797,3 +797,22 @@ def test_answers_to_heldout22_phrasings(make_tutor, question, must):
     text = make_tutor("I do not know.").answer(question).finish().text
     for piece in must:
         assert piece in text, text
+
+
+def test_after_a_work_the_work_linked_beside_it_comes_first(make_tutor):
+    text = make_tutor().answer("Just worked through Calvin Luo's diffusion paper. What should I do next?").finish().text
+    assert text.startswith("Beside **Understanding Diffusion Models**, **Diffusion Models** also links:\n- [Hugging Face Diffusers Library]"), text
+    assert "After **Diffusion Models**" in text, text
+
+
+def test_which_one_of_two_things_just_named_answers_from_both(make_tutor):
+    history = [{"role": "user", "content": "I'm torn on which framework to learn in phase 2"},
+               {"role": "assistant", "content": "Phase 2 lists both: PyTorch, with the official PyTorch Tutorials, and "
+                                                "TensorFlow/Keras, with TensorFlow in Practice."}]
+    answer = make_tutor("I do not know.").answer("which one do the later phases mostly use though?", history).finish()
+    assert answer.route == "rag" and "- **PyTorch**" in answer.text and "- **TensorFlow/Keras**" in answer.text, answer.text
+
+
+def test_what_a_course_needs_to_start_is_its_prerequisites(make_tutor):
+    text = make_tutor("I do not know.").answer("I've never coded. what do I need to start Dr. Chuck's python course?").finish().text
+    assert "requires only a computer you can install Python on" in text, text

@@ -136,6 +136,14 @@ def answer_next(c: Composer, r: Reading, done: set[str]) -> Facts | None:
         known = [lk.node for lk, b in zip(r.subjects, backgrounds) if b == "has" and not isinstance(lk.node, Phase | Resource)]
         if known and (skipped := _unmentioned(rm, known)):
             text += "\n\n" + _not_mentioned(skipped).strip()
+    if r.resource is not None and (home := r.resource.node.item or r.resource.node.section) is not None:
+        # "done with Calvin Luo's paper, what next?": the work linked beside it comes first, then the next topics
+        beside = unique(home.resources)
+        after = beside[beside.index(r.resource.node) + 1:] if r.resource.node in beside else []
+        if after:
+            text = (f"Beside **{r.resource.title}**, **{home.title}** also links:\n" +
+                    "\n".join(f"- {c.resource_line(res, summary=True)}" for res in after) + f"\n\n{text}")
+            return Facts(text, [*after, *steps, subject])
     return Facts(text, [*steps, subject])
 
 

@@ -60,6 +60,7 @@ ELLIPSIS = re.compile(r"^\s*(and|what about|how about|same for|and what about|ok
 # "the second one", "the last course"; not "the first resource in it", which asks inside the thing referred to
 ORDINAL_REF = re.compile(r"\b(first|second|third|fourth|last|middle)\b (one|of (them|those|these)|topic|resource|link|course|step|section|part)\b"
                          r"(?!\s+(?:in|of|from|inside|within)\s+(?:it|that|this|there)\b)", re.I)
+NEEDS = re.compile(r"\b(need|needs|needed|require[sd]?|requirements?|prerequisites?|prereqs?|know|ready)\b", re.I)
 QUIZ_ASKED = re.compile(r"\b(quiz\w*|test (me|my|what)|check (what|how much|my)|questions? (on|about|for)|flash ?cards?|exam|drill)\b", re.I)
 LAST_QUESTION = re.compile(r"(?<=[.!])\s+([^.!?]{8,}\?+)\s*$")  # the question sentence after a story told
 _COUNTS = {"two": 2, "three": 3, "2": 2, "3": 3}
@@ -375,8 +376,12 @@ class Reader:
                 intent, evidence = again, Verdict(True, f"the last question's intent ({why.rule})", why.score)
         followup: tuple[Link, ...] = ()
         if not subjects and (FOLLOW_UP.search(text) or ORDINAL_REF.search(text) or ORDINAL_MANY.search(text) or DESCRIBED_ONE.search(text)
+                             or history and WHICH_ONE.search(text)
                              or not self._content(text, links)):
             followup = self.refers_to(history, text)
+            if len(followup) > 1 and WHICH_ONE.search(text) and not WHICH_FIRST.search(text) and not ruled:
+                # "which one do the later phases use?": which of those things is which, from what is written on them
+                intent, evidence = "concept", Verdict(True, "asks which of the things just named", evidence.score)
         elif len(subjects) == 1 and history and intent == "concept" and THAN_IT.search(text):
             # "why is it slower than GANs?" after the diffusion process: both sides, the one referred to first
             said = [lk for lk in self.refers_to(history, text) if lk.node is not subjects[0].node][:1]
@@ -455,6 +460,8 @@ class Reader:
             # (an example's guess of "prereq" yields to anything asked of the card: "does it teach...", "still online?")
             prereq = intent == "prereq" and not (_card_ask(text) and evidence.rule.startswith("example"))
             aspect, intent = (intent if prereq else _card_ask(text) or intent), "concept"
+            if aspect == "start":  # "what do I need to start Dr. Chuck's course?" asks what it needs; else where it begins
+                aspect = "prereq" if NEEDS.search(text) else "covers"
             evidence = Verdict(True, f"a named resource ({resource.title}) is answered from its card")
         elif resource is not None and intent in ("phase", "contents", "resources") and \
                 COVERS.search(" ".join(WORD.findall(text.lower())[resource.end:])):
@@ -713,6 +720,14 @@ class Reader:
             if pick.re is ORDINAL_REF and named and (at == -1 or at < len(named)):
                 lk = named[at]
                 return (Link(lk.node, lk.confidence, f"the {pick.group(1).lower()} one in the tutor's last answer", lk.span),)
+        if WHICH_ONE.search(text) and last_tutor and not WHICH_FIRST.search(text):
+            # "which one do the later phases use?" after "...PyTorch, with its tutorials, and TensorFlow/Keras, with...":
+            # the two or three things of one kind it set side by side, topics before works
+            said = sorted(self.lookup.link(last_tutor, nest=False), key=lambda lk: lk.start)
+            for kind in (Item, Resource):
+                same = list({id(lk.node): lk for lk in said if isinstance(lk.node, kind)}.values())
+                if 2 <= len(same) <= 3:
+                    return tuple(Link(lk.node, lk.confidence, "one of those in the tutor's last answer", lk.span) for lk in same)
         if (one := DESCRIBED_ONE.search(text)) and last_tutor and one.group(1).lower() not in ORDINAL_WORDS:
             # "who built the interactive one?" after "...GAN Lab (interactive visualization) and the GAN
             # Specialization": the work whose words in that answer, up to the next name, say so
@@ -861,6 +876,7 @@ LEVELS = {"beginner": 0, "all levels": 1, "intermediate": 2, "advanced": 3}  # a
 EASIER = re.compile(r"\b(easier|simpler|gentler|lighter|more (beginner[- ]friendly|accessible|approachable|visual))\b|"
                     r"\bless (math|mathy|technical|dense|heavy)\b", re.I)
 THAT_WORK = re.compile(r"\b(it|that|this|those|these|them)\b", re.I)  # a thing named before, not a place ("there")
+WHICH_ONE = re.compile(r"\bwhich (one|of (them|those|these|the two|the three))\b", re.I)  # "which one do the later phases use?"
 WHICH_FIRST = re.compile(r"\bwhich (one|of (them|those|these|the two))\b.{0,30}\b(first|start|begin)\b", re.I)  # "which one should I read first?"
 DESCRIBED_ONE = re.compile(r"\bthe ([a-z]+) one\b", re.I)  # "the interactive one"
 ORDINAL_WORDS = {"first", "second", "third", "fourth", "last", "next", "other", "same", "right", "new", "previous", "only"}
