@@ -816,3 +816,9 @@ def test_which_one_of_two_things_just_named_answers_from_both(make_tutor):
 def test_what_a_course_needs_to_start_is_its_prerequisites(make_tutor):
     text = make_tutor("I do not know.").answer("I've never coded. what do I need to start Dr. Chuck's python course?").finish().text
     assert "requires only a computer you can install Python on" in text, text
+
+
+def test_a_topic_named_twice_in_a_list_joins_the_list_where_it_is_named_last(make_tutor):
+    # "pandas, numpy and jupyter all day": NumPy, Pandas, Matplotlib is named twice, and is known with Jupyter
+    text = make_tutor().answer("data analyst: pandas, numpy and jupyter all day, plus decent stats. where do I start?").finish().text
+    assert "**NumPy, Pandas, Matplotlib**" in text.split("You know", 1)[-1], text

@@ -635,8 +635,8 @@ def _backgrounds(text: str, links) -> list[str]:
     for i in order:
         found[i] = _background(text, links[i])
         if not found[i] and previous is not None:
-            between = said[links[previous].end: links[i].start]
-            gap = text[spans[links[previous].end - 1][1]: spans[links[i].start][0]] if links[i].start < len(spans) else "."
+            between = said[_last_end(links[previous], links[i].start): links[i].start]
+            gap = text[spans[_last_end(links[previous], links[i].start) - 1][1]: spans[links[i].start][0]] if links[i].start < len(spans) else "."
             # "pandas, sklearn, regression, cross-validation": a list of short names, some the roadmap lacks
             if set(between) <= JOINERS or len(between) <= 4 and "," in gap and not re.search(r"[.?!;:()]", gap):
                 found[i] = found[previous]
@@ -645,14 +645,19 @@ def _backgrounds(text: str, links) -> list[str]:
             found[i] = "has"  # "took an ML class (regression, cross validation)": what the class held
         previous = i
     for a, b in reversed(list(zip(order, order[1:]))):  # "pandas and sklearn daily": said after the last of them, it holds for each
-        if not found[a] and found[b] == "has" and set(said[links[a].end: links[b].start]) <= JOINERS:
+        if not found[a] and found[b] == "has" and set(said[_last_end(links[a], links[b].start): links[b].start]) <= JOINERS:
             found[a] = "has"
     return [found[i] for i in range(len(links))]
 
 
+def _last_end(link, before: int) -> int:
+    """Where a link's last naming before `before` ends: "pandas, numpy and jupyter" names NumPy, Pandas, Matplotlib twice."""
+    return max([link.end] + [e for _, e in getattr(link, "again", ()) if e <= before])
+
+
 JOINERS = {"and", "or", "plus", "in", "with", "using"}  # words that join two names of one list ("CNNs and LSTMs in PyTorch")
 DID = re.compile(r"\b(took|taken|did|done|finished|completed|know|knew|learned|learnt|studied|covered|passed|comfortable with|"
-                 r"familiar with|fine with|good at|worked with|used|(?<!to )(use|uses|using))\b[^.?!;]*$", re.I)
+                 r"familiar with|fine with|good at|worked with|used|(?<!to )(use|uses|using)|for (years|ages)|engineer|developer|scientist|researcher)\b[^.?!;]*$", re.I)
 
 
 def _in_brackets(text: str, at: int) -> str | None:

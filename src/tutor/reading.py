@@ -272,7 +272,7 @@ class Reader:
     def read(self, question: str, history: list[dict] | None = None) -> Reading:
         history = history or []
         text = self.normalise(question)
-        safety = self.safety(text)
+        safety = self.safety(text, question)
         if not safety.ok:  # refused whatever else it says: read no further (no embedder pass)
             unread = Verdict(True, "not read: the question is refused")
             return Reading(question, text, "concept", unread, (), None, (), (), unread, safety, unread)
@@ -577,9 +577,10 @@ class Reader:
             return Verdict(False, f"like the attack example {like['examples'][best]!r}", float(scores[best]))
         return None
 
-    def safety(self, text: str) -> Verdict:
-        """Refused when a refuse pattern matches that no matching allow lifts."""
-        allows = [a for a in self.policy.allow if a.matches(text)]
+    def safety(self, text: str, said: str = "") -> Verdict:
+        """Refused when a refuse pattern matches that no matching allow lifts. `said`: the question as
+        written, whose quotation marks an allow may need ("prompts that say 'act as'...")."""
+        allows = [a for a in self.policy.allow if a.matches(text) or said and a.matches(said)]
         lifted = []
         for p in self.policy.refuse:
             if p.matches(text):
