@@ -822,3 +822,16 @@ def test_a_topic_named_twice_in_a_list_joins_the_list_where_it_is_named_last(mak
     # "pandas, numpy and jupyter all day": NumPy, Pandas, Matplotlib is named twice, and is known with Jupyter
     text = make_tutor().answer("data analyst: pandas, numpy and jupyter all day, plus decent stats. where do I start?").finish().text
     assert "**NumPy, Pandas, Matplotlib**" in text.split("You know", 1)[-1], text
+
+
+@pytest.mark.parametrize("question, must", [
+    # a term of a topic's note (KV cache names Scalable Inference): the note's sentence using it comes first
+    ("what is the KV cache thing people mention when serving LLMs?", ["keep a key-value cache of past attention keys and values"]),
+    # the Diffusers docs by their short name, and what they need first
+    ("Before I open the Diffusers docs, what should I already be comfortable with?", ["requires Python, basic PyTorch"]),
+    ("What should I already understand before following the Hugging Face fine-tuning guide in Phase 5?", ["assumes Python and basic PyTorch"]),
+])
+def test_answers_to_heldout23_phrasings(make_tutor, question, must):
+    text = make_tutor("I do not know.").answer(question).finish().text
+    for piece in must:
+        assert piece in text, text

@@ -165,6 +165,11 @@ class FactPicker:
             want = max(said.values(), default=None) if word in ("last", "final") else ORDINAL_WORDS.index(word)
             if (found := [i for i, n in said.items() if n == want]):
                 answers.append(max(found, key=lambda i: relevance[i]))
+        # "what is the KV cache?" names Scalable Inference by a term of its note: that note's sentences using the term
+        termed = {lk.id: {stem(w) for w in lk.span.split() if len(w) > 3} for lk in reading.subjects if lk.how in ("alias", "description term")}
+        if termed and named_url is None and not _sides(reading.text):  # not when a work or two sides are asked about
+            relevance = relevance + ASPECT_BOOST / 2 * np.array([
+                bool(f.note in termed and termed[f.note] & {stem(w) for w in content_words(f.text)}) for f in candidates])
         if DIFFERENCE_ASKED.search(reading.text):  # "how is a VAE different from an autoencoder?": not why either matters,
             # and the named topics' own sentences before another topic's
             relevance = relevance - ASPECT_BOOST * np.array([bool(WHY_IT_MATTERS.search(f.text)) for f in candidates]) \

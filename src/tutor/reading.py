@@ -90,6 +90,7 @@ LANGUAGES = "en es fr de it pt nl pl tr sv da no fi id ms vi ru uk cs ro hu el z
 # What a question about a named resource asks of its card, besides its duration or prerequisites.
 # "what does it expect / assume?": a work's card says what it asks of its learners
 EXPECTS = re.compile(r"\b(expects?|assumes?|prerequisites?|prereqs?|requires?|need to know|should (i )?know|beginner[- ]friendly|"
+                     r"(should|do|must) i (already )?(understand|know|be comfortable with|have done)\b[^?]{0,20}\bbefore|"
                      r"for (a |total |complete )?(beginners?|newbies?|novices?)|too (hard|advanced|difficult|technical)|how (hard|difficult|technical))\b", re.I)
 CARD_ASKS = {
     # "who teaches it?", "and who wrote it?"; not "a designer who's written some javascript"
