@@ -166,7 +166,8 @@ class FactPicker:
             if (found := [i for i, n in said.items() if n == want]):
                 answers.append(max(found, key=lambda i: relevance[i]))
         # "what is the KV cache?" names Scalable Inference by a term of its note: that note's sentences using the term
-        termed = {lk.id: {stem(w) for w in lk.span.split() if len(w) > 3} for lk in reading.subjects if lk.how in ("alias", "description term")}
+        termed = {lk.id: {stem(w) for w in lk.span.split() if len(w) > 3} for lk in reading.subjects if lk.how in ("alias", "description term")
+                  and not {stem(w) for w in lk.span.split()} & {stem(w) for w in content_words(lk.title)}}  # a term, not a form of its name
         if termed and named_url is None and not _sides(reading.text):  # not when a work or two sides are asked about
             relevance = relevance + ASPECT_BOOST / 2 * np.array([
                 bool(f.note in termed and termed[f.note] & {stem(w) for w in content_words(f.text)}) for f in candidates])
