@@ -701,7 +701,8 @@ def test_the_real_app_in_the_browser_answers_ticks_and_keeps_them(app, browser):
     send(page, "What should I learn after GANs?")
     answer = wait_answered(page, 1)[0]
     assert "Diffusion" in answer and "First Implementation Projects" in answer
-    assert page.locator("#chat a[href='https://arxiv.org/abs/2208.11970']").count() >= 1
+    # the answer's text can be read a moment before its Markdown links are drawn: wait for the link
+    page.wait_for_selector("#chat a[href='https://arxiv.org/abs/2208.11970']", timeout=10000)
     page.wait_for_function("() => document.querySelector('#stop').disabled", timeout=5000)
     assert page.inner_text("#ask") == "Ask"
     page.wait_for_timeout(500)  # the buttons' transitions settle
