@@ -680,31 +680,6 @@ def test_questions_close_in_meaning_to_an_attack_are_refused_before_the_model(ma
         assert answer.route != "refusal", (question, answer.reading.safety)
 
 
-@pytest.mark.parametrize("question, history, must", [
-    # two phases in one breath, added up
-    ("phase 4 and 5 together, how long", [], ["**Phase 4: Advanced Generative Models** takes 3-4 months",
-                                              "**Phase 5: Specialization & Advanced Applications** takes 3-4 months", "**6-8 months**"]),
-    # what to build: the projects of the phase of the topics named
-    ("Once I've got GANs and VAEs down, what am I supposed to actually build before moving on to phase 4?", [],
-     ["**First Implementation Projects**", "Kaggle Notebooks"]),
-    # a learner who uses what a bracket lists knows it
-    ("I have a PhD in statistics and use python + sklearn daily for classic ML (regression, clustering, cross-validation). "
-     "Where do I enter this roadmap?", [], ["Phase 2: Deep Learning Fundamentals", "**Unsupervised Learning**", "**Model Evaluation**"]),
-    # what they do at their job, and what they want next
-    ("I already fine-tune LLMs with LoRA and DPO at my job and want to move toward research. where on this roadmap should I be?", [],
-     ["Start with **Research Frontiers**"]),
-    # a second clause asking inside what 'it' is
-    ("how long is it again? and what's the first resource in it?",
-     [{"role": "user", "content": "What comes after Phase 1?"},
-      {"role": "assistant", "content": "After Phase 1 comes Phase 2: Deep Learning Fundamentals (2-3 months)."}],
-     ["takes 2-3 months", "[Deep Learning Specialization]"]),
-])
-def test_curriculum_answers_to_heldout20_phrasings(make_tutor, question, history, must):
-    text = make_tutor().answer(question, history).finish().text
-    for piece in must:
-        assert piece in text, text
-
-
 def test_which_of_those_two_answers_from_both_works_cards(make_tutor):
     history = [{"role": "user", "content": "where do diffusion models come in?"},
                {"role": "assistant", "content": "Phase 4 starts with them. The resources are the Understanding Diffusion "
@@ -714,66 +689,12 @@ def test_which_of_those_two_answers_from_both_works_cards(make_tutor):
     assert "- [Understanding Diffusion Models](" in answer.text and "- [Hugging Face Diffusers Library](" in answer.text
 
 
-@pytest.mark.parametrize("question, must", [
-    # a leaf topic's parts come from its note, not just its one-line description
-    ("What are the main components of Stable Diffusion?", ["a VAE autoencoder, a U-Net denoiser, and a text encoder"]),
-    # a difference inside one topic shows both sides
-    ("difference between DDPM and DDIM?", ["deterministic", "far fewer steps"]),
-    # what a card says changed, for "can I still"
-    ("who teaches TensorFlow in Practice, and can I still use it to get Google's TensorFlow certificate?",
-     ["Laurence Moroney", "closed that certificate program in May 2024"]),
-    # what to use instead of a closed site
-    ("the papers with code link in phase 5 doesn't show leaderboards anymore, what should I use instead",
-     ["Hugging Face's paper pages"]),
-])
-def test_open_answers_to_heldout20_phrasings(make_tutor, question, must):
-    text = make_tutor("I do not know.").answer(question).finish().text
-    for piece in must:
-        assert piece in text, text
-
-
-@pytest.mark.parametrize("question, history, must", [
-    # knowing something later than a gap: start at the gap
-    ("I know transformers fairly well, but never touched GANs, VAEs or diffusion. Where should I start in this roadmap?", [],
-     ["Start with **Autoencoders**", "You know **Transformer-Based Models** already."]),
-    # coding in another language is not coding in the roadmap's
-    ("Strong in linear algebra, calculus and statistics, but I've only ever coded in MATLAB. Where do I begin?", [],
-     ["Start with **Python Programming**"]),
-    # what one trains at work and understands well, then a wish
-    ("I train CNN classifiers in PyTorch at my job and understand backprop well. I want to move into generative AI. where do I begin?", [],
-     ["**Phase 3: Generative AI Foundations** starts with"]),
-    # a resource list, and what each costs
-    ("which course for linear algebra, and is it free?", [], ["Cost of Linear Algebra for Machine Learning: free access varies"]),
-])
-def test_curriculum_answers_to_heldout21_phrasings(make_tutor, question, history, must):
-    text = make_tutor().answer(question, history).finish().text
-    for piece in must:
-        assert piece in text, text
-
-
 def test_a_named_works_answer_keeps_to_that_work_and_says_how_long_in_the_cards_way(make_tutor):
     history = [{"role": "user", "content": "which resource covers pytorch?"},
                {"role": "assistant", "content": "For the PyTorch step in Phase 2 the roadmap links the official PyTorch Tutorials."}]
     text = make_tutor("I do not know.").answer("cool, is it free and roughly how long does it take?", history).finish().text
     assert "Cost of PyTorch Tutorials: free." in text and "Plan on an afternoon to a couple of days" in text, text
     assert "ML Collective" not in text, text  # an unrelated card, only loosely close to "free" and "how long"
-
-
-@pytest.mark.parametrize("question, history, must", [
-    ("how long is phase 2, and how long is the stage that follows it?", [], ["**Phase 3: Generative AI Foundations** takes 2-3 months",
-                                                                             "Together: about **4-6 months**"]),
-    ("does that PAI thing cover the carbon footprint part too?",
-     [{"role": "user", "content": "what does the roadmap say about ethics?"},
-      {"role": "assistant", "content": "Phase 5 has Ethical Considerations & Limitations; its resource is the Partnership on AI's guidelines."}],
-     ["Environmental impact is not the focus of the Partnership on AI documents"]),
-    # how a work's method does something: its card's sentences on the method
-    ("how does CLIP classify images it was never trained on?", [], ["zero-shot", "text embeddings together in a shared space"]),
-])
-def test_answers_to_more_heldout21_phrasings(make_tutor, question, history, must):
-    text = make_tutor("I do not know.").answer(question, history).finish().text
-    for piece in must:
-        assert piece in text, text
-    assert text.count("- **Knowledge Distillation**") <= 1, text
 
 
 def test_a_notes_sentence_and_its_topics_line_share_one_line_that_says_where_the_topic_sits(make_tutor):
@@ -786,17 +707,6 @@ def test_a_notes_sentence_and_its_topics_line_share_one_line_that_says_where_the
     text = render([note, Fact(node_line(node), chunk)], {chunk.id: 1}, tutor.corpus)
     assert text == ("- **Knowledge Distillation** (Phase 4: Advanced Generative Models › Model Optimization): Transferring "
                     "knowledge to smaller models. Knowledge distillation trains a small student model to imitate a larger teacher. [1]")
-
-
-@pytest.mark.parametrize("question, must", [
-    ("When do you use MSE and when cross-entropy?", ["standard loss function for regression", "standard loss function for classification"]),
-    ("which activation functions does the roadmap expect me to know?", ["ReLU, sigmoid, tanh"]),
-    ("I use pandas daily and know regression and cross-validation well. Where do I jump in?", ["After **Model Evaluation**"]),
-])
-def test_answers_to_heldout22_phrasings(make_tutor, question, must):
-    text = make_tutor("I do not know.").answer(question).finish().text
-    for piece in must:
-        assert piece in text, text
 
 
 def test_after_a_work_the_work_linked_beside_it_comes_first(make_tutor):
@@ -824,14 +734,64 @@ def test_a_topic_named_twice_in_a_list_joins_the_list_where_it_is_named_last(mak
     assert "**NumPy, Pandas, Matplotlib**" in text.split("You know", 1)[-1], text
 
 
-@pytest.mark.parametrize("question, must", [
+@pytest.mark.parametrize("question, history, must", [
+    # two phases in one breath, added up
+    ("phase 4 and 5 together, how long", [], ["**Phase 4: Advanced Generative Models** takes 3-4 months",
+                                              "**Phase 5: Specialization & Advanced Applications** takes 3-4 months", "**6-8 months**"]),
+    # what to build: the projects of the phase of the topics named
+    ("Once I've got GANs and VAEs down, what am I supposed to actually build before moving on to phase 4?", [],
+     ["**First Implementation Projects**", "Kaggle Notebooks"]),
+    # a learner who uses what a bracket lists knows it
+    ("I have a PhD in statistics and use python + sklearn daily for classic ML (regression, clustering, cross-validation). "
+     "Where do I enter this roadmap?", [], ["Phase 2: Deep Learning Fundamentals", "**Unsupervised Learning**", "**Model Evaluation**"]),
+    # what they do at their job, and what they want next
+    ("I already fine-tune LLMs with LoRA and DPO at my job and want to move toward research. where on this roadmap should I be?", [],
+     ["Start with **Research Frontiers**"]),
+    # a second clause asking inside what 'it' is
+    ("how long is it again? and what's the first resource in it?",
+     [{"role": "user", "content": "What comes after Phase 1?"},
+      {"role": "assistant", "content": "After Phase 1 comes Phase 2: Deep Learning Fundamentals (2-3 months)."}],
+     ["takes 2-3 months", "[Deep Learning Specialization]"]),
+    # a leaf topic's parts come from its note, not just its one-line description
+    ("What are the main components of Stable Diffusion?", [], ["a VAE autoencoder, a U-Net denoiser, and a text encoder"]),
+    # a difference inside one topic shows both sides
+    ("difference between DDPM and DDIM?", [], ["deterministic", "far fewer steps"]),
+    # what a card says changed, for "can I still"
+    ("who teaches TensorFlow in Practice, and can I still use it to get Google's TensorFlow certificate?", [],
+     ["Laurence Moroney", "closed that certificate program in May 2024"]),
+    # what to use instead of a closed site
+    ("the papers with code link in phase 5 doesn't show leaderboards anymore, what should I use instead", [],
+     ["Hugging Face's paper pages"]),
+    # knowing something later than a gap: start at the gap
+    ("I know transformers fairly well, but never touched GANs, VAEs or diffusion. Where should I start in this roadmap?", [],
+     ["Start with **Autoencoders**", "You know **Transformer-Based Models** already."]),
+    # coding in another language is not coding in the roadmap's
+    ("Strong in linear algebra, calculus and statistics, but I've only ever coded in MATLAB. Where do I begin?", [],
+     ["Start with **Python Programming**"]),
+    # what one trains at work and understands well, then a wish
+    ("I train CNN classifiers in PyTorch at my job and understand backprop well. I want to move into generative AI. where do I begin?", [],
+     ["**Phase 3: Generative AI Foundations** starts with"]),
+    # a resource list, and what each costs
+    ("which course for linear algebra, and is it free?", [], ["Cost of Linear Algebra for Machine Learning: free access varies"]),
+    ("how long is phase 2, and how long is the stage that follows it?", [], ["**Phase 3: Generative AI Foundations** takes 2-3 months",
+                                                                             "Together: about **4-6 months**"]),
+    ("does that PAI thing cover the carbon footprint part too?",
+     [{"role": "user", "content": "what does the roadmap say about ethics?"},
+      {"role": "assistant", "content": "Phase 5 has Ethical Considerations & Limitations; its resource is the Partnership on AI's guidelines."}],
+     ["Environmental impact is not the focus of the Partnership on AI documents"]),
+    # how a work's method does something: its card's sentences on the method
+    ("how does CLIP classify images it was never trained on?", [], ["zero-shot", "text embeddings together in a shared space"]),
+    ("When do you use MSE and when cross-entropy?", [], ["standard loss function for regression", "standard loss function for classification"]),
+    ("which activation functions does the roadmap expect me to know?", [], ["ReLU, sigmoid, tanh"]),
+    ("I use pandas daily and know regression and cross-validation well. Where do I jump in?", [], ["After **Model Evaluation**"]),
     # a term of a topic's note (KV cache names Scalable Inference): the note's sentence using it comes first
-    ("what is the KV cache thing people mention when serving LLMs?", ["keep a key-value cache of past attention keys and values"]),
+    ("what is the KV cache thing people mention when serving LLMs?", [], ["keep a key-value cache of past attention keys and values"]),
     # the Diffusers docs by their short name, and what they need first
-    ("Before I open the Diffusers docs, what should I already be comfortable with?", ["requires Python, basic PyTorch"]),
-    ("What should I already understand before following the Hugging Face fine-tuning guide in Phase 5?", ["assumes Python and basic PyTorch"]),
+    ("Before I open the Diffusers docs, what should I already be comfortable with?", [], ["requires Python, basic PyTorch"]),
+    ("What should I already understand before following the Hugging Face fine-tuning guide in Phase 5?", [], ["assumes Python and basic PyTorch"]),
 ])
-def test_answers_to_heldout23_phrasings(make_tutor, question, must):
-    text = make_tutor("I do not know.").answer(question).finish().text
+def test_answers_to_heldout20_to_23_phrasings(make_tutor, question, history, must):
+    text = make_tutor("I do not know.").answer(question, history).finish().text
     for piece in must:
         assert piece in text, text
+    assert text.count("- **Knowledge Distillation**") <= 1, text
