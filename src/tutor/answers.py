@@ -635,8 +635,9 @@ def _backgrounds(text: str, links) -> list[str]:
     for i in order:
         found[i] = _background(text, links[i])
         if not found[i] and previous is not None:
-            between = said[_last_end(links[previous], links[i].start): links[i].start]
-            gap = text[spans[_last_end(links[previous], links[i].start) - 1][1]: spans[links[i].start][0]] if links[i].start < len(spans) else "."
+            end = _last_end(links[previous], links[i].start)
+            between = said[end: links[i].start]
+            gap = text[spans[end - 1][1]: spans[links[i].start][0]] if links[i].start < len(spans) else "."
             # "pandas, sklearn, regression, cross-validation": a list of short names, some the roadmap lacks
             if set(between) <= JOINERS or len(between) <= 4 and "," in gap and not re.search(r"[.?!;:()]", gap):
                 found[i] = found[previous]

@@ -346,6 +346,11 @@ def _resources(roadmap, node: Node) -> list[Resource]:
     return unique(roadmap.resources_for(node))
 
 
+def _place(chunk: Chunk) -> str:
+    """Where a topic's chunk sits, as " (Phase 1: Foundations › Section)"; "" for a phase, which is its own place."""
+    return f" ({chunk.breadcrumb.rsplit(' › ', 1)[0]})" if " › " in chunk.breadcrumb else ""
+
+
 def render(facts: list[Fact], number: dict[str, int], corpus: Corpus) -> str:
     """Markdown lines, card sentences of one card joined behind its link, each with its [n]."""
     lines: list[str] = []
@@ -359,8 +364,7 @@ def render(facts: list[Fact], number: dict[str, int], corpus: Corpus) -> str:
                 lines[linked[f.note]] = line + ("" if line.endswith((".", "!", "?")) else ".") + f" {f.text} [{n}]"
             else:
                 linked[f.note] = len(lines)
-                place = f" ({f.chunk.breadcrumb.rsplit(' › ', 1)[0]})" if " › " in f.chunk.breadcrumb else ""
-                heads[len(lines)] = f"- **{f.chunk.title}**{place}: "
+                heads[len(lines)] = f"- **{f.chunk.title}**{_place(f.chunk)}: "
                 lines.append(f"{heads[len(lines)]}{f.text} [{n}]")
             continue
         if f.card:
@@ -377,9 +381,9 @@ def render(facts: list[Fact], number: dict[str, int], corpus: Corpus) -> str:
         else:
             linked.setdefault(f.chunk.id, len(lines))  # a topic's line: its note's sentences join it
             text = f.text
-            if f.first and " › " in f.chunk.breadcrumb and text.startswith("**"):
+            if f.first and text.startswith("**"):
                 # a topic asked about says where it sits: "**Bayesian methods** (Phase 1: Foundations › ...)"
                 title, rest = text[2:].split("**", 1)
-                text = f"**{title}** ({f.chunk.breadcrumb.rsplit(' › ', 1)[0]}){rest}"
+                text = f"**{title}**{_place(f.chunk)}{rest}"
             lines.append(f"- {text} [{n}]")
     return "\n".join(lines)

@@ -342,12 +342,12 @@ class Reader:
         # sentence says what is asked. When that sentence alone is clearly an order question, it decides,
         # and the whole frame (many more tokens) is not embedded at all.
         asked = LAST_QUESTION.search(framed) if not ruled and links else None
-        # by its examples only: a rule that passed over the whole question ("I know X well", its `unless`) stays passed
-        alone = self.nearest(self.embedder.embed_batch([asked.group(1)])[0]) if asked and asked.start() > 0 else None
-        if alone is not None and alone[0] in (*ORDER_ASKS, "start"):
-            alone = alone[0], Verdict(True, f"{alone[1].rule}, in the last sentence", alone[1].score)
-        else:
-            alone = None
+        alone = None
+        if asked and asked.start() > 0:
+            # by its examples only: a rule that passed over the whole question ("I know X well", its `unless`) stays passed
+            again, why = self.nearest(self.embedder.embed_batch([asked.group(1)])[0])
+            if again in (*ORDER_ASKS, "start"):
+                alone = again, Verdict(True, f"{why.rule}, in the last sentence", why.score)
         clear = alone if alone is not None and alone[1].score >= CLEAR_INTENT else None
         found = [] if ruled or clear else list(self.embedder.embed_batch([framed]))
         framed_vector = found[0] if found else None
@@ -886,12 +886,6 @@ ORDINAL_WORDS = {"first", "second", "third", "fourth", "last", "next", "other", 
 STEP_AFTER = re.compile(r"\bthe (phase|stage|section|part|topic|one|step) (right |just |that comes |which comes )?(after|before) (that|it|this)\b|"
                         r"\bthe (phase|stage|section|part|topic|one|step) (that |which )?(follows|precedes) (that|it|this)\b", re.I)
 
-
-def _shift(m: re.Match) -> tuple[str, str]:
-    """STEP_AFTER's kind of step and way: ("phase", "after") for "the phase that follows it"."""
-    if m.group(1):
-        return m.group(1).lower(), m.group(3).lower()
-    return m.group(5).lower(), "after" if m.group(7).lower() == "follows" else "before"
 DESCRIBES = {"heavy", "focused", "oriented", "intensive", "light", "friendly", "centric", "based"}  # "math-heavy"
 ORDER_ASKS = ("next", "prereq", "duration", "phase")
 THEN_ASKS = (*ORDER_ASKS, "resources", "contents")  # what a later clause may ask besides an order question
@@ -937,6 +931,13 @@ def _squash(text: str) -> str:
 def _phrases(text: str) -> set[str]:
     """A description's words and its comma-separated phrases, squashed."""
     return {_squash(p) for p in re.split(r"[,;()]", text) + re.findall(r"[\w-]+", text)} - {""}
+
+
+def _shift(m: re.Match) -> tuple[str, str]:
+    """STEP_AFTER's kind of step and way: ("phase", "after") for "the phase that follows it"."""
+    if m.group(1):
+        return m.group(1).lower(), m.group(3).lower()
+    return m.group(5).lower(), "after" if m.group(7).lower() == "follows" else "before"
 
 
 def _word_after(words: list[str], link: Link) -> str:
