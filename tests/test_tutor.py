@@ -789,8 +789,28 @@ def test_a_topic_named_twice_in_a_list_joins_the_list_where_it_is_named_last(mak
     # the Diffusers docs by their short name, and what they need first
     ("Before I open the Diffusers docs, what should I already be comfortable with?", [], ["requires Python, basic PyTorch"]),
     ("What should I already understand before following the Hugging Face fine-tuning guide in Phase 5?", [], ["assumes Python and basic PyTorch"]),
+    # heldout24: a wish after a finished work is where to go, with what the work's card says comes next
+    ("I did the Hugging Face fine-tuning guide. What's the next step if I want to try LoRA?", [],
+     ["Start with **Parameter-Efficient Fine-Tuning**", "its card says: For parameter-efficient fine-tuning such as LoRA, the next step"]),
+    ("finished The Illustrated Transformer, what should I read next?", [], ["its card points to [Attention Is All You Need]"]),
+    ("I have a degree in applied mathematics but I have never programmed. Where do I start?", [],
+     ["Start with **Python Programming**", "You know **Mathematics & Statistics Fundamentals** already."]),
+    # a phase described by its topics is still the phase asked about, and names itself once
+    ("what should be done before the generative AI foundations phase (the one with VAEs and GANs)?", [],
+     ["Before **Phase 3: Generative AI Foundations**, the roadmap has you study", "**Phase 2: Deep Learning Fundamentals**"]),
+    ("how does that simpler alternative avoid a reward model?",
+     [{"role": "user", "content": "what's RLHF?"},
+      {"role": "assistant", "content": "RLHF optimizes the model against a reward model with PPO. A simpler alternative in Phase 5 is DPO."}],
+     ["**DPO & PPO**"]),
+    ("which phase is that in, and what else is in the same section?",
+     [{"role": "user", "content": "what is quantization"}, {"role": "assistant", "content": "Quantization stores weights with fewer bits."}],
+     ["**Model Optimization**", "Knowledge Distillation", "Pruning Techniques"]),
+    ("The roadmap lists the fast.ai course under model optimization. Does it have lessons on pruning?", [],
+     ["no dedicated lessons on quantization, knowledge distillation or pruning"]),
+    ("I use PyTorch at work for CNNs and RNNs. I want to get into generative AI. which phase do I start at?", [],
+     ["**Phase 3: Generative AI Foundations** starts with", "**Convolutional Neural Networks (CNNs)**"]),
 ])
-def test_answers_to_heldout20_to_23_phrasings(make_tutor, question, history, must):
+def test_answers_to_heldout20_to_24_phrasings(make_tutor, question, history, must):
     text = make_tutor("I do not know.").answer(question, history).finish().text
     for piece in must:
         assert piece in text, text

@@ -102,6 +102,10 @@ class Composer:
 # ---------------------------------------------------------------- one function per intent
 
 
+AFTER_SAID = re.compile(r"\b(after|once|finish\w*|done with|beyond|past)\b", re.I)
+NEXT_STEP = re.compile(r"\bnext step\b|\b(go|move) on to\b|\bfollow (it|this) with\b", re.I)
+
+
 def answer_next(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     rm = c.roadmap
     nodes = r.nodes
@@ -117,6 +121,16 @@ def answer_next(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     subject = max([n for n in named if id(n) not in wished] or named, key=rm.position)
     if any(id(n) in wished and rm.position(n) > rm.position(subject) for n in r.nodes):
         return answer_start(c, r, done)  # "...I want to get into research now": there, with what they know said
+    if id(subject) in wished and not AFTER_SAID.search(r.text):
+        # "I did the fine-tuning guide. what is the next step if I want to do LoRA?": the step that teaches
+        # it, and what the finished work's card says comes next for it
+        facts = answer_start(c, r, done)
+        span = next(lk.span for lk in r.subjects if lk.node is subject)
+        said = [s for s in _card_sentences(c, r.resource.node) if NEXT_STEP.search(s) and re.search(
+            rf"\b{re.escape(span)}", s, re.I)] if r.resource is not None and facts is not None else []
+        if said:
+            facts = Facts(f"{facts.text}\n\nAfter **{r.resource.title}**, its card says: {said[0]}", [*facts.nodes, r.resource.node])
+        return facts
     steps = rm.after(subject)
     if not steps:
         if rm.section_of(subject) is not None and rm.section_of(subject).phase is None:
@@ -136,6 +150,12 @@ def answer_next(c: Composer, r: Reading, done: set[str]) -> Facts | None:
         known = [lk.node for lk, b in zip(r.subjects, backgrounds) if b == "has" and not isinstance(lk.node, Phase | Resource)]
         if known and (skipped := _unmentioned(rm, known)):
             text += "\n\n" + _not_mentioned(skipped).strip()
+    pointed = _card_points_to(c, r.resource.node) if r.resource is not None else None
+    if pointed is not None:
+        # "after Jay Alammar's transformer post, what should I read next?": the work its card says goes with it
+        work, sentence = pointed
+        text = f"After **{r.resource.title}**, its card points to {c.resource_line(work)}: {sentence}\n\n{text}"
+        return Facts(text, [work, *steps, subject])
     if r.resource is not None and (home := r.resource.node.item or r.resource.node.section) is not None:
         # "done with Calvin Luo's paper, what next?": the work linked beside it comes first, then the next topics
         beside = unique(home.resources)
@@ -165,7 +185,8 @@ def answer_prereq(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     steps = rm.before(subject)
     if not steps:
         return Facts(f"{order}**{label(subject)}** is where the roadmap begins: it needs nothing before it.", [subject])
-    text = f"{order}Before **{label(subject)}** ({where(subject)}), the roadmap has you study:\n"
+    place = "" if isinstance(subject, Phase) else f" ({where(subject)})"
+    text = f"{order}Before **{label(subject)}**{place}, the roadmap has you study:\n"
     text += "\n".join(f"{n}. {c.describe(step)}" for n, step in enumerate(steps, 1))
     phase = rm.phase_of(subject)
     if phase and phase.number > 1:
@@ -190,6 +211,22 @@ def _card_says(c: Composer, subject: Node, cue: re.Pattern = EXPECTED, most: int
         return []
     out = [next((s for s in _card_sentences(c, res) if cue.search(s)), "") for res in unique(c.roadmap.resources_for(subject))]
     return [s for s in out if s][:most]
+
+
+# A card saying which work comes next: "best read just before or alongside the original paper".
+POINTS_ON = re.compile(r"\bnext step\b|\b(go|move) on to\b|\bfollow (it|this) with\b|\bread (just |right )?before\b|"
+                       r"\bbefore or alongside\b|\bcompanion (to|for)\b", re.I)
+
+
+def _card_points_to(c: Composer, work: Resource) -> tuple[Resource, str] | None:
+    """Another work the roadmap links that `work`'s card says goes next or alongside, with that sentence."""
+    for sentence in _card_sentences(c, work):
+        if POINTS_ON.search(sentence):
+            named = [r for r in unique(c.roadmap.resources) if r.title != work.title and len(r.title) > 8
+                     and getattr(r.item, "kind", "") != "listing" and re.search(rf"\b{re.escape(r.title)}\b", sentence, re.I)]
+            if len(named) == 1:
+                return named[0], sentence
+    return None
 
 
 def _card_sentences(c: Composer, res: Resource) -> list[str]:
@@ -350,8 +387,10 @@ def answer_start(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     if isinstance(subject, Phase) and subject.number > 1:
         # "What do I begin with in phase 2?": that phase's first step, then where a newcomer begins.
         earlier = ", ".join(label(p) for p in rm.phases[: subject.number - 1])
+        knows = f"You know {_and([f'**{label(n)}**' for n in known])} already; if the rest is new to you" if known \
+            else "If those are new to you"
         text = (f"**{label(subject)}** starts with {c.describe(subject.sections[0])}\n\nIt builds on {earlier}. "
-                f"If those are new to you, start at the beginning: **{label(rm.phases[0])}** ({_duration(rm.phases[0])}) "
+                f"{knows}, start at the beginning: **{label(rm.phases[0])}** ({_duration(rm.phases[0])}) "
                 f"with **{first.title}**.")
         return Facts(text, [subject.sections[0], subject, rm.phases[0], first])
     resources = unique(rm.resources_for(first.items[0]) if first.items else []) or unique(first.resources)
@@ -639,7 +678,7 @@ def _backgrounds(text: str, links) -> list[str]:
             between = said[end: links[i].start]
             gap = text[spans[end - 1][1]: spans[links[i].start][0]] if links[i].start < len(spans) else "."
             # "pandas, sklearn, regression, cross-validation": a list of short names, some the roadmap lacks
-            if set(between) <= JOINERS or len(between) <= 4 and "," in gap and not re.search(r"[.?!;:()]", gap):
+            if set(between) <= JOINERS | ALSO_FOR or len(between) <= 4 and "," in gap and not re.search(r"[.?!;:()]", gap):
                 found[i] = found[previous]
         if not found[i] and links[i].start < len(spans) and (inside := _in_brackets(text, spans[links[i].start][0])) is not None \
                 and DID.search(inside):
@@ -657,6 +696,7 @@ def _last_end(link, before: int) -> int:
 
 
 JOINERS = {"and", "or", "plus", "in", "with", "using"}  # words that join two names of one list ("CNNs and LSTMs in PyTorch")
+ALSO_FOR = {"at", "work", "my", "job", "for", "both", "like", "such", "as", "including", "especially", "mostly"}  # "PyTorch at work for CNNs"
 DID = re.compile(r"\b(took|taken|did|done|finished|completed|know|knew|learned|learnt|studied|covered|passed|comfortable with|"
                  r"familiar with|fine with|good at|worked with|used|(?<!to )(use|uses|using)|for (years|ages)|engineer|developer|scientist|researcher)\b[^.?!;]*$", re.I)
 

@@ -101,14 +101,20 @@ class Link:
                 "how": self.how, "span": self.span}
 
 
-def _listed_after(outer: Link, chosen: list[Link], roadmap) -> list[Link]:
-    """The links of the outer one's own topics that follow it at once (the first with no word between),
-    each within two words of the last."""
+# Words that may stand between a part and the list of its topics: "the X phase (the one with VAEs and GANs)".
+LEAD_IN = {"phase", "section", "part", "stage", "the", "one", "with", "which", "that", "has", "covers", "like",
+           "e", "g", "eg", "i", "including", "where", "you", "do", "learn"}
+
+
+def _listed_after(outer: Link, chosen: list[Link], roadmap, words: list[str]) -> list[Link]:
+    """The links of the outer one's own topics that follow it at once (the first with no word between
+    but lead-in words), each within two words of the last."""
     listed, end = [], outer.end
     for link in sorted(chosen, key=lambda lk: lk.start):
         if link.start < outer.end or link.node is outer.node:
             continue
-        if link.start - end > (2 if listed else 0) or not roadmap.contains(outer.node, link.node):
+        first = not listed and link.start - end <= 4 and set(words[end: link.start]) <= LEAD_IN
+        if not first and link.start - end > (2 if listed else 0) or not roadmap.contains(outer.node, link.node):
             break
         listed.append(link)
         end = link.end
@@ -401,7 +407,7 @@ class Lookup:
                   and words[c.end] in PART_STEMS and not _locates(words, c.start)]
         # So is one followed at once by a list of two or more of its own topics: "machine learning basics
         # (supervised/unsupervised)", but not "model optimization: does it teach quantization and pruning?"
-        called += [c.node for c in chosen if not isinstance(c.node, Resource) and len(_listed_after(c, chosen, self.roadmap)) >= 2]
+        called += [c.node for c in chosen if not isinstance(c.node, Resource) and len(_listed_after(c, chosen, self.roadmap, words)) >= 2]
         nodes = [c.node for c in chosen if not isinstance(c.node, Resource)]
         chosen = [c for c in chosen if isinstance(c.node, Resource) or c.node in called
                   or not any(self.roadmap.contains(c.node, other) for other in nodes)

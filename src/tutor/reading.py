@@ -73,7 +73,8 @@ KIND_WORDS = {"course": {"course"}, "book": {"book"}, "tutorial": {"tutorial", "
 # A work said to cover something: "does the X course teach pruning?" (after the work's name).
 COVERS = re.compile(r"\b(cover|covers|covered|teach|teaches|taught|include|includes|mention|mentions|explain|explains|go over|goes over|"
                     r"talk about|deal with|deals with|get into|gets into|go into|goes into|discuss|discusses|"
-                    r"(which|what) (chapters|lessons|modules|units|weeks))\b")  # "which chapters of it matter most?"
+                    r"(which|what) (chapters|lessons|modules|units|weeks)|"  # "which chapters of it matter most?"
+                    r"(have|has|got) (any |a |real |actual |whole )?(lessons?|chapters?|sections?|modules?|units?|material|content|videos?) (on|about|covering))\b")
 # The learner's last question asked for a work, and this one says "it": the work the tutor named.
 RESOURCE_ASK = re.compile(r"\b(resources?|courses?|books?|tutorials?|papers?|links?|recommend\w*|readings?|materials?)\b", re.I)
 PRONOUN_IT = re.compile(r"\b(it|its|it's|that one|this one)\b", re.I)
@@ -292,7 +293,9 @@ class Reader:
             site = _host(resource.node.url)
             same = [r for r in near if _host(r.url) == site or _host(r.url).endswith("." + site)]  # course.fast.ai under fast.ai
             # ...of the same kind: "a free hugging face course, like for LLMs or diffusion?" is not the Diffusers docs
-            if resource.node not in near and len(same) == 1 and self.kinds.get(same[0].url) == self.kinds.get(resource.node.url):
+            # only a platform's own link ("fast.ai"), not one paper of many on a shared host (arxiv.org)
+            if resource.node not in near and len(same) == 1 and getattr(resource.node.item, "kind", "") == "listing" \
+                    and self.kinds.get(same[0].url) == self.kinds.get(resource.node.url):
                 resource = Link(same[0], resource.confidence, f"{resource.title}'s work linked under the topic named",
                                 resource.span, resource.start, resource.end)
         if resource is not None and (home := resource.node.item) is not None:
@@ -383,10 +386,14 @@ class Reader:
             if len(followup) > 1 and WHICH_ONE.search(text) and not WHICH_FIRST.search(text) and not ruled:
                 # "which one do the later phases use?": which of those things is which, from what is written on them
                 intent, evidence = "concept", Verdict(True, "asks which of the things just named", evidence.score)
-        elif len(subjects) == 1 and history and intent == "concept" and THAN_IT.search(text):
+        elif len(subjects) == 1 and history and intent == "concept" and (THAN_IT.search(text) or USES_IT.search(text)):
             # "why is it slower than GANs?" after the diffusion process: both sides, the one referred to first
             said = [lk for lk in self.refers_to(history, text) if lk.node is not subjects[0].node][:1]
             subjects = (*said, *subjects)
+            if not said and resource is None and USES_IT.search(text):
+                # "does stable diffusion use it?" after "What's CLIP?": the work the last question named
+                resource = next((Link(lk.node, lk.confidence, "the work the learner's last question named", lk.span)
+                                 for lk in self.lookup.link(_last_user(history)) if isinstance(lk.node, Resource)), None)
         if followup and (shift := STEP_AFTER.search(text)) and (intent != "next" or CONTENTS_ASK.search(text)):
             # "how long is the phase after that?": the step after the one referred to
             if intent == "next":  # "and what's in the phase after that one?": what that step holds
@@ -551,14 +558,19 @@ class Reader:
 
     def on_platform(self, lk: Link, words: list[str]) -> Link | None:
         """"The Hugging Face fine-tuning guide": a platform, a word of a title and a word for a kind of
-        work name the one resource on the platform's site whose title has that word."""
+        work name the one resource on the platform's site whose title has that word. "The fast.ai
+        course": with no such word, its one work of that kind (on the site or a subdomain of it)."""
         at = next((i for i in range(lk.end, min(lk.end + 4, len(words))) if words[i] in KIND_WORDS), None)
-        said = set(words[lk.end: at]) - STOPWORDS - {"s"} if at is not None else set()
-        if not said:
+        if at is None:
             return None
+        said = set(words[lk.end: at]) - STOPWORDS - {"s"}
         site = _host(lk.node.resources[0].url)
-        found = [r for r in unique(self.lookup.roadmap.resources) if _host(r.url) == site
-                 and r is not lk.node.resources[0] and said & set(WORD.findall(r.title.lower()))]
+        hosted = [r for r in unique(self.lookup.roadmap.resources) if r is not lk.node.resources[0]
+                  and (_host(r.url) == site or _host(r.url).endswith("." + site))]
+        if said:
+            found = [r for r in hosted if _host(r.url) == site and said & set(WORD.findall(r.title.lower()))]
+        else:
+            found = [r for r in hosted if self.kinds.get(r.url) in KIND_WORDS[words[at]]]
         if len(found) != 1:
             return None
         return Link(found[0], lk.confidence, f"the {words[at]} on {lk.title}", " ".join(words[lk.start: at + 1]), lk.start, at + 1)
@@ -747,6 +759,16 @@ class Reader:
                      if isinstance(lk.node, kind)]
             if named:
                 return (Link(named[0].node, named[0].confidence, f"the {part.group(1).lower()} in the tutor's last answer", named[0].span),)
+        if (described := THAT_DESCRIBED.search(text)) and last_tutor:
+            # "how does that simpler alternative work?" after "...A simpler alternative covered in Phase 5
+            # is DPO.": the one topic named in the sentence of the tutor's answer that used those words
+            words = {stem(w) for w in WORD.findall(described.group(2).lower())} - {"one", "thing"}
+            for sentence in re.split(r"(?<=[.!?])\s+", last_tutor):
+                if words and words <= {stem(w) for w in WORD.findall(sentence.lower())}:
+                    named = list({id(lk.node): lk for lk in self.lookup.link(sentence, resources=False)
+                                  if not isinstance(lk.node, Phase) and id(lk.node) not in asked_nodes}.values())
+                    if len(named) == 1:
+                        return (Link(named[0].node, named[0].confidence, f"the {described.group(2)} in the tutor's last answer", named[0].span),)
         before = self.normalise(last_user)  # linked as read, like the ELLIPSIS case in `read`
         asked_next = bool(last_user) and (ruled := self.rule(self.mask(before, self.lookup.link(before)))) is not None \
             and ruled[0] in ("next", "start")
@@ -881,6 +903,8 @@ THAT_WORK = re.compile(r"\b(it|that|this|those|these|them)\b", re.I)  # a thing 
 WHICH_ONE = re.compile(r"\bwhich (one|of (them|those|these|the two|the three))\b", re.I)  # "which one do the later phases use?"
 WHICH_FIRST = re.compile(r"\bwhich (one|of (them|those|these|the two))\b.{0,30}\b(first|start|begin)\b", re.I)  # "which one should I read first?"
 DESCRIBED_ONE = re.compile(r"\bthe ([a-z]+) one\b", re.I)  # "the interactive one"
+# "that simpler alternative", "this newer method": something the tutor's last answer called so
+THAT_DESCRIBED = re.compile(r"\b(that|this|the) ((?:[a-z]+ )?(alternative|method|approach|technique|option|variant|trick))\b", re.I)
 ORDINAL_WORDS = {"first", "second", "third", "fourth", "last", "next", "other", "same", "right", "new", "previous", "only"}
 # "the phase after that", "the one after it": one step on from what is referred to
 STEP_AFTER = re.compile(r"\bthe (phase|stage|section|part|topic|one|step) (right |just |that comes |which comes )?(after|before) (that|it|this)\b|"
@@ -893,6 +917,9 @@ SECOND_ASK = re.compile(r"\?\s+|[,;]?\s+(?:and|also|plus)\s+(?=(?:what|how|which
 # "is it better than X?", "how does that differ from X?": the thing referred to, set against one named
 THAN_IT = re.compile(r"\b(it|that|this|they|those)\b[^?.]{0,40}\b(\w+er than|compared (to|with)|differ\w* (from|to)|vs\.?|versus)\b|"
                      r"\b(\w+er than|compared (to|with)|differ\w* (from|to)|vs\.?|versus) (it|that|this|them|those)\b", re.I)
+# "does stable diffusion actually use it?": the named one, and the one referred to, as it works with it
+USES_IT = re.compile(r"\b(use|uses|used|using|need|needs|rely on|relies on|build on|builds on|based on|work with|works with|"
+                     r"combine|combines|plug in|plugs in) (it|that|this|them|those)\b", re.I)
 LONGER = re.compile(r"\b(longer|shorter|quicker|more time|less time)\b|\bas long as\b", re.I)  # a length compared
 CONTENTS_ASK = re.compile(r"\bwhat('s| is| are)? in\b|\bwhat (does|do) \w+ (cover|contain|include|hold)\b|\b(topics|sections) (are )?in\b", re.I)
 ADDS = re.compile(r"\b(add|adding|plus|include|including|together with|on top)\b", re.I)  # "if I add the phase after it"
