@@ -809,6 +809,15 @@ def test_a_topic_named_twice_in_a_list_joins_the_list_where_it_is_named_last(mak
      ["no dedicated lessons on quantization, knowledge distillation or pruning"]),
     ("I use PyTorch at work for CNNs and RNNs. I want to get into generative AI. which phase do I start at?", [],
      ["**Phase 3: Generative AI Foundations** starts with", "**Convolutional Neural Networks (CNNs)**"]),
+    # heldout23 leftovers: what one lacks opening a later phase; a goal each; one of several by the question's word
+    ("I have a CS degree, took an ML class and know some PyTorch, but I've never touched generative models. Where do I start?", [],
+     ["Phase 3: Generative AI Foundations"]),
+    ("I just finished the Hugging Face fine-tuning guide. where should I go next for LoRA, and separately for DPO?", [],
+     ["PEFT library", "TRL library"]),
+    ("so how are they detected?",
+     [{"role": "user", "content": "which ethics topics does phase 5 have?"},
+      {"role": "assistant", "content": "Ethical Considerations & Limitations covers Bias & Fairness, Deepfakes & Misuse, and Environmental Impact."}],
+     ["Deepfake detection uses classifiers"]),
 ])
 def test_answers_to_heldout20_to_24_phrasings(make_tutor, question, history, must):
     text = make_tutor("I do not know.").answer(question, history).finish().text

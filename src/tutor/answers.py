@@ -102,7 +102,14 @@ class Composer:
 # ---------------------------------------------------------------- one function per intent
 
 
-AFTER_SAID = re.compile(r"\b(after|once|finish\w*|done with|beyond|past)\b", re.I)
+AFTER_WORDS = {"after", "once", "finished", "finishing", "finish", "done", "beyond", "past", "completed"}
+
+
+def _said_after(r: Reading, node: Node) -> bool:
+    """Whether a naming of `node` follows a word of having done it: "what comes after GANs?"."""
+    said = WORD.findall(r.text.lower())
+    return any(AFTER_WORDS & set(said[max(0, start - 3): start]) for lk in r.subjects if lk.node is node
+               for start in (lk.start, *(a for a, _ in lk.again)))
 NEXT_STEP = re.compile(r"\bnext step\b|\b(go|move) on to\b|\bfollow (it|this) with\b", re.I)
 
 
@@ -121,16 +128,24 @@ def answer_next(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     subject = max([n for n in named if id(n) not in wished] or named, key=rm.position)
     if any(id(n) in wished and rm.position(n) > rm.position(subject) for n in r.nodes):
         return answer_start(c, r, done)  # "...I want to get into research now": there, with what they know said
-    if id(subject) in wished and not AFTER_SAID.search(r.text):
+    if id(subject) in wished and not _said_after(r, subject):
         # "I did the fine-tuning guide. what is the next step if I want to do LoRA?": the step that teaches
         # it, and what the finished work's card says comes next for it
         facts = answer_start(c, r, done)
-        span = next(lk.span for lk in r.subjects if lk.node is subject)
-        said = [s for s in _card_sentences(c, r.resource.node) if NEXT_STEP.search(s) and re.search(
-            rf"\b{re.escape(span)}", s, re.I)] if r.resource is not None and facts is not None else []
+        if facts is None:
+            return None
+        goals = [lk for lk in r.subjects if id(lk.node) in wished]
+        text, nodes = facts.text, list(facts.nodes)
+        for lk in goals:  # "where next for LoRA, and separately for DPO?": each one's step
+            if lk.node not in nodes:
+                text += f"\n\nAlso: {c.describe(lk.node)}"
+                nodes.append(lk.node)
+        said = [s for s in _card_sentences(c, r.resource.node) if (NEXT_STEP.search(s) or s.startswith("For ")) and any(
+            re.search(rf"\b{re.escape(lk.span)}", s, re.I) for lk in goals)] if r.resource is not None else []
         if said:
-            facts = Facts(f"{facts.text}\n\nAfter **{r.resource.title}**, its card says: {said[0]}", [*facts.nodes, r.resource.node])
-        return facts
+            text += f"\n\nAfter **{r.resource.title}**, its card says: " + " ".join(said[:2])
+            nodes.append(r.resource.node)
+        return Facts(text, nodes)
     steps = rm.after(subject)
     if not steps:
         if rm.section_of(subject) is not None and rm.section_of(subject).phase is None:
@@ -344,6 +359,9 @@ def answer_start(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     wanted = [lk.node for lk, b in zip(r.subjects, backgrounds) if not isinstance(lk.node, Resource) and b == "wants"] or \
         [lk.node for lk, b in zip(r.subjects, backgrounds) if not isinstance(lk.node, Resource) and not b]
     lacked = [lk.node for lk, b in zip(r.subjects, backgrounds) if b == "lacks" and not isinstance(lk.node, Phase | Resource)]
+    if r.resource is not None and (home := r.resource.node.item or r.resource.node.section) is not None \
+            and _background(r.text, r.resource) == "lacks":
+        lacked.append(home)  # "never touched generative models" names OpenAI's post by its title: the part it is linked in
     if known and not lacked and NO_CODE.search(r.text) and (coding := _programming(rm)) is not None:
         lacked = [coding]  # "comfortable with linear algebra, but I've never programmed": coding is what they lack
     first_lacked = min(lacked, key=rm.position) if lacked else None
@@ -354,6 +372,9 @@ def answer_start(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     elif known and lacked and rm.position(first_lacked) < max(map(rm.position, known)):
         # "I know transformers well but never touched GANs, VAEs or diffusion": the gap before what they know
         subject = first_lacked
+    elif known and lacked and all(rm.position(k) < rm.position(first_lacked) for k in known) and _opens_phase(rm, first_lacked):
+        # "took an ML course, know some PyTorch, never touched generative models": the phase that opens with what they lack
+        subject = rm.phase_of(first_lacked)
     elif known and not wanted and (phase := _wished_phase(rm, r.text, known)) is not None:
         # "I use PyTorch and trained CNNs. I want to get into generative AI": the phase named for it, after what they know
         subject = phase
@@ -615,6 +636,15 @@ def _wished_phase(rm: Roadmap, text: str, known: list[Node]) -> Phase | None:
     latest = max(rm.position(k) for k in known)
     return next((p for p in rm.phases if rm.position(p) > latest and words and
                  words <= {stem(w) for w in WORD.findall(p.title.lower())} | {"specifically", "stuff", "side", "things"}), None)
+
+
+def _opens_phase(rm: Roadmap, node: Node) -> bool:
+    """Whether `node` is a later phase's first section, or that section's first topic."""
+    phase = rm.phase_of(node)
+    if phase is None or phase is rm.phases[0] or not phase.sections:
+        return False
+    first = phase.sections[0]
+    return node is first or bool(first.items) and node is first.items[0]
 
 
 def _after_known(rm: Roadmap, known: list[Node]) -> Node | None:

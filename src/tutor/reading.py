@@ -364,6 +364,11 @@ class Reader:
         intent, evidence = ruled or clear or self.nearest(framed_vector)
         if alone is not None and evidence.score < ASKED_ALONE <= alone[1].score:  # less clear, but clearer than the whole
             intent, evidence = alone
+        if intent == "concept" and not ruled and (part := PART_AFTER.search(framed)) and any(
+                isinstance(lk.node, Phase | Section) and said[lk.end: lk.end + 1] == [part.group(2).lower()] for lk in links):
+            # "what's after the programming skills block?" asks the roadmap's order; "after the attention block" of a model does not
+            intent = "next" if part.group(1).lower() == "after" else "prereq"
+            evidence = Verdict(True, f"rule: {part.group(1).lower()} a part of the roadmap", evidence.score)
         if intent == "quiz" and not QUIZ_ASKED.search(text):
             # "what are the query, key and value things?" is near "give me a quiz on X" by its letters, not its ask
             intent, evidence = "concept", Verdict(True, f"not a quiz: no word asks for one ({evidence.rule})", evidence.score)
@@ -431,6 +436,12 @@ class Reader:
                 and (said := self.resource_said(history)) is not None:
             # "can I pip install that?" after an answer that named a work: asked of that work's card
             resource, followup = said, ()
+        if resource is None and not subjects and history and WORK_PARTS.search(text) and (
+                asked_work := next((lk for lk in self.lookup.link(_last_user(history)) if isinstance(lk.node, Resource)), None)):
+            # "which chapters matter most, then?" after "what is the Mathematics for Machine Learning book?": that book's chapters
+            resource, followup = Link(asked_work.node, asked_work.confidence, "the work the learner's last question named", asked_work.span), ()
+            if intent in ORDER_ASKS or intent == "contents":
+                intent, evidence = "concept", Verdict(True, f"asks about the parts of {asked_work.title}", evidence.score)
         if resource is None and not subjects and history and EASIER.search(text) and (said := self.resource_said(history)):
             # "is there something easier to read first?" after the Attention paper: a gentler work of its section
             if (gentler := self.easier_than(said.node)) is not None:
@@ -769,6 +780,17 @@ class Reader:
                                   if not isinstance(lk.node, Phase) and id(lk.node) not in asked_nodes}.values())
                     if len(named) == 1:
                         return (Link(named[0].node, named[0].confidence, f"the {described.group(2)} in the tutor's last answer", named[0].span),)
+        if PLURAL_REF.search(text) and last_tutor:
+            # "how do people actually detect them?" after "...Bias & Fairness, Deepfakes & Misuse, and Environmental
+            # Impact": of the topics that answer named, the one whose line has a word of the question (detection)
+            asked_words = [w for w in WORD.findall(text.lower()) if len(w) > 3 and w not in STOPWORDS and w not in QUESTION_WORDS
+                           and w not in FILLERS]
+            named = list({id(lk.node): lk for lk in self.lookup.link(last_tutor, resources=False, nest=False)
+                          if isinstance(lk.node, Item)}.values())
+            fit = [lk for lk in named if any(_one_root(w, said) for w in asked_words
+                                             for said in WORD.findall(f"{lk.node.title} {lk.node.description}".lower()))]
+            if len(named) >= 2 and len(fit) == 1:
+                return (Link(fit[0].node, fit[0].confidence, "the one of those in the tutor's last answer the question's words fit", fit[0].span),)
         before = self.normalise(last_user)  # linked as read, like the ELLIPSIS case in `read`
         asked_next = bool(last_user) and (ruled := self.rule(self.mask(before, self.lookup.link(before)))) is not None \
             and ruled[0] in ("next", "start")
@@ -903,6 +925,10 @@ THAT_WORK = re.compile(r"\b(it|that|this|those|these|them)\b", re.I)  # a thing 
 WHICH_ONE = re.compile(r"\bwhich (one|of (them|those|these|the two|the three))\b", re.I)  # "which one do the later phases use?"
 WHICH_FIRST = re.compile(r"\bwhich (one|of (them|those|these|the two))\b.{0,30}\b(first|start|begin)\b", re.I)  # "which one should I read first?"
 DESCRIBED_ONE = re.compile(r"\bthe ([a-z]+) one\b", re.I)  # "the interactive one"
+PLURAL_REF = re.compile(r"\b(them|they|those|these)\b", re.I)  # several things referred to, one of which is meant
+# the parts of a work, not of the roadmap: "which chapters matter most?"
+WORK_PARTS = re.compile(r"\b(which|what) (chapters?|lessons?|modules?|units?|weeks?|lectures?|episodes?|notebooks?)\b", re.I)
+PART_AFTER = re.compile(r"\b(after|before) the X (block|section|part|module|chunk|bit|stage)\b", re.I)
 # "that simpler alternative", "this newer method": something the tutor's last answer called so
 THAT_DESCRIBED = re.compile(r"\b(that|this|the) ((?:[a-z]+ )?(alternative|method|approach|technique|option|variant|trick))\b", re.I)
 ORDINAL_WORDS = {"first", "second", "third", "fourth", "last", "next", "other", "same", "right", "new", "previous", "only"}
@@ -986,6 +1012,15 @@ def _last_tutor(history: list[dict]) -> str:
 
 def _last(history: list[dict], role: str) -> str:
     return next((m.get("content", "") for m in reversed(history) if m.get("role") == role), "")
+
+
+def _one_root(a: str, b: str) -> bool:
+    """'detected' and 'detection': one word with another ending."""
+    return len(a) > 3 and _root(a) == _root(b)
+
+
+def _root(word: str) -> str:
+    return re.sub(r"(ions?|ed|ing|ive|es|s|e)$", "", word) if len(word) > 5 else word
 
 
 def _host(url: str) -> str:
