@@ -427,6 +427,25 @@ def test_eval_rows_are_written_as_they_come(tmp_path, capsys, monkeypatch, make_
     assert [r["id"] for r in rows] == ["q1", "q2"]
 
 
+def test_eval_counts_a_crash_on_one_question_as_wrong_and_says_so(tmp_path, capsys, monkeypatch, make_tutor):
+    tutor = make_tutor("I do not know.")
+    real_answer = tutor.answer
+
+    def answer(question, *args, **kwargs):
+        if question == "crash here":
+            raise KeyError("those")  # a bug in reading one phrasing
+        return real_answer(question, *args, **kwargs)
+
+    tutor.answer = answer
+    monkeypatch.setattr("tutor.runtime.open_tutor", lambda *a, **k: tutor)
+    q = questions_file(tmp_path, GOOD, {**GOOD, "id": "q2", "question": "crash here"})
+    code, text = run(capsys, "eval", q, "--out", tmp_path / "out")
+    assert code == 0 and "errors=1" in text
+    summary = json.loads((tmp_path / "out" / "summary.json").read_text())
+    assert summary["errors"] == 1 and summary["answer"]["key_hit"] <= 0.5 and summary["retrieval"]["hit_at_5"] <= 0.5
+    assert "**q2** (next) 'crash here': crashed (KeyError: 'those')" in (tmp_path / "out" / "report.md").read_text()
+
+
 @pytest.mark.parametrize("change, message", [
     ({"expected_sources": "Diffusion Models"}, "expected_sources: Input should be a valid list"),
     ({"expected_sources": [""]}, "expected_sources[0]: String should have at least 1 character"),

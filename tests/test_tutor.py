@@ -818,6 +818,19 @@ def test_a_topic_named_twice_in_a_list_joins_the_list_where_it_is_named_last(mak
      [{"role": "user", "content": "which ethics topics does phase 5 have?"},
       {"role": "assistant", "content": "Ethical Considerations & Limitations covers Bias & Fairness, Deepfakes & Misuse, and Environmental Impact."}],
      ["Deepfake detection uses classifiers"]),
+    # heldout25: each of two works asked of; enough maths for a book; skipping a phase that teaches what one lacks
+    ("which of those two costs nothing?",
+     [{"role": "user", "content": "what resources are there for GANs?"},
+      {"role": "assistant", "content": "Two, under Generative Adversarial Networks: GAN Lab, an interactive visualization, and the GAN Specialization on Coursera."}],
+     ["GAN Lab is a free", "[GAN Specialization]"]),
+    ("Is high school math enough for the Deisenroth book?", [], ["High-school maths plus some comfort with mathematical notation"]),
+    ("i know java well but no math and no ML. can i skip phase 1?", [], ["Not entirely: **Phase 1: Foundations** teaches"]),
+    ("how long does that take?",
+     [{"role": "user", "content": "any good resource for pytorch?"},
+      {"role": "assistant", "content": "The official PyTorch Tutorials, linked in Phase 2; start with Learn the Basics."}],
+     ["Plan on an afternoon to a couple of days"]),
+    ("the alammar post: what does it cover?", [], ["positional encoding"]),
+    ("what does backprop actually do?", [], ["chain rule of calculus"]),
 ])
 def test_answers_to_heldout20_to_24_phrasings(make_tutor, question, history, must):
     text = make_tutor("I do not know.").answer(question, history).finish().text

@@ -182,6 +182,7 @@ def answer_next(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     return Facts(text, [*steps, subject])
 
 
+SKIP_ASKED = re.compile(r"\b(skip|bypass|leave out|skip over|jump over)\b", re.I)
 START_ASKED = re.compile(r"\b(start|begin|starting point|jump in|dive in|pick up)\b", re.I)
 
 
@@ -385,10 +386,16 @@ def answer_start(c: Composer, r: Reading, done: set[str]) -> Facts | None:
         subject = None
     elif known and wanted:
         subject = min(wanted, key=rm.position)
+    # "no math and no ML. can I skip phase 1?": not when the part skipped teaches what they lack
+    parts = [p for n in re.findall(r"\bphase (\d)\b", r.text, re.I) if (p := rm.phase(int(n))) is not None] + \
+        [n for n in r.nodes if isinstance(n, Phase | Section)]
+    needed = [n for n in lacked if any(p is n or rm.contains(p, n) for p in parts)] if SKIP_ASKED.search(r.text) else []
+    first_word = f"Not entirely: {_and([f'**{label(p)}**' for p in parts[:1]])} teaches {_and([f'**{label(n)}**' for n in needed])}, " \
+        "which you said you lack.\n\n" if needed else ""
     if subject is not None and not isinstance(subject, Phase):
         # "I forgot everything about calculus, where do I restart?": go back to that topic.
         verb = "Go back to" if FORGOT.search(r.text) else "Start with"
-        text = f"{verb} {c.describe(subject)}"
+        text = f"{first_word}{verb} {c.describe(subject)}"
         if known:
             text += "\n\nYou know " + _and([f"**{label(n)}**" for n in known]) + " already."
         text += _not_mentioned(skipped)
@@ -397,7 +404,7 @@ def answer_start(c: Composer, r: Reading, done: set[str]) -> Facts | None:
         return Facts(text, [subject])
     first = rm.sections[0]
     # the whole first phase, in order: a newcomer sees the maths and the coding it starts with
-    text = f"Start at the beginning: **{label(rm.phases[0])}** ({_duration(rm.phases[0])}).\n" + \
+    text = f"{first_word}Start at the beginning: **{label(rm.phases[0])}** ({_duration(rm.phases[0])}).\n" + \
         "\n".join(f"{n}. {c.describe(s)}" for n, s in enumerate(rm.phases[0].sections, 1))
     if NO_CODE.search(r.text) and (coding := _programming(rm)) is not None and coding not in lacked and coding not in first.items:
         # "never written a line of code": where the roadmap teaches it, said at once
@@ -743,10 +750,11 @@ def _background(text: str, link) -> str:
     """"has" when the question says the learner knows the subject ("5 yrs of Python") or skips it, "lacks" when
     it says they do not ("zero ML background"), "wants" when they wish to learn it, else ""."""
     said = WORD.findall(text.lower())  # the words lookup counts a link's position in
-    before = " ".join(said[max(0, link.start - 7): link.start])
-    before = " ".join(re.sub(r"( [a-z]+){1,2} s$", "", " " + before).split()[-5:])  # "did Andrew Ng's ML course": what was done
-    # each time it is named, first to last: "pandas and matplotlib every day" says it after the second name
-    for end in [link.end] + [e for _, e in getattr(link, "again", ())]:
+    # each time it is named, first to last: "pandas and matplotlib every day" says it after the second name,
+    # "it didn't do LoRA at all. where do I go for LoRA?" before the second
+    for start, end in [(link.start, link.end), *getattr(link, "again", ())]:
+        before = " ".join(said[max(0, start - 7): start])
+        before = " ".join(re.sub(r"( [a-z]+){1,2} s$", "", " " + before).split()[-5:])  # "did Andrew Ng's ML course": what was done
         after = " ".join(said[end: end + 3])
         if verdict := next((cue.verdict for cue in CUES if cue.matches(before, after)), ""):
             return verdict

@@ -228,7 +228,7 @@ def summarise(records: list[dict], llm: bool) -> dict:
     answerable = [r for r in records if r["answerable"]]
     unanswerable = [r for r in records if not r["answerable"]]
     with_sources = [r for r in answerable if r["expected_sources"]]
-    out = {"n": len(records)}
+    out = {"n": len(records), "errors": sum(bool(r["scores"].get("error")) for r in records)}
     out["retrieval"] = {m: _mean(r["scores"].get(m) for r in with_sources)
                         for m in ("hit_at_1", "hit_at_5", "recall_at_5", "mrr_at_10", "ndcg_at_10")}
     if llm:
@@ -343,8 +343,11 @@ def _evaluate_one(tutor, q: dict, llm: bool, corpus_refs: set[str]) -> dict:
         answer = tutor.answer(q["question"], q["history"], generate=llm).finish()
     except TutorError as e:  # an empty question in the file: counts as refused, run goes on
         return _record(q, [], "", True, {}, {"error": str(e)})
-    except Exception as e:  # a bug on one question must not lose the rest of the run
-        return _record(q, [], "", False, {}, {"error": f"{type(e).__name__}: {e}"})
+    except Exception as e:  # a bug on one question must not lose the rest of the run, nor hide: it scores as wrong
+        failed = {m: 0.0 for m in ("hit_at_1", "hit_at_5", "recall_at_5", "mrr_at_10", "ndcg_at_10")} if q["expected_sources"] else {}
+        if q["answerable"] and q["expected_keywords"]:
+            failed |= {"keyword_recall": 0.0, "key_hit": 0.0, "keyword_recall_data": 0.0}
+        return _record(q, [], "", False, {}, failed | {"error": f"{type(e).__name__}: {e}"})
     sources = [h.to_dict() for h in answer.sources]
     text = answer.text if llm else ""
     scores = retrieval_scores(q["expected_sources"], sources) if q["expected_sources"] else {}
@@ -419,7 +422,8 @@ def _check_thresholds(args, summary: dict) -> int:
 
 def _headline(s: dict) -> str:
     r, a, sp = s["retrieval"], s["abstention"], s["speed"]
-    line = (f"n={s['n']}  hit@5={r['hit_at_5']}  mrr@10={r['mrr_at_10']}  rejection={a['rejection_rate']}  "
+    crashed = f"  errors={s['errors']}" if s.get("errors") else ""
+    line = (f"n={s['n']}{crashed}  hit@5={r['hit_at_5']}  mrr@10={r['mrr_at_10']}  rejection={a['rejection_rate']}  "
             f"false_refusal={a['false_refusal_rate']}  subject_found={s['reading']['subject_found']}  retrieval p95={sp['retrieval_ms_p95']} ms")
     if "answer" in s:
         line += (f"\nkeyword_recall={s['answer']['keyword_recall']}  curriculum_accuracy={s['answer']['curriculum_accuracy']}  "
@@ -441,7 +445,7 @@ def _report(summary: dict, records: list[dict], llm: bool) -> str:
     lines += ["## failures", ""]
     failures = 0
     for r in records:
-        why = []
+        why = [f"crashed ({r['scores']['error']})"] if r["scores"].get("error") else []
         if r["answerable"] and r["expected_sources"] and r["scores"].get("hit_at_5") == 0.0:
             why.append("no expected source in the top 5")
         if r["answerable"] and r["abstained"]:

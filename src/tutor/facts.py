@@ -51,7 +51,7 @@ ASPECTS = {
     "instead": re.compile(r"\b(next step|instead|alternatives?|rather than|turn to|better suited|offers|pair (it )?with|move on (from|to)|"
                           r"continue with|follow (it|up) with|fills? (much of )?the role|similar to the old|in place of|successor)\b", re.I),
     "covers": re.compile(r"\b(covers?|covered|teach(es)?|taught|chapters?|introduces|explains|includes|walks through|"
-                         r"lessons?|modules?|weeks?|lectures?|starts with|begins with|ends with|derives|goes through)\b", re.I),
+                         r"lessons?|modules?|weeks?|lectures?|starts with|begins with|ends with|derives|goes through|shows how|goes on to)\b", re.I),
 }
 ASPECT_BOOST = 0.2
 WORDS_BOOST = 0.05  # for each of up to two of the question's words a named work's sentence uses
@@ -169,8 +169,9 @@ class FactPicker:
         termed = {lk.id: {stem(w) for w in lk.span.split() if len(w) > 3} for lk in reading.subjects if lk.how in ("alias", "description term")
                   and not {stem(w) for w in lk.span.split()} & {stem(w) for w in content_words(lk.title)}}  # a term, not a form of its name
         if termed and named_url is None and not _sides(reading.text):  # not when a work or two sides are asked about
-            relevance = relevance + ASPECT_BOOST / 2 * np.array([
-                bool(f.note in termed and termed[f.note] & {stem(w) for w in content_words(f.text)}) for f in candidates])
+            relevance = relevance + ASPECT_BOOST / 2 * np.array([  # "backprop" is said in "backpropagation"
+                f.note in termed and any(w.startswith(t) for t in termed[f.note] for w in {stem(w) for w in content_words(f.text)})
+                for f in candidates])
         if DIFFERENCE_ASKED.search(reading.text):  # "how is a VAE different from an autoencoder?": not why either matters,
             # and the named topics' own sentences before another topic's
             relevance = relevance - ASPECT_BOOST * np.array([bool(WHY_IT_MATTERS.search(f.text)) for f in candidates]) \

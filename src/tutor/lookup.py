@@ -383,6 +383,11 @@ class Lookup:
                 fit = [r for r in works if shared[r.url] == most]
                 if most and len(fit) == 1:  # "machine learning" fits Machine Learning better than Deep Learning
                     found.append(Link(fit[0], CONFIDENCE["author"], "author", " ".join(key), at, at + n))
+                elif not most and WORKS & set(words[at + n: at + n + 3]):
+                    # "jeremy howard's course": of a platform and a course by the same person, the course
+                    own = [r for r in works if getattr(r.item, "kind", "") != "listing"]
+                    if len(own) == 1:
+                        found.append(Link(own[0], CONFIDENCE["author"], "author", " ".join(key), at, at + n))
         found += self._phases(text, words)
         found += [Link(phase, CONFIDENCE["part"], "part", words[at], at, at + 2)
                   for at in range(len(words) - 1) if words[at + 1] in ("phase", "stage")
@@ -391,6 +396,11 @@ class Lookup:
         for link in sorted(found, key=lambda lk: (-(lk.end - lk.start), -lk.confidence)):
             if not resources and isinstance(link.node, Resource):
                 continue
+            if (edge := next((i for i, c in enumerate(chosen) if c.end - 1 == link.start and c.end - c.start >= 3
+                              and link.end - link.start >= 2 and c.end < link.end), None)) is not None \
+                    and not any(link.start < c.end and c.start < link.end for c in chosen if c is not chosen[edge]):
+                # "Generative Adversarial Networks: GAN Lab": the last word is the next name's first
+                chosen[edge] = dataclasses.replace(chosen[edge], end=chosen[edge].end - 1)
             if any(link.start < c.end and c.start < link.end for c in chosen):
                 continue
             if (same := next((i for i, c in enumerate(chosen) if c.node is link.node), None)) is not None:

@@ -69,7 +69,7 @@ ORDINAL_MANY = re.compile(r"\b(first|last|those|these) (two|three|2|3)\b", re.I)
 KIND_WORDS = {"course": {"course"}, "book": {"book"}, "tutorial": {"tutorial", "docs"}, "specialization": {"course"},
               "paper": {"paper"}, "lectures": {"course", "video"}, "class": {"course"}, "video": {"video", "course"},
               "videos": {"video", "course"}, "docs": {"docs"},
-              "guide": {"docs", "tutorial", "course"}}
+              "guide": {"docs", "tutorial", "course"}, "library": {"docs", "tool"}}
 # A work said to cover something: "does the X course teach pruning?" (after the work's name).
 COVERS = re.compile(r"\b(cover|covers|covered|teach|teaches|taught|include|includes|mention|mentions|explain|explains|go over|goes over|"
                     r"talk about|deal with|deals with|get into|gets into|go into|goes into|discuss|discusses|"
@@ -77,7 +77,8 @@ COVERS = re.compile(r"\b(cover|covers|covered|teach|teaches|taught|include|inclu
                     r"(have|has|got) (any |a |real |actual |whole )?(lessons?|chapters?|sections?|modules?|units?|material|content|videos?) (on|about|covering))\b")
 # The learner's last question asked for a work, and this one says "it": the work the tutor named.
 RESOURCE_ASK = re.compile(r"\b(resources?|courses?|books?|tutorials?|papers?|links?|recommend\w*|readings?|materials?)\b", re.I)
-PRONOUN_IT = re.compile(r"\b(it|its|it's|that one|this one)\b", re.I)
+# "it", "that one"; "that" alone ("how long does that take?"), but not "that phase", which names a part
+PRONOUN_IT = re.compile(r"\b(it|its|it's|that one|this one|(that|this)(?!\s+((last|first|next|other|same|whole|earlier|later|final) )?(phase|section|part|stage|topic|step|block|module|project)s?\b))\b", re.I)
 # "that course", "the specialization": a work the chat has named (with "the", only when nothing else is named).
 WORK_REF = re.compile(r"\b(?:(that|this|the same)|the) (" + "|".join(KIND_WORDS) + r")\b", re.I)
 MIN_EXAMPLE_COSINE = 0.5  # below this, no example is close: the question is a general one (concept)
@@ -95,12 +96,12 @@ EXPECTS = re.compile(r"\b(expects?|assumes?|prerequisites?|prereqs?|requires?|ne
                      r"for (a |total |complete )?(beginners?|newbies?|novices?)|too (hard|advanced|difficult|technical)|how (hard|difficult|technical))\b", re.I)
 CARD_ASKS = {
     # "who teaches it?", "and who wrote it?"; not "a designer who's written some javascript"
-    "who": re.compile(r"(^|[.?!,;:(]\s*|\b(and|but|so|or|then)\s+)who\b|\bwho('s| is| are)? (teach\w*|taught|made|wrote|created|runs?|"
+    "who": re.compile(r"(^|[.?!,;:(\u2014-]\s*|\b(and|but|so|or|then)\s+)who\b|\bwho (is|was|'s) (he|she|they|this|that|the guy)\b|\bwho('s| is| are)? (teach\w*|taught|made|wrote|created|runs?|"
                       r"leads?|behind|the (author|teacher|instructor|creator|lecturer))\b|\bby whom\b|\b(authors?|instructors?|teachers?)\b", re.I),
     "cost": re.compile(r"(?<!-)\b(free|cost|costs|price|pay|paid|buy)\b", re.I),  # not "classifier-free"
     # "is the link broken?", not "does the 'Fine-tuning LLMs' link teach LoRA?"
     "link": re.compile(r"\b(url|website|web ?site|site|web ?page)\b|\b(where|what)('s| is) the link\b|"
-                       r"\bstill (online|up|around|available|alive|running|exists?|a thing)\b|"
+                       r"\bstill (online|up|around|available|alive|running|working|live|exists?|a thing)\b|"
                        r"\blinks?\b(?=.*\b(broken|dead|down|work\w*|load\w*|open\w*|weird|odd|exists?|moved|404|error|gone|wrong)\b)", re.I),
     "install": re.compile(r"\b(pip|install|installable|download|package)\b", re.I),
     "join": re.compile(r"\b(take part|join|participate|get involved|sign up|become a member)\b", re.I),
@@ -270,6 +271,7 @@ class Reader:
         self._langid = None
         self._attack_vectors: np.ndarray | None = None  # the policy's attack examples, embedded on first use
         self._card_stems: dict[str, set[str]] | None = None  # each card's word stems, read from the index on first use
+        self._openings: dict[str, set[str]] | None = None  # the word stems of each card's first sentences, likewise
 
     def read(self, question: str, history: list[dict] | None = None) -> Reading:
         history = history or []
@@ -280,9 +282,15 @@ class Reader:
             return Reading(question, text, "concept", unread, (), None, (), (), unread, safety, unread)
         links = self.lookup.link(text)
         language = self.language(text, links)
-        resource = next((lk for lk in links if isinstance(lk.node, Resource)), None)
+        works = [lk for lk in links if isinstance(lk.node, Resource)]
+        # "the HF transformers fine-tuning guide": of two works named side by side, the second names it, the first says whose
+        resource = next((lk for lk in works if any(other.end == lk.start for other in works)), works[0] if works else None)
         if resource is None and (resource := self.named_by_kind(text, links)) is not None:
             links = [lk for lk in links if lk.start != resource.start] + [resource]  # the work, not its topic
+        if resource is None and (described := self.described_work(text)) is not None:
+            # "the OpenAI paper that connects images and text": a work of that kind described by its card's opening words
+            resource, words_used = described
+            links = [lk for lk in links if not set(lk.span.split()) <= words_used] + [resource]
         # A listed platform and its link are one thing ("the Papers with Code link"), and a platform
         # hosting a named resource is not asked about ("the GAN Specialization on Coursera").
         subjects = tuple(lk for lk in links if not isinstance(lk.node, Resource) and not (
@@ -432,8 +440,9 @@ class Reader:
                 and (not subjects or COVERS.search(text.lower())):
             # "is it free?" after "what resource does the roadmap give for PyTorch?": "it" is the work named
             resource, followup = self.resource_said(history), ()
-        if resource is None and not subjects and history and _card_ask(text) not in ("", "covers") and THAT_WORK.search(text) \
-                and (said := self.resource_said(history)) is not None:
+        several = sum(isinstance(lk.node, Resource) for lk in followup) > 1  # "which of those two is free?": each of them
+        if resource is None and not subjects and not several and history and _card_ask(text) not in ("", "covers") \
+                and THAT_WORK.search(text) and (said := self.resource_said(history)) is not None:
             # "can I pip install that?" after an answer that named a work: asked of that work's card
             resource, followup = said, ()
         if resource is None and not subjects and history and WORK_PARTS.search(text) and (
@@ -493,7 +502,9 @@ class Reader:
         elif resource is None and not subjects and followup and intent == "concept" and (asked := _card_ask(text)):
             # "who's that one by?" after "...the linked resource is the Jupyter Tutorial"
             said = next((lk for lk in followup if isinstance(lk.node, Resource)), None) or self.resource_said(history)
-            if said is not None:
+            if several:  # "which of those two is free?": asked of each of them
+                aspect = asked
+            elif said is not None:
                 resource, aspect, followup = said, asked, ()
         if intent == "concept" and len(subjects) == 1 and isinstance(subjects[0].node, Phase | Section) \
                 and not resource and not self._content(text, links):
@@ -532,7 +543,7 @@ class Reader:
         words = WORD.findall(text.lower())
         for lk in links:
             if isinstance(lk.node, Item) and lk.node.kind == "listing" and lk.node.resources:
-                if (work := self.on_platform(lk, words)) is not None:
+                if (work := self.on_platform(lk, words, links)) is not None:
                     return work
                 if _card_ask(text) and len(links) == 1:  # "how much of Coursera is free?": its card answers
                     home = lk.node.resources[0]
@@ -567,7 +578,7 @@ class Reader:
         best = min(works, key=lambda lk: LEVELS.get(self.levels.get(lk.node.url, ""), 9))
         return Link(best.node, best.confidence, "the gentlest of the works in the tutor's last answer", best.span)
 
-    def on_platform(self, lk: Link, words: list[str]) -> Link | None:
+    def on_platform(self, lk: Link, words: list[str], links: list[Link] = ()) -> Link | None:
         """"The Hugging Face fine-tuning guide": a platform, a word of a title and a word for a kind of
         work name the one resource on the platform's site whose title has that word. "The fast.ai
         course": with no such word, its one work of that kind (on the site or a subdomain of it)."""
@@ -582,6 +593,10 @@ class Reader:
             found = [r for r in hosted if _host(r.url) == site and said & set(WORD.findall(r.title.lower()))]
         else:
             found = [r for r in hosted if self.kinds.get(r.url) in KIND_WORDS[words[at]]]
+        if len(found) > 1:  # "the hugging face library for diffusion pipelines": the one linked under a topic named
+            near = {r.url for other in links if other is not lk for r in self.lookup.roadmap.resources_for(other.node)} \
+                if links else set()
+            found = [r for r in found if r.url in near]
         if len(found) != 1:
             return None
         return Link(found[0], lk.confidence, f"the {words[at]} on {lk.title}", " ".join(words[lk.start: at + 1]), lk.start, at + 1)
@@ -741,8 +756,8 @@ class Reader:
                 chosen = named[-count:] if pick.group(1).lower() == "last" else named[:count]
                 said = pick.group(0).lower() if pick.group(1).lower() in ("those", "these") else f"the {pick.group(0).lower()}"
                 return tuple(Link(lk.node, lk.confidence, f"{said} in the tutor's last answer", lk.span) for lk in chosen)
-            at = {"first": 0, "second": 1, "third": 2, "fourth": 3, "last": -1, "middle": len(named) // 2}[pick.group(1).lower()]
-            if pick.re is ORDINAL_REF and named and (at == -1 or at < len(named)):
+            at = {"first": 0, "second": 1, "third": 2, "fourth": 3, "last": -1, "middle": len(named) // 2}.get(pick.group(1).lower())
+            if pick.re is ORDINAL_REF and named and at is not None and (at == -1 or at < len(named)):
                 lk = named[at]
                 return (Link(lk.node, lk.confidence, f"the {pick.group(1).lower()} one in the tutor's last answer", lk.span),)
         if WHICH_ONE.search(text) and last_tutor and not WHICH_FIRST.search(text):
@@ -840,6 +855,29 @@ class Reader:
             if named:
                 return min(named)[1]
         return ""
+
+    def described_work(self, text: str) -> tuple[Link, set[str]] | None:
+        """A work named by a word for its kind and words of its card's opening ("the OpenAI paper that connects
+        images and text"): the card of that kind sharing three or more of the question's words with its
+        first sentences, two more than any other; with the words it shares."""
+        said = WORD.findall(text.lower())
+        kind = next((KIND_WORDS[w] for w in said if w in KIND_WORDS), None)
+        if kind is None or self.index is None:
+            return None
+        asked = {stem(w) for w in said if len(w) > 2 and w not in STOPWORDS and w not in QUESTION_WORDS and w not in FILLERS
+                 and w not in KIND_WORDS and w not in ("roadmap", "phase", "one", "thing", "linked", "link")}
+        if self._openings is None:
+            self._openings = {}
+            for chunk in self.index.chunks:
+                if chunk.url and chunk.url not in self._openings:
+                    self._openings[chunk.url] = {stem(w) for w in WORD.findall(" ".join(chunk.text.split(". ")[:2]).lower())}
+        works = {r.url: r for r in self.lookup.roadmap.resources if self.kinds.get(r.url) in kind}
+        shared = sorted(((len(asked & self._openings.get(url, set())), url) for url in works), reverse=True)
+        if not shared or shared[0][0] < 3 or len(shared) > 1 and shared[1][0] > shared[0][0] - 2:
+            return None
+        url = shared[0][1]
+        return Link(works[url], 0.8, "the work of that kind whose card opens with the question's words", ""), \
+            {w for w in said if stem(w) in self._openings[url]}
 
     def on_card(self, url: str, words: list[str]) -> bool:
         """Whether `words` are words of the indexed card of `url`: all of them, or all but one of three or more."""
