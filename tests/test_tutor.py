@@ -831,6 +831,11 @@ def test_a_topic_named_twice_in_a_list_joins_the_list_where_it_is_named_last(mak
      ["Plan on an afternoon to a couple of days"]),
     ("the alammar post: what does it cover?", [], ["positional encoding"]),
     ("what does backprop actually do?", [], ["chain rule of calculus"]),
+    # a finished work is known; the part named as where to begin
+    ("I've taken Andrew Ng's deep learning specialization and I train pytorch image classifiers. Where would I start for the generative AI part?", [],
+     ["**Phase 3: Generative AI Foundations** starts with", "**Neural Network Basics**"]),
+    ("I've done Andrew Ng's deep learning specialization and I train pytorch image classifiers at work. Where would I start for the generative AI part?",
+     [], ["**Phase 3: Generative AI Foundations** starts with", "You know **PyTorch** already"]),
 ])
 def test_answers_to_heldout20_to_24_phrasings(make_tutor, question, history, must):
     text = make_tutor("I do not know.").answer(question, history).finish().text

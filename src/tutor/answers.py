@@ -146,6 +146,9 @@ def answer_next(c: Composer, r: Reading, done: set[str]) -> Facts | None:
             text += f"\n\nAfter **{r.resource.title}**, its card says: " + " ".join(said[:2])
             nodes.append(r.resource.node)
         return Facts(text, nodes)
+    if (phase := _wished_phase(rm, r.text, [subject])) is not None:
+        # "done the deep learning specialization... where would I start for the generative AI part?": that phase
+        return _phase_start(c, phase, [lk.node for lk, b in zip(r.subjects, backgrounds) if b == "has" and not isinstance(lk.node, Phase)])
     steps = rm.after(subject)
     if not steps:
         if rm.section_of(subject) is not None and rm.section_of(subject).phase is None:
@@ -360,9 +363,14 @@ def answer_start(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     wanted = [lk.node for lk, b in zip(r.subjects, backgrounds) if not isinstance(lk.node, Resource) and b == "wants"] or \
         [lk.node for lk, b in zip(r.subjects, backgrounds) if not isinstance(lk.node, Resource) and not b]
     lacked = [lk.node for lk, b in zip(r.subjects, backgrounds) if b == "lacks" and not isinstance(lk.node, Phase | Resource)]
-    if r.resource is not None and (home := r.resource.node.item or r.resource.node.section) is not None \
-            and _background(r.text, r.resource) == "lacks":
-        lacked.append(home)  # "never touched generative models" names OpenAI's post by its title: the part it is linked in
+    if r.resource is not None and (home := r.resource.node.item or r.resource.node.section) is not None:
+        # "never touched generative models" names OpenAI's post by its title: the part it is linked in;
+        # "I've taken Andrew Ng's deep learning specialization": what it teaches is known
+        said = _background(r.text, r.resource)
+        if said == "lacks":
+            lacked.append(home)
+        elif said == "has" and home not in known:
+            known.append(home)
     if known and not lacked and NO_CODE.search(r.text) and (coding := _programming(rm)) is not None:
         lacked = [coding]  # "comfortable with linear algebra, but I've never programmed": coding is what they lack
     first_lacked = min(lacked, key=rm.position) if lacked else None
@@ -413,14 +421,7 @@ def answer_start(c: Composer, r: Reading, done: set[str]) -> Facts | None:
         text += "\n\nYou know " + _and([f"**{label(n)}**" for n in known]) + " already: skim " + \
                 ("it" if len(known) == 1 else "them") + " when you get there (" + "; ".join(where(n) for n in known) + ")."
     if isinstance(subject, Phase) and subject.number > 1:
-        # "What do I begin with in phase 2?": that phase's first step, then where a newcomer begins.
-        earlier = ", ".join(label(p) for p in rm.phases[: subject.number - 1])
-        knows = f"You know {_and([f'**{label(n)}**' for n in known])} already; if the rest is new to you" if known \
-            else "If those are new to you"
-        text = (f"**{label(subject)}** starts with {c.describe(subject.sections[0])}\n\nIt builds on {earlier}. "
-                f"{knows}, start at the beginning: **{label(rm.phases[0])}** ({_duration(rm.phases[0])}) "
-                f"with **{first.title}**.")
-        return Facts(text, [subject.sections[0], subject, rm.phases[0], first])
+        return _phase_start(c, subject, known)
     resources = unique(rm.resources_for(first.items[0]) if first.items else []) or unique(first.resources)
     if resources and WORK_ASKED.search(r.text):  # "what's the very first resource?": that one, said what it is
         text += f"\n\nThe first resource: {c.resource_line(resources[0], summary=True)}"
@@ -630,16 +631,32 @@ CUES = load_cues()
 
 
 WISH = re.compile(r"\b(want|wanna|would like|'d like|hoping|plan|trying|looking)\b[^.?!]{0,20}\b(get into|learn|move (on )?(in)?to|"
-                  r"focus on|switch to|go into|dive into|do)\b([^.?!,;:\u2013\u2014]{0,40}?)(?=\s+-\s|[.?!,;:\u2013\u2014]|$)", re.I)
+                  r"focus on|switch to|go into|dive into|do)\b(?P<what>[^.?!,;:\u2013\u2014]{0,40}?)(?=\s+-\s|[.?!,;:\u2013\u2014]|$)", re.I)
+# "where would I start for the generative AI part?": the part named as where to begin
+FOR_PART = re.compile(r"\b(start|begin|jump in|get started|dive in)\b[^.?!]{0,12}?\b(for|with|on) (the )?(?P<what>[^.?!,;:]{1,40}?) "
+                      r"(part|side|stuff|bit|section)\b", re.I)
+
+
+def _phase_start(c: Composer, phase: Phase, known: list[Node]) -> Facts:
+    """"What do I begin with in phase 2?": that phase's first step, then where a newcomer begins."""
+    rm = c.roadmap
+    first = rm.sections[0]
+    earlier = ", ".join(label(p) for p in rm.phases[: phase.number - 1])
+    knows = f"You know {_and([f'**{label(n)}**' for n in known])} already; if the rest is new to you" if known \
+        else "If those are new to you"
+    text = (f"**{label(phase)}** starts with {c.describe(phase.sections[0])}\n\nIt builds on {earlier}. "
+            f"{knows}, start at the beginning: **{label(rm.phases[0])}** ({_duration(rm.phases[0])}) "
+            f"with **{first.title}**.")
+    return Facts(text, [phase.sections[0], phase, rm.phases[0], first])
 
 
 def _wished_phase(rm: Roadmap, text: str, known: list[Node]) -> Phase | None:
     """The phase after everything known whose title has the words of a wish: "I want to get into
     generative AI" -> Phase 3: Generative AI Foundations, for someone who knows Phase 2 topics."""
-    wish = WISH.search(text)
+    wish = WISH.search(text) or FOR_PART.search(text)
     if wish is None:
         return None
-    words = {stem(w) for w in WORD.findall(wish.group(wish.lastindex).lower())} - STOPWORDS
+    words = {stem(w) for w in WORD.findall(wish.group("what").lower())} - STOPWORDS
     latest = max(rm.position(k) for k in known)
     return next((p for p in rm.phases if rm.position(p) > latest and words and
                  words <= {stem(w) for w in WORD.findall(p.title.lower())} | {"specifically", "stuff", "side", "things"}), None)

@@ -21,6 +21,7 @@ route(reading) is a pure function of the Reading.
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from collections import Counter
@@ -287,7 +288,7 @@ class Reader:
         resource = next((lk for lk in works if any(other.end == lk.start for other in works)), works[0] if works else None)
         if resource is None and (resource := self.named_by_kind(text, links)) is not None:
             links = [lk for lk in links if lk.start != resource.start] + [resource]  # the work, not its topic
-        if resource is None and (described := self.described_work(text)) is not None:
+        if resource is None and (described := self.described_work(text, links)) is not None:
             # "the OpenAI paper that connects images and text": a work of that kind described by its card's opening words
             resource, words_used = described
             links = [lk for lk in links if not set(lk.span.split()) <= words_used] + [resource]
@@ -477,6 +478,8 @@ class Reader:
                     (len(candidates) < 2 or candidates[0].confidence - candidates[1].confidence >= 0.04):
                 subjects, candidates = candidates[:1], ()
         aspect = ""
+        if intent == "start" and resource is not None and resource.how.startswith("fuzzy"):
+            resource = None  # "...whose goal is to work on image generation models": a near miss on a title is no work asked about
         asks_card = intent in ("resources", "contents", "start") or intent == "phase" and _card_ask(text) not in ("", "covers")
         # "is there some community for people doing ML research?": the work named first, the topics after it say what for
         after_work = resource is not None and intent == "resources" and all(lk.start > resource.start for lk in subjects)
@@ -856,28 +859,37 @@ class Reader:
                 return min(named)[1]
         return ""
 
-    def described_work(self, text: str) -> tuple[Link, set[str]] | None:
+    def described_work(self, text: str, links: list[Link] = ()) -> tuple[Link, set[str]] | None:
         """A work named by a word for its kind and words of its card's opening ("the OpenAI paper that connects
-        images and text"): the card of that kind sharing three or more of the question's words with its
-        first sentences, two more than any other; with the words it shares."""
+        images and text"), or asked for by what it offers ("where can I get free GPUs and datasets?"): the
+        card (of that kind) sharing three or more of the question's words with its first sentences, two
+        more than any other; with the words it shares. Words that name a topic do not count."""
         said = WORD.findall(text.lower())
         kind = next((KIND_WORDS[w] for w in said if w in KIND_WORDS), None)
-        if kind is None or self.index is None:
+        if kind is None and not OFFERS_ASK.search(text) or self.index is None:
             return None
-        asked = {stem(w) for w in said if len(w) > 2 and w not in STOPWORDS and w not in QUESTION_WORDS and w not in FILLERS
-                 and w not in KIND_WORDS and w not in ("roadmap", "phase", "one", "thing", "linked", "link")}
+        named = {i for lk in links for i in range(lk.start, lk.end)}
+        asked = {_root(stem(w)) for i, w in enumerate(said) if len(w) > 2 and i not in named and w not in STOPWORDS
+                 and w not in QUESTION_WORDS and w not in FILLERS and w not in KIND_WORDS
+                 and w not in ("roadmap", "phase", "one", "thing", "linked", "link", "get", "find", "can", "could", "has", "have",
+                               "had", "read", "reading", "people", "want", "need", "make", "use", "using")}
         if self._openings is None:
             self._openings = {}
             for chunk in self.index.chunks:
                 if chunk.url and chunk.url not in self._openings:
-                    self._openings[chunk.url] = {stem(w) for w in WORD.findall(" ".join(chunk.text.split(". ")[:2]).lower())}
-        works = {r.url: r for r in self.lookup.roadmap.resources if self.kinds.get(r.url) in kind}
-        shared = sorted(((len(asked & self._openings.get(url, set())), url) for url in works), reverse=True)
-        if not shared or shared[0][0] < 3 or len(shared) > 1 and shared[1][0] > shared[0][0] - 2:
+                    opening = " ".join(chunk.text.split(". ")[:2]).lower()
+                    self._openings[chunk.url] = {_root(stem(w)) for w in WORD.findall(opening)}
+        works = {r.url: r for r in self.lookup.roadmap.resources if kind is None or self.kinds.get(r.url) in kind}
+        # a word few openings use says more: "gpu" more than "free"
+        rare = {w: math.log(len(self._openings) / sum(w in o for o in self._openings.values())) for w in asked
+                if any(w in o for o in self._openings.values())}
+        shared = sorted(((sum(rare[w] for w in asked & self._openings.get(url, set())), len(asked & self._openings.get(url, set())), url)
+                         for url in works), reverse=True)
+        if not shared or shared[0][1] < 3 or len(shared) > 1 and shared[1][0] > shared[0][0] / 1.5:
             return None
-        url = shared[0][1]
-        return Link(works[url], 0.8, "the work of that kind whose card opens with the question's words", ""), \
-            {w for w in said if stem(w) in self._openings[url]}
+        url = shared[0][2]
+        return Link(works[url], 0.8, "the work whose card opens with the question's words", ""), \
+            {w for w in said if _root(stem(w)) in self._openings[url]}
 
     def on_card(self, url: str, words: list[str]) -> bool:
         """Whether `words` are words of the indexed card of `url`: all of them, or all but one of three or more."""
@@ -964,6 +976,9 @@ WHICH_ONE = re.compile(r"\bwhich (one|of (them|those|these|the two|the three))\b
 WHICH_FIRST = re.compile(r"\bwhich (one|of (them|those|these|the two))\b.{0,30}\b(first|start|begin)\b", re.I)  # "which one should I read first?"
 DESCRIBED_ONE = re.compile(r"\bthe ([a-z]+) one\b", re.I)  # "the interactive one"
 PLURAL_REF = re.compile(r"\b(them|they|those|these)\b", re.I)  # several things referred to, one of which is meant
+# asked for by what it offers: "where can I get free GPUs?", "where could I host a demo?"
+OFFERS_ASK = re.compile(r"\bwhere (can|could|do|should|would|might) (i|we|one|you) (get|find|host|run|put|share|deploy|publish|try)\b|"
+                        r"\b(any|a|some) (place|site|service|website|platform) (to|where|that|for)\b", re.I)
 # the parts of a work, not of the roadmap: "which chapters matter most?"
 WORK_PARTS = re.compile(r"\b(which|what) (chapters?|lessons?|modules?|units?|weeks?|lectures?|episodes?|notebooks?)\b", re.I)
 PART_AFTER = re.compile(r"\b(after|before) the X (block|section|part|module|chunk|bit|stage)\b", re.I)
@@ -1058,7 +1073,9 @@ def _one_root(a: str, b: str) -> bool:
 
 
 def _root(word: str) -> str:
-    return re.sub(r"(ions?|ed|ing|ive|es|s|e)$", "", word) if len(word) > 5 else word
+    if len(word) <= 5:
+        return word.removesuffix("s") if word.endswith("us") else word  # "gpus": the light stemmer keeps "-us" ("corpus")
+    return re.sub(r"(ions?|ed|ing|ive|es|s|e)$", "", word)
 
 
 def _host(url: str) -> str:
