@@ -836,6 +836,16 @@ def test_a_topic_named_twice_in_a_list_joins_the_list_where_it_is_named_last(mak
      ["**Phase 3: Generative AI Foundations** starts with", "**Neural Network Basics**"]),
     ("I've done Andrew Ng's deep learning specialization and I train pytorch image classifiers at work. Where would I start for the generative AI part?",
      [], ["**Phase 3: Generative AI Foundations** starts with", "You know **PyTorch** already"]),
+    # heldout26: a gap before what one knows; never having trained a model; each of several works asked of
+    ("data scientist here, I know transformers well and trained GANs, but diffusion is a gap. Where should I start?", [],
+     ["Start with **Diffusion Models**"]),
+    ("I use pandas every day and did stats at uni, but I have never trained a machine learning model. Where should I start?", [],
+     ["Start with **Machine Learning Basics**"]),
+    ("which of those are free?",
+     [{"role": "user", "content": "which maths resources does phase 1 link?"},
+      {"role": "assistant", "content": "Three: Linear Algebra for Machine Learning (Imperial College London, on Coursera), Statistics and Probability (Khan Academy) and the Mathematics for Machine Learning book."}],
+     ["[Statistics and Probability]", "[Mathematics for Machine Learning (book)]"]),
+    ("I finished the deep learning specialization. what's next? I guess some framework?", [], ["**Deep Learning Frameworks**", "PyTorch"]),
 ])
 def test_answers_to_heldout20_to_24_phrasings(make_tutor, question, history, must):
     text = make_tutor("I do not know.").answer(question, history).finish().text

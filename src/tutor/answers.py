@@ -128,6 +128,9 @@ def answer_next(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     subject = max([n for n in named if id(n) not in wished] or named, key=rm.position)
     if any(id(n) in wished and rm.position(n) > rm.position(subject) for n in r.nodes):
         return answer_start(c, r, done)  # "...I want to get into research now": there, with what they know said
+    if any(b == "lacks" for b in backgrounds) and START_ASKED.search(r.text):
+        # "I know transformers well and have trained GANs, but diffusion is a gap. Where should I start?": at the gap
+        return answer_start(c, r, done)
     if id(subject) in wished and not _said_after(r, subject):
         # "I did the fine-tuning guide. what is the next step if I want to do LoRA?": the step that teaches
         # it, and what the finished work's card says comes next for it
@@ -750,7 +753,7 @@ def _last_end(link, before: int) -> int:
 
 
 JOINERS = {"and", "or", "plus", "in", "with", "using"}  # words that join two names of one list ("CNNs and LSTMs in PyTorch")
-ALSO_FOR = {"at", "work", "my", "job", "for", "both", "like", "such", "as", "including", "especially", "mostly"}  # "PyTorch at work for CNNs"
+ALSO_FOR = {"at", "work", "my", "job", "for", "both", "like", "such", "as", "including", "especially", "mostly", "also", "then", "try"}  # "PyTorch at work for CNNs"
 DID = re.compile(r"\b(took|taken|did|done|finished|completed|know|knew|learned|learnt|studied|covered|passed|comfortable with|"
                  r"familiar with|fine with|good at|worked with|used|(?<!to )(use|uses|using)|for (years|ages)|engineer|developer|scientist|researcher)\b[^.?!;]*$", re.I)
 

@@ -418,6 +418,12 @@ class Lookup:
         # So is one followed at once by a list of two or more of its own topics: "machine learning basics
         # (supervised/unsupervised)", but not "model optimization: does it teach quantization and pruning?"
         called += [c.node for c in chosen if not isinstance(c.node, Resource) and len(_listed_after(c, chosen, self.roadmap, words)) >= 2]
+        # "what's in phase 6? it just says cutting edge research": a part named by words of the phase's own title is the phase
+        titled = [c for c in chosen if not isinstance(c.node, Resource | Phase) and any(
+            isinstance(o.node, Phase) and self.roadmap.contains(o.node, c.node) and set(c.span.split()) <= set(tokens(o.node.title))
+            for o in chosen)]
+        chosen = [c for c in chosen if c not in titled]
+        called += [o.node for o in chosen if isinstance(o.node, Phase) and titled]
         nodes = [c.node for c in chosen if not isinstance(c.node, Resource)]
         chosen = [c for c in chosen if isinstance(c.node, Resource) or c.node in called
                   or not any(self.roadmap.contains(c.node, other) for other in nodes)

@@ -442,7 +442,8 @@ class Reader:
             # "is it free?" after "what resource does the roadmap give for PyTorch?": "it" is the work named
             resource, followup = self.resource_said(history), ()
         several = sum(isinstance(lk.node, Resource) for lk in followup) > 1  # "which of those two is free?": each of them
-        if resource is None and not subjects and not several and history and _card_ask(text) not in ("", "covers") \
+        picked = any(isinstance(lk.node, Resource) for lk in followup)  # "who wrote the first one, and when was it published?"
+        if resource is None and not subjects and not picked and history and _card_ask(text) not in ("", "covers") \
                 and THAT_WORK.search(text) and (said := self.resource_said(history)) is not None:
             # "can I pip install that?" after an answer that named a work: asked of that work's card
             resource, followup = said, ()
@@ -767,7 +768,7 @@ class Reader:
             # "which one do the later phases use?" after "...PyTorch, with its tutorials, and TensorFlow/Keras, with...":
             # the two or three things of one kind it set side by side, topics before works
             said = sorted(self.lookup.link(last_tutor, nest=False), key=lambda lk: lk.start)
-            for kind in (Item, Resource):
+            for kind in (Resource, Item) if _card_ask(text) else (Item, Resource):  # "which of those are free?": the works
                 same = list({id(lk.node): lk for lk in said if isinstance(lk.node, kind)}.values())
                 if 2 <= len(same) <= 3:
                     return tuple(Link(lk.node, lk.confidence, "one of those in the tutor's last answer", lk.span) for lk in same)
@@ -872,7 +873,8 @@ class Reader:
         asked = {_root(stem(w)) for i, w in enumerate(said) if len(w) > 2 and i not in named and w not in STOPWORDS
                  and w not in QUESTION_WORDS and w not in FILLERS and w not in KIND_WORDS
                  and w not in ("roadmap", "phase", "one", "thing", "linked", "link", "get", "find", "can", "could", "has", "have",
-                               "had", "read", "reading", "people", "want", "need", "make", "use", "using")}
+                               "had", "read", "reading", "people", "want", "need", "make", "use", "using", "suggest", "recommend",
+                               "idea", "ideas", "tips", "help", "stuff")}
         if self._openings is None:
             self._openings = {}
             for chunk in self.index.chunks:
@@ -978,7 +980,7 @@ DESCRIBED_ONE = re.compile(r"\bthe ([a-z]+) one\b", re.I)  # "the interactive on
 PLURAL_REF = re.compile(r"\b(them|they|those|these)\b", re.I)  # several things referred to, one of which is meant
 # asked for by what it offers: "where can I get free GPUs?", "where could I host a demo?"
 OFFERS_ASK = re.compile(r"\bwhere (can|could|do|should|would|might) (i|we|one|you) (get|find|host|run|put|share|deploy|publish|try)\b|"
-                        r"\b(any|a|some) (place|site|service|website|platform) (to|where|that|for)\b", re.I)
+                        r"\b(any|a|some) (place|site|service|website|platform) (to|where|that|for)\b|\bi need (a |an |some )?(free|cheap)\b", re.I)
 # the parts of a work, not of the roadmap: "which chapters matter most?"
 WORK_PARTS = re.compile(r"\b(which|what) (chapters?|lessons?|modules?|units?|weeks?|lectures?|episodes?|notebooks?)\b", re.I)
 PART_AFTER = re.compile(r"\b(after|before) the X (block|section|part|module|chunk|bit|stage)\b", re.I)
