@@ -102,6 +102,7 @@ class Composer:
 # ---------------------------------------------------------------- one function per intent
 
 
+PROJECT_ASKED = re.compile(r"\b(what|which) (kind of |sort of |type of )?projects?\b|\bprojects? (should|could|would|do|can) i\b", re.I)
 AFTER_WORDS = {"after", "once", "finished", "finishing", "finish", "done", "beyond", "past", "completed"}
 
 
@@ -149,6 +150,11 @@ def answer_next(c: Composer, r: Reading, done: set[str]) -> Facts | None:
             text += f"\n\nAfter **{r.resource.title}**, its card says: " + " ".join(said[:2])
             nodes.append(r.resource.node)
         return Facts(text, nodes)
+    if PROJECT_ASKED.search(r.text) and (projects := next((sec for sec in rm.sections if sec.of_projects
+                                                           and rm.position(sec) > rm.position(subject)), None)) is not None:
+        # "got a diffusers pipeline running; what kind of project does the roadmap suggest next?": the next projects it sets
+        return Facts(f"After **{label(subject)}** ({where(subject)}), the next projects the roadmap sets: "
+                     f"{c.describe(projects, full=True)}", [projects, subject])
     if (phase := _wished_phase(rm, r.text, [subject])) is not None:
         # "done the deep learning specialization... where would I start for the generative AI part?": that phase
         return _phase_start(c, phase, [lk.node for lk, b in zip(r.subjects, backgrounds) if b == "has" and not isinstance(lk.node, Phase)])
@@ -162,8 +168,11 @@ def answer_next(c: Composer, r: Reading, done: set[str]) -> Facts | None:
         return Facts(f"**{label(subject)}** is the last step of the roadmap: {label(last)} is "
                      f"{_duration(last).lower()}: keep reading, building and contributing.", [subject])
     place = "" if isinstance(subject, Phase) else f" ({where(subject)})"
-    text = f"After **{label(subject)}**{place}, the roadmap continues with:\n"
-    text += "\n".join(f"{n}. {c.describe(step)}" for n, step in enumerate(steps, 1))
+    if len(steps) == 1 and isinstance(steps[0], Phase):  # a whole next phase, with each section's topics: the GANs and VAEs to come
+        text = f"After **{label(subject)}**{place}, the roadmap continues with {c.describe(steps[0], full=True)}"
+    else:
+        text = f"After **{label(subject)}**{place}, the roadmap continues with:\n"
+        text += "\n".join(f"{n}. {c.describe(step)}" for n, step in enumerate(steps, 1))
     if isinstance(steps[0], Phase) and (first := next((i for s in steps[0].sections for i in s.items), None)):
         about = f": {first.description}" if first.description else ""
         text += f"\n\n{label(steps[0])} opens with **{first.title}**{about} ({where(first)})."
@@ -361,6 +370,7 @@ def answer_start(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     # stand, not where they start: the beginning, with a word on what they know.
     backgrounds = _backgrounds(r.text, r.subjects)
     skipped = []  # sections of the phase the learner moves past without having said they know them
+    later = None  # what they want, when they start well before it
     known = [lk.node for lk, b in zip(r.subjects, backgrounds) if not isinstance(lk.node, Phase | Resource) and b == "has"]
     # "I've trained GANs and VAEs. I want to get into diffusion and LLMs": the earliest thing wanted
     wanted = [lk.node for lk, b in zip(r.subjects, backgrounds) if not isinstance(lk.node, Resource) and b == "wants"] or \
@@ -395,6 +405,11 @@ def answer_start(c: Composer, r: Reading, done: set[str]) -> Facts | None:
         skipped = _unmentioned(rm, known)
     elif r.subjects and all(b in ("has", "lacks") for b in backgrounds):
         subject = None
+    elif known and wanted and (onward := _after_known(rm, known)) is not None and \
+            rm.phase_of(onward) is not rm.phase_of(min(wanted, key=rm.position)) and rm.position(onward) < rm.position(min(wanted, key=rm.position)):
+        # "I know the ML basics; now I want to understand LLMs": the next step after what they know, whole phases
+        # before what they want; where the wish sits is said after
+        subject, later = onward, min(wanted, key=rm.position)
     elif known and wanted:
         subject = min(wanted, key=rm.position)
     # "no math and no ML. can I skip phase 1?": not when the part skipped teaches what they lack
@@ -407,6 +422,8 @@ def answer_start(c: Composer, r: Reading, done: set[str]) -> Facts | None:
         # "I forgot everything about calculus, where do I restart?": go back to that topic.
         verb = "Go back to" if FORGOT.search(r.text) else "Start with"
         text = f"{first_word}{verb} {c.describe(subject)}"
+        if later is not None:
+            text += f"\n\n**{label(later)}** comes later, in {where(later)}: the steps before it build up to it."
         if known:
             text += "\n\nYou know " + _and([f"**{label(n)}**" for n in known]) + " already."
         text += _not_mentioned(skipped)
@@ -661,8 +678,10 @@ def _wished_phase(rm: Roadmap, text: str, known: list[Node]) -> Phase | None:
         return None
     words = {stem(w) for w in WORD.findall(wish.group("what").lower())} - STOPWORDS
     latest = max(rm.position(k) for k in known)
-    return next((p for p in rm.phases if rm.position(p) > latest and words and
-                 words <= {stem(w) for w in WORD.findall(p.title.lower())} | {"specifically", "stuff", "side", "things"}), None)
+    extra = {"specifically", "stuff", "side", "things"}
+    # "get into generative models": the phase, or the first section, whose title has those words (Generative Models Introduction)
+    return next((p for p in rm.phases if rm.position(p) > latest and words and any(
+        words <= {stem(w) for w in WORD.findall(part.title.lower())} | extra for part in (p, *p.sections))), None)
 
 
 def _opens_phase(rm: Roadmap, node: Node) -> bool:
@@ -691,7 +710,7 @@ def _after_known(rm: Roadmap, known: list[Node]) -> Node | None:
     return rm.phases[rm.phases.index(phase) + 1].sections[0]
 
 
-NO_CODE = re.compile(r"\bnever (coded|programmed|written (a (single )?line of |any )?code)\b|\b(no|zero) (coding|programming)\b|"
+NO_CODE = re.compile(r"\bnever (coded|programmed|(written|wrote) (a (single )?line of |any )?code)\b|\b(no|zero) (coding|programming)\b|"
                      r"\bcan'?t (code|program)\b|\bnever (learned|done) (any )?(coding|programming)\b|"
                      r"\bhave(n'?t| not) (written|done|touched) (any |a line of )?code\b|\bhave(n'?t| not) (coded|programmed)\b|"
                      # "I've only ever coded in Fortran and MATLAB": not in the roadmap's language

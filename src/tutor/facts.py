@@ -50,10 +50,12 @@ ASPECTS = {
     "link": re.compile(r"\b(links?|address|url|redirects?|no longer|shut|moved|archived|offline|page)\b", re.I),
     "instead": re.compile(r"\b(next step|instead|alternatives?|rather than|turn to|better suited|offers|pair (it )?with|move on (from|to)|"
                           r"continue with|follow (it|up) with|fills? (much of )?the role|similar to the old|in place of|successor)\b", re.I),
+    "example": re.compile(r"\b(worked example|example|dataset|data set|fine-tunes?|trains?|loads?)\b", re.I),
     "covers": re.compile(r"\b(covers?|covered|teach(es)?|taught|chapters?|introduces|explains|includes|walks through|"
                          r"lessons?|modules?|weeks?|lectures?|starts with|begins with|ends with|derives|goes through|shows how|goes on to)\b", re.I),
 }
 ASPECT_BOOST = 0.2
+OPENING_BOOST, OPENING = 0.15, 5  # a note's first sentences, fading over its first five
 WORDS_BOOST = 0.05  # for each of up to two of the question's words a named work's sentence uses
 STRONG = {"duration": re.compile(r"\bplan on\b", re.I)}  # the way cards answer an aspect, where they share one
 CLAUSE_END = re.compile(r"[?;!]|,\s*(?=(and|but|also|plus)\b)|\.\s|\s(?=and (when|how|what|why|which|where|is|are|do|does|can|should)\b)", re.I)
@@ -73,6 +75,10 @@ CHANGED = re.compile(r"\b(now|today|replaced|renamed|no longer|since|moved|updat
                      r"in ((january|february|march|april|may|june|july|august|september|october|november|december) )?(19|20)\d\d)\b", re.I)
 AMOUNT = re.compile(r"\bhow (much|many)\b", re.I)
 NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|ten|twenty|thirty|forty|fifty|hundred)\b", re.I)
+# "what is RLHF exactly?", "how do CNN filters work?": what a topic is, or how it works; not a work, a channel or its cost
+EXPLAIN_ASKED = re.compile(r"\b(what('s| is| are| does| do)|whats|explain\w*|how (does|do|is|are|did)|why (does|do|is|are))\b", re.I)
+WORKS_ASKED = re.compile(r"\b(resources?|resorce|courses?|books?|tutorials?|papers?|videos?|channels?|links?|sites?|free|cost|who|teach\w*|"
+                         r"next|after|now what|recommend\w*)\b", re.I)
 DIFFERENCE_ASKED = re.compile(r"\b(difference|differ\w*|different|vs\.?|versus|compared?|comparing)\b", re.I)
 WHY_IT_MATTERS = re.compile(r"\bmatters? (for|to|in)\b", re.I)
 STEPS_ASKED = re.compile(r"\bstep[- ]by[- ]step\b|\b(what are the|which|main|key) (steps|stages)\b|\bwalk me through\b", re.I)
@@ -92,6 +98,7 @@ class Fact:
     card: str = ""  # the card's url, for card sentences
     note: str = ""  # the topic's id, for sentences of its note
     first: bool = False  # a subject's own roadmap line: always shown
+    at: int = -1  # its place in its note (0: the note's first sentence), for sentences of a note
 
 
 class FactPicker:
@@ -172,6 +179,12 @@ class FactPicker:
             relevance = relevance + ASPECT_BOOST / 2 * np.array([  # "backprop" is said in "backpropagation"
                 f.note in termed and any(w.startswith(t) for t in termed[f.note] for w in {stem(w) for w in content_words(f.text)})
                 for f in candidates])
+        opening = bool(len(reading.subjects) == 1 and named_url is None and not any(asks) and not _sides(reading.text) \
+            and EXPLAIN_ASKED.search(reading.text) and not WORKS_ASKED.search(reading.text) and not DIFFERENCE_ASKED.search(reading.text))
+        if opening:
+            # "what is RLHF exactly?", "how do CNN filters work?": a note says what its topic is, and how it works, first
+            relevance = relevance + OPENING_BOOST * np.array([
+                max(0.0, 1 - f.at / OPENING) if f.note and f.at >= 0 else 0.0 for f in candidates])
         if DIFFERENCE_ASKED.search(reading.text):  # "how is a VAE different from an autoencoder?": not why either matters,
             # and the named topics' own sentences before another topic's
             relevance = relevance - ASPECT_BOOST * np.array([bool(WHY_IT_MATTERS.search(f.text)) for f in candidates]) \
@@ -197,7 +210,7 @@ class FactPicker:
             if listing and relevance[best := max(listing, key=lambda i: relevance[i])] >= MIN_COSINE:
                 chosen.append(best)
         sides = len(_sides(reading.text)) if not compare else 0  # "DDPM vs DDIM" inside one topic: two sides all the same
-        limit = MAX_PER_SUBJECT * len(subjects) if compare else MAX_PER_SUBJECT * 2 if sides == 2 else MAX_LINES
+        limit = MAX_PER_SUBJECT * len(subjects) if compare else MAX_PER_SUBJECT * 2 if sides == 2 else MAX_LINES + opening
         while len(chosen) < limit:
             best, best_score = None, -1e9
             for i, f in enumerate(candidates):
@@ -215,7 +228,7 @@ class FactPicker:
                 share = MAX_PER_CARD + more
                 if f.card and sum(candidates[j].card == f.card and not candidates[j].first for j in chosen) >= share:
                     continue
-                if f.note and sum(candidates[j].note == f.note for j in chosen) >= MAX_PER_NOTE + (sides == 2):
+                if f.note and sum(candidates[j].note == f.note for j in chosen) >= MAX_PER_NOTE + (sides == 2 or opening):
                     continue
                 novelty = max((float(vectors[i] @ vectors[j]) for j in chosen), default=0.0)
                 score = MMR_LAMBDA * relevance[i] - (1 - MMR_LAMBDA) * novelty
@@ -224,6 +237,11 @@ class FactPicker:
             if best is None:
                 break
             chosen.append(best)
+        if opening:  # a note's sentences read in the order its writer gave them
+            for note in {candidates[i].note for i in chosen if candidates[i].note}:
+                places = [k for k, i in enumerate(chosen) if candidates[i].note == note]
+                for k, i in zip(places, sorted((chosen[k] for k in places), key=lambda i: candidates[i].at)):
+                    chosen[k] = i
         return [candidates[i] for i in chosen]
 
     def texts(self) -> list[str]:
@@ -323,7 +341,7 @@ class FactPicker:
 
     def _note_facts(self, node: Node, chunk: Chunk, subject: str = "") -> list[Fact]:
         note = self.corpus.notes.get(node.id)
-        return [Fact(s, chunk, subject, note=node.id) for s in split_sentences(note.body)] if note else []
+        return [Fact(s, chunk, subject, note=node.id, at=i) for i, s in enumerate(split_sentences(note.body))] if note else []
 
 
 def _card_field(card: Card | None, aspect: str) -> str:

@@ -101,9 +101,10 @@ class Link:
                 "how": self.how, "span": self.span}
 
 
+INCLUDING = {"including", "incl", "plus", "especially"}  # "Phase 5 including the ethics part": the part is in what was said
 # Words that may stand between a part and the list of its topics: "the X phase (the one with VAEs and GANs)".
 LEAD_IN = {"phase", "section", "part", "stage", "the", "one", "with", "which", "that", "has", "covers", "like",
-           "e", "g", "eg", "i", "including", "where", "you", "do", "learn"}
+           "e", "g", "eg", "i", "including", "incl", "plus", "especially", "where", "you", "do", "learn"}
 
 
 def _listed_after(outer: Link, chosen: list[Link], roadmap, words: list[str]) -> list[Link]:
@@ -417,7 +418,10 @@ class Lookup:
                   and words[c.end] in PART_STEMS and not _locates(words, c.start)]
         # So is one followed at once by a list of two or more of its own topics: "machine learning basics
         # (supervised/unsupervised)", but not "model optimization: does it teach quantization and pruning?"
-        called += [c.node for c in chosen if not isinstance(c.node, Resource) and len(_listed_after(c, chosen, self.roadmap, words)) >= 2]
+        # ...and one said to be included: "I have completed Phase 5 including the ethical considerations part"
+        called += [c.node for c in chosen if not isinstance(c.node, Resource) and (
+            len(listed := _listed_after(c, chosen, self.roadmap, words)) >= 2
+            or listed and INCLUDING & set(words[c.end: listed[0].start]))]
         # "what's in phase 6? it just says cutting edge research": a part named by words of the phase's own title is the phase
         titled = [c for c in chosen if not isinstance(c.node, Resource | Phase) and any(
             isinstance(o.node, Phase) and self.roadmap.contains(o.node, c.node) and set(c.span.split()) <= set(tokens(o.node.title))

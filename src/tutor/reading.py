@@ -103,7 +103,7 @@ CARD_ASKS = {
     # "is the link broken?", not "does the 'Fine-tuning LLMs' link teach LoRA?"
     "link": re.compile(r"\b(url|website|web ?site|site|web ?page)\b|\b(where|what)('s| is) the link\b|"
                        r"\bstill (online|up|around|available|alive|running|working|live|exists?|a thing)\b|"
-                       r"\blinks?\b(?=.*\b(broken|dead|down|work\w*|load\w*|open\w*|weird|odd|exists?|moved|404|error|gone|wrong)\b)", re.I),
+                       r"\blinks?\b(?=.*\b(broken|dead|down|work\w*|load\w*|open\w*|weird|odd|exists?|moved|404|error|gone|wrong|anymore|happened|show\w*)\b)", re.I),
     "install": re.compile(r"\b(pip|install|installable|download|package)\b", re.I),
     "join": re.compile(r"\b(take part|join|participate|get involved|sign up|become a member)\b", re.I),
     # "what's the CLIP paper about?", "what does GAN Lab actually do?": what the work does, not where it sits
@@ -111,10 +111,13 @@ CARD_ASKS = {
     # "how does CLIP classify images it never saw?": how the work's method does it
     "how": re.compile(r"\bhow (does|do|did|can|could) (it|they|this|that|the \w+|\w+) (manage to |actually |even |really )?"
                       r"(classify|generate|learn|know|predict|produce|recogni[sz]e|understand|match|find|handle|turn|make)\b", re.I),
+    # "what dataset does the Jupyter tutorial use in its worked example?": the example a work walks through
+    "example": re.compile(r"\b(worked example|example|dataset|data set|what data|which data|which model|what model)\b", re.I),
     # "does it go into Bayes?" asks what a work covers ("explain" asks the tutor, not the card)
     "covers": re.compile(r"(?<!who )(?<!who's )\b(cover|covers|covered|teach|teaches|taught|include|includes|go into|goes into|get into|gets into|"
                          r"(good|useful|enough|any good) for (learning|studying)|"
-                         r"go over|goes over|go through|goes through|walk through|walks through|deal with|deals with|what('s| is) in)\b", re.I),
+                         r"go over|goes over|go through|goes through|walk through|walks through|deal with|deals with|what('s| is) in|"
+                         r"(what|which) (are|is) (the |its |their )?(\w+ )?(courses|chapters|lessons|modules|units|parts))\b", re.I),
     # "...teach LoRA? if not, where do I go?": what the card points to instead
     "instead": re.compile(r"\bif (not|it doesn'?t|it does not)\b|\binstead\b|\balternatives?\b|\bwhere else\b", re.I),
 }
@@ -594,7 +597,7 @@ class Reader:
         hosted = [r for r in unique(self.lookup.roadmap.resources) if r is not lk.node.resources[0]
                   and (_host(r.url) == site or _host(r.url).endswith("." + site))]
         if said:
-            found = [r for r in hosted if _host(r.url) == site and said & set(WORD.findall(r.title.lower()))]
+            found = [r for r in hosted if {stem(w) for w in said} & {stem(w) for w in WORD.findall(r.title.lower())}]  # "the fast.ai coders course"
         else:
             found = [r for r in hosted if self.kinds.get(r.url) in KIND_WORDS[words[at]]]
         if len(found) > 1:  # "the hugging face library for diffusion pipelines": the one linked under a topic named
