@@ -104,6 +104,7 @@ class Composer:
 
 PROJECT_ASKED = re.compile(r"\b(what|which) (kind of |sort of |type of )?projects?\b|\bprojects? (should|could|would|do|can) i\b", re.I)
 AFTER_WORDS = {"after", "once", "finished", "finishing", "finish", "done", "beyond", "past", "completed"}
+NEXT_STEP = re.compile(r"\bnext step\b|\b(go|move) on to\b|\bfollow (it|this) with\b", re.I)  # a card's advice on what follows
 
 
 def _said_after(r: Reading, node: Node) -> bool:
@@ -111,7 +112,6 @@ def _said_after(r: Reading, node: Node) -> bool:
     said = WORD.findall(r.text.lower())
     return any(AFTER_WORDS & set(said[max(0, start - 3): start]) for lk in r.subjects if lk.node is node
                for start in (lk.start, *(a for a, _ in lk.again)))
-NEXT_STEP = re.compile(r"\bnext step\b|\b(go|move) on to\b|\bfollow (it|this) with\b", re.I)
 
 
 def answer_next(c: Composer, r: Reading, done: set[str]) -> Facts | None:
@@ -245,8 +245,7 @@ def _card_says(c: Composer, subject: Node, cue: re.Pattern = EXPECTED, most: int
 
 
 # A card saying which work comes next: "best read just before or alongside the original paper".
-POINTS_ON = re.compile(r"\bnext step\b|\b(go|move) on to\b|\bfollow (it|this) with\b|\bread (just |right )?before\b|"
-                       r"\bbefore or alongside\b|\bcompanion (to|for)\b", re.I)
+POINTS_ON = re.compile(NEXT_STEP.pattern + r"|\bread (just |right )?before\b|\bbefore or alongside\b|\bcompanion (to|for)\b", re.I)
 
 
 def _card_points_to(c: Composer, work: Resource) -> tuple[Resource, str] | None:

@@ -866,18 +866,16 @@ class Reader:
     def described_work(self, text: str, links: list[Link] = ()) -> tuple[Link, set[str]] | None:
         """A work named by a word for its kind and words of its card's opening ("the OpenAI paper that connects
         images and text"), or asked for by what it offers ("where can I get free GPUs and datasets?"): the
-        card (of that kind) sharing three or more of the question's words with its first sentences, two
-        more than any other; with the words it shares. Words that name a topic do not count."""
+        card (of that kind) sharing three or more of the question's words with its first sentences, those
+        words weighing half again as much as any other card's (a word few cards open with weighs more);
+        with the words it shares. Words that name a topic do not count."""
         said = WORD.findall(text.lower())
         kind = next((KIND_WORDS[w] for w in said if w in KIND_WORDS), None)
         if kind is None and not OFFERS_ASK.search(text) or self.index is None:
             return None
         named = {i for lk in links for i in range(lk.start, lk.end)}
         asked = {_root(stem(w)) for i, w in enumerate(said) if len(w) > 2 and i not in named and w not in STOPWORDS
-                 and w not in QUESTION_WORDS and w not in FILLERS and w not in KIND_WORDS
-                 and w not in ("roadmap", "phase", "one", "thing", "linked", "link", "get", "find", "can", "could", "has", "have",
-                               "had", "read", "reading", "people", "want", "need", "make", "use", "using", "suggest", "recommend",
-                               "idea", "ideas", "tips", "help", "stuff")}
+                 and w not in QUESTION_WORDS and w not in FILLERS and w not in KIND_WORDS and w not in ASKING_WORDS}
         if self._openings is None:
             self._openings = {}
             for chunk in self.index.chunks:
@@ -980,6 +978,10 @@ THAT_WORK = re.compile(r"\b(it|that|this|those|these|them)\b", re.I)  # a thing 
 WHICH_ONE = re.compile(r"\bwhich (one|of (them|those|these|the two|the three))\b", re.I)  # "which one do the later phases use?"
 WHICH_FIRST = re.compile(r"\bwhich (one|of (them|those|these|the two))\b.{0,30}\b(first|start|begin)\b", re.I)  # "which one should I read first?"
 DESCRIBED_ONE = re.compile(r"\bthe ([a-z]+) one\b", re.I)  # "the interactive one"
+# words that ask, not describe: no card's opening is told apart by them
+ASKING_WORDS = {"roadmap", "phase", "one", "thing", "linked", "link", "get", "find", "can", "could", "has", "have", "had", "read",
+                "reading", "people", "want", "need", "make", "use", "using", "suggest", "recommend", "idea", "ideas", "tips",
+                "help", "stuff"}
 PLURAL_REF = re.compile(r"\b(them|they|those|these)\b", re.I)  # several things referred to, one of which is meant
 # asked for by what it offers: "where can I get free GPUs?", "where could I host a demo?"
 OFFERS_ASK = re.compile(r"\bwhere (can|could|do|should|would|might) (i|we|one|you) (get|find|host|run|put|share|deploy|publish|try)\b|"
