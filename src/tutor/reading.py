@@ -310,10 +310,13 @@ class Reader:
                     and self.kinds.get(same[0].url) == self.kinds.get(resource.node.url):
                 resource = Link(same[0], resource.confidence, f"{resource.title}'s work linked under the topic named",
                                 resource.span, resource.start, resource.end)
-        if resource is not None and (home := resource.node.item) is not None:
-            # "after the PyTorch tutorials (the frameworks)": the resource's own topic, not the part holding it
+        if resource is not None and (home := resource.node.item or resource.node.section) is not None:
+            # "after the PyTorch tutorials (the frameworks)": the resource's own topic, not the part holding it;
+            # a work linked under a section replaces only a phase named by its number ("after Full Stack Deep
+            # Learning, the next section of phase 6")
             subjects = tuple(Link(home, lk.confidence, f"the topic of {resource.title}", lk.span, lk.start, lk.end)
-                             if self.lookup.roadmap.contains(lk.node, home) else lk for lk in subjects)
+                             if self.lookup.roadmap.contains(lk.node, home) and (resource.node.item is not None or lk.how == "phase number")
+                             else lk for lk in subjects)
         said = WORD.findall(text.lower())  # the words link positions count
 
         def describes(lk: Link) -> bool:  # "math-heavy", "heavy on math": a word for what something is like
