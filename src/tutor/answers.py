@@ -386,6 +386,7 @@ def answer_start(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     if known and not lacked and NO_CODE.search(r.text) and (coding := _programming(rm)) is not None:
         lacked = [coding]  # "comfortable with linear algebra, but I've never programmed": coding is what they lack
     first_lacked = min(lacked, key=rm.position) if lacked else None
+    first_wanted = min(wanted, key=rm.position) if wanted else None
     if known and lacked and all(rm.position(k) < rm.position(first_lacked) for k in known) and not _unmentioned(rm, [*known, first_lacked]):
         # "strong in linear algebra, calculus, stats, but zero programming": the first thing they lack, when
         # every section before it holds something they know ("5 yrs of Python, zero ML": the maths is unsaid)
@@ -405,12 +406,12 @@ def answer_start(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     elif r.subjects and all(b in ("has", "lacks") for b in backgrounds):
         subject = None
     elif known and wanted and (onward := _after_known(rm, known)) is not None and \
-            rm.phase_of(onward) is not rm.phase_of(min(wanted, key=rm.position)) and rm.position(onward) < rm.position(min(wanted, key=rm.position)):
+            rm.phase_of(onward) is not rm.phase_of(first_wanted) and rm.position(onward) < rm.position(first_wanted):
         # "I know the ML basics; now I want to understand LLMs": the next step after what they know, whole phases
         # before what they want; where the wish sits is said after
-        subject, later = onward, min(wanted, key=rm.position)
+        subject, later = onward, first_wanted
     elif known and wanted:
-        subject = min(wanted, key=rm.position)
+        subject = first_wanted
     # "no math and no ML. can I skip phase 1?": not when the part skipped teaches what they lack
     parts = [p for n in re.findall(r"\bphase (\d)\b", r.text, re.I) if (p := rm.phase(int(n))) is not None] + \
         [n for n in r.nodes if isinstance(n, Phase | Section)]

@@ -344,7 +344,7 @@ def _evaluate_one(tutor, q: dict, llm: bool, corpus_refs: set[str]) -> dict:
     except TutorError as e:  # an empty question in the file: counts as refused, run goes on
         return _record(q, [], "", True, {}, {"error": str(e)})
     except Exception as e:  # a bug on one question must not lose the rest of the run, nor hide: it scores as wrong
-        failed = {m: 0.0 for m in ("hit_at_1", "hit_at_5", "recall_at_5", "mrr_at_10", "ndcg_at_10")} if q["expected_sources"] else {}
+        failed = retrieval_scores(q["expected_sources"], []) if q["expected_sources"] else {}  # nothing found
         if q["answerable"] and q["expected_keywords"]:
             failed |= {"keyword_recall": 0.0, "key_hit": 0.0, "keyword_recall_data": 0.0}
         return _record(q, [], "", False, {}, failed | {"error": f"{type(e).__name__}: {e}"})

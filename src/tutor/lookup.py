@@ -104,7 +104,7 @@ class Link:
 INCLUDING = {"including", "incl", "plus", "especially"}  # "Phase 5 including the ethics part": the part is in what was said
 # Words that may stand between a part and the list of its topics: "the X phase (the one with VAEs and GANs)".
 LEAD_IN = {"phase", "section", "part", "stage", "the", "one", "with", "which", "that", "has", "covers", "like",
-           "e", "g", "eg", "i", "including", "incl", "plus", "especially", "where", "you", "do", "learn"}
+           "e", "g", "eg", "i", "where", "you", "do", "learn"} | INCLUDING
 
 
 def _listed_after(outer: Link, chosen: list[Link], roadmap, words: list[str]) -> list[Link]:

@@ -276,6 +276,7 @@ class Reader:
         self._attack_vectors: np.ndarray | None = None  # the policy's attack examples, embedded on first use
         self._card_stems: dict[str, set[str]] | None = None  # each card's word stems, read from the index on first use
         self._openings: dict[str, set[str]] | None = None  # the word stems of each card's first sentences, likewise
+        self._opening_counts: Counter = Counter()  # how many cards' openings use each of those stems
 
     def read(self, question: str, history: list[dict] | None = None) -> Reading:
         history = history or []
@@ -303,7 +304,7 @@ class Reader:
             # "the fast.ai course listed under model optimization": fast.ai's course linked there, not fast.ai itself
             near = unique([r for lk in subjects for r in self.lookup.roadmap.resources_for(lk.node)])
             site = _host(resource.node.url)
-            same = [r for r in near if _host(r.url) == site or _host(r.url).endswith("." + site)]  # course.fast.ai under fast.ai
+            same = [r for r in near if _on_site(r.url, site)]  # course.fast.ai under fast.ai
             # ...of the same kind: "a free hugging face course, like for LLMs or diffusion?" is not the Diffusers docs
             # only a platform's own link ("fast.ai"), not one paper of many on a shared host (arxiv.org)
             if resource.node not in near and len(same) == 1 and getattr(resource.node.item, "kind", "") == "listing" \
@@ -598,7 +599,7 @@ class Reader:
         said = set(words[lk.end: at]) - STOPWORDS - {"s"}
         site = _host(lk.node.resources[0].url)
         hosted = [r for r in unique(self.lookup.roadmap.resources) if r is not lk.node.resources[0]
-                  and (_host(r.url) == site or _host(r.url).endswith("." + site))]
+                  and _on_site(r.url, site)]
         if said:
             found = [r for r in hosted if {stem(w) for w in said} & {stem(w) for w in WORD.findall(r.title.lower())}]  # "the fast.ai coders course"
         else:
@@ -885,10 +886,10 @@ class Reader:
                 if chunk.url and chunk.url not in self._openings:
                     opening = " ".join(chunk.text.split(". ")[:2]).lower()
                     self._openings[chunk.url] = {_root(stem(w)) for w in WORD.findall(opening)}
+            self._opening_counts = Counter(w for words in self._openings.values() for w in words)
         works = {r.url: r for r in self.lookup.roadmap.resources if kind is None or self.kinds.get(r.url) in kind}
         # a word few openings use says more: "gpu" more than "free"
-        rare = {w: math.log(len(self._openings) / sum(w in o for o in self._openings.values())) for w in asked
-                if any(w in o for o in self._openings.values())}
+        rare = {w: math.log(len(self._openings) / self._opening_counts[w]) for w in asked if self._opening_counts[w]}
         shared = sorted(((sum(rare[w] for w in asked & self._openings.get(url, set())), len(asked & self._openings.get(url, set())), url)
                          for url in works), reverse=True)
         if not shared or shared[0][1] < 3 or len(shared) > 1 and shared[1][0] > shared[0][0] / 1.5:
@@ -1090,6 +1091,12 @@ def _root(word: str) -> str:
 
 def _host(url: str) -> str:
     return urlparse(url).netloc.lower().removeprefix("www.")
+
+
+def _on_site(url: str, site: str) -> bool:
+    """Whether `url` is on `site` or a subdomain of it (course.fast.ai on fast.ai)."""
+    host = _host(url)
+    return host == site or host.endswith("." + site)
 
 
 def _card_ask(text: str) -> str:
