@@ -855,6 +855,18 @@ def test_a_topic_named_twice_in_a_list_joins_the_list_where_it_is_named_last(mak
      [], ["You know **Linear Algebra**"]),
     ("got a diffusers pipeline running. what kind of project does the roadmap suggest next?", [], ["Implement a custom diffusion model"]),
     ("which model does the hugging face fine-tuning guide use in its example?", [], ["Qwen3-0.6B"]),
+    # heldout29: a phase's closing projects do not hold one back; a list a cue opens with unnamed things;
+    # what a named work assumes; "is that just X?"; the first of a list of topics; a work by its maker's name
+    ("I've trained a VAE and a GAN myself. Where do I start?", [], ["Start with **Diffusion Models**"]),
+    ("comfortable with scikit-learn, logistic regression, clustering and cross validation. which phase do I start at?", [],
+     ["Start with **Neural Network Basics**"]),
+    ("I'm eyeing Full Stack Deep Learning for deployment. what background does it assume?", [], ["a year of Python"]),
+    ("adapters in the PEFT section: are those just small X layers?".replace("X", "prompts"), [], ["LoRA, adapters, soft prompts"]),
+    ("what is the first one about?",
+     [{"role": "user", "content": "what's in the deployment part?"},
+      {"role": "assistant", "content": "Model Deployment & MLOps covers scalable inference, monitoring & maintenance and the user feedback loop, with Full Stack Deep Learning."}],
+     ["**Scalable Inference**", "latency"]),
+    ("how many hours does imperial's linear algebra course take?", [], ["19 to 23 hours"]),
 ])
 def test_answers_to_heldout20_to_24_phrasings(make_tutor, question, history, must):
     text = make_tutor("I do not know.").answer(question, history).finish().text

@@ -697,17 +697,26 @@ def _after_known(rm: Roadmap, known: list[Node]) -> Node | None:
     """Where a learner who knows `known` goes on: the first topic they do not know when they know
     everything before it ("strong in the maths, I only code in R": Python); else the next phase
     when they know something of a phase's last section, which builds on the rest of the phase
-    ("CNNs, RNNs, PyTorch": Phase 3). None when neither holds ("I know Python": the beginning)."""
+    ("CNNs, RNNs, PyTorch": Phase 3), or the last before its projects. None when neither holds ("I know Python": the beginning)."""
     taught = [i for i in rm.items if i.section.phase is not None]
     unknown = [i for i in taught if not any(k is i or rm.contains(k, i) for k in known)]
     if unknown and unknown[0] is not taught[0]:  # everything before the first unknown topic is known
         return unknown[0]
-    latest = max(known, key=rm.position)
+    taught_known = [k for k in known if rm.phase_of(k) is not None]  # not Kaggle: a platform, not a step
+    if not taught_known:
+        return None
+    latest = max(taught_known, key=rm.position)
     section = latest if isinstance(latest, Section) else rm.section_of(latest)
     phase = rm.phase_of(latest)
-    if phase is None or section is not phase.sections[-1] or phase is rm.phases[-1]:
+    if phase is None or phase is rm.phases[-1] or section not in phase.sections:
+        return None
+    # "I've built VAEs and GANs": a phase's closing projects practise what came before; they do not hold it back
+    if any(not PROJECTS.search(later.title) for later in phase.sections[phase.sections.index(section) + 1:]):
         return None
     return rm.phases[rm.phases.index(phase) + 1].sections[0]
+
+
+PROJECTS = re.compile(r"\bprojects?\b", re.I)
 
 
 NO_CODE = re.compile(r"\bnever (coded|programmed|(written|wrote) (a (single )?line of |any )?code)\b|\b(no|zero) (coding|programming)\b|"
@@ -759,6 +768,10 @@ def _backgrounds(text: str, links) -> list[str]:
         if not found[i] and links[i].start < len(spans) and (inside := _in_brackets(text, spans[links[i].start][0])) is not None \
                 and DID.search(inside):
             found[i] = "has"  # "took an ML class (regression, cross validation)": what the class held
+        if not found[i] and links[i].start < len(spans) and (opened := _listed_after_did(text[: spans[links[i].start][0]])) >= 0 \
+                and (previous is None or spans[min(links[previous].start, len(spans) - 1)][0] < opened):
+            # "comfortable with sklearn, regression, clustering": a list the roadmap names only part of, from its first name
+            found[i] = "has"
         previous = i
     for a, b in reversed(list(zip(order, order[1:]))):  # "pandas and sklearn daily": said after the last of them, it holds for each
         if not found[a] and found[b] == "has" and set(said[_last_end(links[a], links[b].start): links[b].start]) <= JOINERS:
@@ -771,10 +784,23 @@ def _last_end(link, before: int) -> int:
     return max([link.end] + [e for _, e in getattr(link, "again", ()) if e <= before])
 
 
-JOINERS = {"and", "or", "plus", "in", "with", "using"}  # words that join two names of one list ("CNNs and LSTMs in PyTorch")
+JOINERS = {"and", "or", "plus", "in", "with", "using", "a", "an", "the"}  # words that join two names of one list ("CNNs and LSTMs in PyTorch")
 ALSO_FOR = {"at", "work", "my", "job", "for", "both", "like", "such", "as", "including", "especially", "mostly", "also", "then", "try"}  # "PyTorch at work for CNNs"
 DID = re.compile(r"\b(took|taken|did|done|finished|completed|know|knew|learned|learnt|studied|covered|passed|comfortable with|"
                  r"familiar with|fine with|good at|worked with|used|(?<!to )(use|uses|using)|for (years|ages)|engineer|developer|scientist|researcher)\b[^.?!;]*$", re.I)
+
+
+def _listed_after_did(before: str) -> int:
+    """Where the word of knowing is that opens the list of short names the text before a name ends
+    in, or -1: "took an ML class, comfortable with sklearn, regression, " (then "clustering")."""
+    clause = re.split(r"[.?!;:()]", before)[-1]
+    items = re.split(r",| and | or ", clause)
+    for n in range(len(items) - 1, -1, -1):
+        if (cue := DID.search(items[n])) is not None and len(WORD.findall(items[n][cue.end():])) <= 3:
+            return len(before) - len(clause) + clause.rindex(items[n]) + cue.start() if n < len(items) - 1 else -1
+        if len(WORD.findall(items[n])) > 3:
+            return -1
+    return -1
 
 
 def _in_brackets(text: str, at: int) -> str | None:

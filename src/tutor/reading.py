@@ -219,6 +219,15 @@ def _pattern(entry: dict, name: str = "") -> Pattern:
 
 
 @dataclass(frozen=True)
+class Sense:
+    """A roadmap word's everyday senses (data/senses.toml): "transformer" is also on a power pole."""
+    word: re.Pattern
+    other: tuple[str, ...]
+    must_refuse: tuple[str, ...]
+    must_answer: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Policy:
     examples: dict[str, list[str]]  # intent -> phrasings (X = a named topic)
     must_not: dict[str, list[str]]
@@ -228,6 +237,8 @@ class Policy:
     allow: list[Pattern]
     off_topic: list[Pattern] = field(default_factory=list)
     like_attacks: dict = field(default_factory=dict)  # threshold, examples, must_match, must_not
+    senses: list[Sense] = field(default_factory=list)
+    sense_margin: float = 0.2  # how much nearer a word's other sense must be than the whole corpus
 
     @classmethod
     def load(cls, folder: Path = DATA) -> Policy:
@@ -235,12 +246,16 @@ class Policy:
             intents = tomllib.load(f)
         with open(folder / "safety.toml", "rb") as f:
             safety = tomllib.load(f)
+        with open(folder / "senses.toml", "rb") as f:
+            senses = tomllib.load(f)
         rules = [_pattern(r, f"{r['intent']} rule") for r in intents.pop("rule", [])]
         normalize = intents.pop("normalize", {})
         return cls({k: v["examples"] for k, v in intents.items()}, {k: v.get("must_not", []) for k, v in intents.items()},
                    rules, normalize, [_pattern(r) for r in safety.get("refuse", [])],
                    [_pattern(r) for r in safety.get("allow", [])], [_pattern(r) for r in safety.get("off_topic", [])],
-                   safety.get("like_attacks", {}))
+                   safety.get("like_attacks", {}),
+                   [Sense(re.compile(e["word"], re.I), tuple(e["other"]), tuple(e.get("must_refuse", ())), tuple(e.get("must_answer", ())))
+                    for e in senses.get("sense", [])], senses.get("margin", 0.2))
 
 
 # ---------------------------------------------------------------- the reader
@@ -274,6 +289,7 @@ class Reader:
         self.example_vectors = embedder.embed_batch(masked)  # (n_examples, dim), unit rows
         self._langid = None
         self._attack_vectors: np.ndarray | None = None  # the policy's attack examples, embedded on first use
+        self._sense_vectors: list[np.ndarray] | None = None  # each sense's other meanings, likewise
         self._card_stems: dict[str, set[str]] | None = None  # each card's word stems, read from the index on first use
         self._openings: dict[str, set[str]] | None = None  # the word stems of each card's first sentences, likewise
         self._opening_counts: Counter = Counter()  # how many cards' openings use each of those stems
@@ -451,7 +467,7 @@ class Reader:
         several = sum(isinstance(lk.node, Resource) for lk in followup) > 1  # "which of those two is free?": each of them
         picked = any(isinstance(lk.node, Resource) for lk in followup)  # "who wrote the first one, and when was it published?"
         if resource is None and not subjects and not picked and history and _card_ask(text) not in ("", "covers") \
-                and THAT_WORK.search(text) and (said := self.resource_said(history)) is not None:
+                and not (followup and ORDINAL_REF.search(text)) and THAT_WORK.search(text) and (said := self.resource_said(history)) is not None:
             # "can I pip install that?" after an answer that named a work: asked of that work's card
             resource, followup = said, ()
         if resource is None and not subjects and history and WORK_PARTS.search(text) and (
@@ -510,8 +526,10 @@ class Reader:
             # "who teaches the NLP Specialization?", "who made the VAE tutorial linked in phase 3?",
             # "what skills does Full Stack Deep Learning expect?"
             aspect, intent = _card_ask(text) or ("prereq" if EXPECTS.search(text) else ""), "concept"
-        elif resource is None and not subjects and followup and intent == "concept" and (asked := _card_ask(text)):
-            # "who's that one by?" after "...the linked resource is the Jupyter Tutorial"
+        elif resource is None and not subjects and followup and intent == "concept" and (asked := _card_ask(text)) and (
+                asked not in TOPIC_ASKS or any(isinstance(lk.node, Resource) for lk in followup)):
+            # "who's that one by?" after "...the linked resource is the Jupyter Tutorial"; "what's the first one
+            # about?" after a list of topics asks of that topic
             said = next((lk for lk in followup if isinstance(lk.node, Resource)), None) or self.resource_said(history)
             if several:  # "which of those two is free?": asked of each of them
                 aspect = asked
@@ -645,17 +663,44 @@ class Reader:
         letters = [ch for ch in question if ch.isalpha()]
         if letters and sum(not ch.isascii() for ch in letters) > len(letters) / 2:
             return Verdict(False, "mostly non-Latin letters", 1.0)
-        named = {i for lk in links for i in range(lk.start, lk.end)}
-        raw = [w for i, w in enumerate(WORD.findall(question.lower())) if i not in named]
+        raw = self._unnamed_words(question, links)
         if not raw:
             return Verdict(True, "no words", 1.0)
-        known = sum(stem(w) in self.english or w in self.english for w in raw) / len(raw)
+        known = 1 - len(self._unknown(raw)) / len(raw)
         if known > KNOWN_WORD_SHARE or len(raw) < 2:
             return Verdict(True, f"known English words {known:.0%}", known)
         lang, prob = self._classify(question)
         if lang != "en" and prob >= LANGUAGE_CONFIDENCE:
             return Verdict(False, f"py3langid: {lang}", prob)
         return Verdict(True, f"py3langid: {lang}", prob)
+
+    @staticmethod
+    def _unnamed_words(question: str, links) -> list[str]:
+        named = {i for lk in links for i in range(lk.start, lk.end)}
+        return [w for i, w in enumerate(WORD.findall(question.lower())) if i not in named]
+
+    def _unknown(self, words: list[str]) -> list[str]:
+        """The words the tutor does not know as English: neither the corpus nor the examples use them."""
+        return [w for w in words if stem(w) not in self.english and w not in self.english]
+
+    def other_sense(self, text: str, named: list[Link], links: list[Link], vector) -> Verdict | None:
+        """Off-topic when every name in the question is a word with an everyday sense (data/senses.toml),
+        the question uses words the corpus never does, and its meaning is nearer that word's other
+        senses than to any chunk of the corpus: "how much bamboo does a giant panda eat?"."""
+        senses = [next((s for s in self.policy.senses if s.word.fullmatch(lk.span or "")), None) for lk in named]
+        if not senses or None in senses or self.index is None or not self._unknown(self._unnamed_words(text, links)):
+            return None
+        if self._sense_vectors is None:
+            self._sense_vectors = [self.embedder.embed_batch(list(s.other)) for s in self.policy.senses]
+        v = vector()
+        corpus = float(self.index.search(v, 1)[0][1])
+        sense = max(set(senses), key=lambda s: float((self._sense_vectors[self.policy.senses.index(s)] @ v).max()))
+        scores = self._sense_vectors[self.policy.senses.index(sense)] @ v
+        best = int(np.argmax(scores))
+        if scores[best] - corpus >= self.policy.sense_margin:
+            return Verdict(False, f"uses {named[senses.index(sense)].span!r} in another sense, like {sense.other[best]!r}",
+                           float(scores[best] - corpus))
+        return None
 
     def warm(self) -> None:
         """Load what reading loads on first use (the language model: about a second), as a server does
@@ -753,7 +798,8 @@ class Reader:
             # "who wrote the first one?" counts the resources listed, and so does a list of mostly resources;
             # otherwise the topics, if any
             works = sum(isinstance(lk.node, Resource) for lk in named)
-            kind = Resource if _card_ask(text) or pick.group(2).lower() in ("resource", "link", "course") \
+            # ("what's the first one about?" asks that of topics as much as of works)
+            kind = Resource if _card_ask(text) not in ("", *TOPIC_ASKS) or pick.group(2).lower() in ("resource", "link", "course") \
                 or works > len(named) - works or works and RESOURCE_ASK.search(last_user) else Item
             if pick.re is ORDINAL_MANY and pick.group(1).lower() in ("those", "these") and works == _COUNTS.get(pick.group(2).lower()):
                 kind = Resource  # "which of those two": the answer named just two works
@@ -933,6 +979,8 @@ class Reader:
         if elsewhere is not None:  # "salary of an ML engineer" names a topic but asks about pay
             return Verdict(False, f"asks about {elsewhere.name}", 1.0)
         named = [lk for lk in (*subjects, *([resource] if resource else [])) if lk.confidence >= 0.7]
+        if named and (elsewhere := self.other_sense(text, named, links, vector)) is not None:
+            return elsewhere
         if named:  # a weak name ("tips" for Learning Tips) alone does not make a question on topic
             return Verdict(True, f"names {named[0].title!r}", named[0].confidence)
         if followup:
@@ -1097,6 +1145,9 @@ def _on_site(url: str, site: str) -> bool:
     """Whether `url` is on `site` or a subdomain of it (course.fast.ai on fast.ai)."""
     host = _host(url)
     return host == site or host.endswith("." + site)
+
+
+TOPIC_ASKS = ("about", "how", "example")  # card asks that a topic's note answers as well
 
 
 def _card_ask(text: str) -> str:
