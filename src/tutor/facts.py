@@ -187,8 +187,10 @@ class FactPicker:
                 max(0.0, 1 - f.at / OPENING) if f.note and f.at >= 0 else 0.0 for f in candidates])
         if DIFFERENCE_ASKED.search(reading.text):  # "how is a VAE different from an autoencoder?": not why either matters,
             # and the named topics' own sentences before another topic's
+            # and what each side is, which its note says first ("RLHF ... matches human preferences")
             relevance = relevance - ASPECT_BOOST * np.array([bool(WHY_IT_MATTERS.search(f.text)) for f in candidates]) \
-                + ASPECT_BOOST / 4 * np.array([bool(f.subject) for f in candidates])
+                + ASPECT_BOOST / 4 * np.array([bool(f.subject) for f in candidates]) \
+                + OPENING_BOOST / 2 * np.array([max(0.0, 1 - f.at / OPENING) if f.note and f.at >= 0 else 0.0 for f in candidates])
         if STEPS_ASKED.search(reading.text):  # "what is RLHF, step by step?": the sentences that say a stage or an order
             relevance = relevance + ASPECT_BOOST * np.array([bool(f.note) and bool(STAGE.search(f.text)) for f in candidates])
         if STILL.search(reading.text):  # "is it still in Octave?": what the card says changed, and when
