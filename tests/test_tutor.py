@@ -867,6 +867,22 @@ def test_a_topic_named_twice_in_a_list_joins_the_list_where_it_is_named_last(mak
       {"role": "assistant", "content": "Model Deployment & MLOps covers scalable inference, monitoring & maintenance and the user feedback loop, with Full Stack Deep Learning."}],
      ["**Scalable Inference**", "latency"]),
     ("how many hours does imperial's linear algebra course take?", [], ["19 to 23 hours"]),
+    # heldout30: a list said to be known after it; a wish far ahead said with the beginning; a section named
+    # as a "chunk"; a work's fit for a reader; the next topic within a part; the next resource
+    ("numpy, pandas, scikit-learn and cross-validation are my bread and butter. where should I start for generative AI?", [],
+     ["Start with **Neural Network Basics**"]),
+    ("I'm an illustrator and I mostly want to understand text-to-image tools. Must I start from phase 1?", [],
+     ["Start at the beginning", "**Text-to-Image** comes later"]),
+    ("finished the transformer chunk of phase 4. which section follows?", [], ["After **Transformer-Based Models**"]),
+    ("is the labml annotated implementations site ok for someone who just finished phase 1?", [], ["Phases 2 to 4"]),
+    ("and after that one, what's the next math topic?",
+     [{"role": "user", "content": "which course teaches linear algebra?"},
+      {"role": "assistant", "content": "Linear Algebra in Phase 1 links Imperial's Linear Algebra for Machine Learning on Coursera."}],
+     ["After **Linear Algebra**", "**Probability & Statistics**"]),
+    ("I know python already, can I skip ahead to the next resource?",
+     [{"role": "user", "content": "where do I start?"},
+      {"role": "assistant", "content": "Phase 1 starts with Python for Everybody for programming."}],
+     ["After **Python Programming**", "Python Data Science Handbook"]),
 ])
 def test_answers_to_heldout20_to_24_phrasings(make_tutor, question, history, must):
     text = make_tutor("I do not know.").answer(question, history).finish().text

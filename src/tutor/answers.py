@@ -412,6 +412,12 @@ def answer_start(c: Composer, r: Reading, done: set[str]) -> Facts | None:
         subject, later = onward, first_wanted
     elif known and wanted:
         subject = first_wanted
+    wished = [lk.node for lk, b in zip(r.subjects, backgrounds) if (b == "wants" or not b and WISH_WORD.search(r.text))
+              and not isinstance(lk.node, Phase | Resource)]
+    if later is None and not known and not lacked and wished and (
+            subject is None or subject is rm.phases[0] or any(lk.node is rm.phases[0] for lk in r.subjects) or NEWCOMER.search(r.text)):
+        # "I mostly want to understand image generators like Midjourney. Do I have to start from phase 1?": yes, and where that is
+        subject, later = None, min(wished, key=rm.position)
     # "no math and no ML. can I skip phase 1?": not when the part skipped teaches what they lack
     parts = [p for n in re.findall(r"\bphase (\d)\b", r.text, re.I) if (p := rm.phase(int(n))) is not None] + \
         [n for n in r.nodes if isinstance(n, Phase | Section)]
@@ -437,6 +443,8 @@ def answer_start(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     if NO_CODE.search(r.text) and (coding := _programming(rm)) is not None and coding not in lacked and coding not in first.items:
         # "never written a line of code": where the roadmap teaches it, said at once
         text += f"\n\nYou have not coded yet: the roadmap teaches it in {c.describe(coding)}"
+    if later is not None:
+        text += f"\n\n**{label(later)}** comes later, in {where(later)}: the steps before it build up to it."
     if known and subject is None:
         text += "\n\nYou know " + _and([f"**{label(n)}**" for n in known]) + " already: skim " + \
                 ("it" if len(known) == 1 else "them") + " when you get there (" + "; ".join(where(n) for n in known) + ")."
@@ -716,6 +724,8 @@ def _after_known(rm: Roadmap, known: list[Node]) -> Node | None:
     return rm.phases[rm.phases.index(phase) + 1].sections[0]
 
 
+NEWCOMER = re.compile(r"\b(i'?m new|i am new|(total|complete|absolute) (beginner|newbie|novice)|from scratch|from zero)\b", re.I)
+WISH_WORD = re.compile(r"\b(want|wanna|hope|hoping|interested in|care about|would like|'d like|my goal|dream)\b", re.I)
 PROJECTS = re.compile(r"\bprojects?\b", re.I)
 
 
@@ -763,7 +773,7 @@ def _backgrounds(text: str, links) -> list[str]:
             between = said[end: links[i].start]
             gap = text[spans[end - 1][1]: spans[links[i].start][0]] if links[i].start < len(spans) else "."
             # "pandas, sklearn, regression, cross-validation": a list of short names, some the roadmap lacks
-            if set(between) <= JOINERS | ALSO_FOR or len(between) <= 4 and "," in gap and not re.search(r"[.?!;:()]", gap):
+            if set(between) <= JOINERS | ALSO_FOR or _short_list(between, gap):
                 found[i] = found[previous]
         if not found[i] and links[i].start < len(spans) and (inside := _in_brackets(text, spans[links[i].start][0])) is not None \
                 and DID.search(inside):
@@ -774,9 +784,16 @@ def _backgrounds(text: str, links) -> list[str]:
             found[i] = "has"
         previous = i
     for a, b in reversed(list(zip(order, order[1:]))):  # "pandas and sklearn daily": said after the last of them, it holds for each
-        if not found[a] and found[b] == "has" and set(said[_last_end(links[a], links[b].start): links[b].start]) <= JOINERS:
+        between = said[_last_end(links[a], links[b].start): links[b].start]
+        gap = text[spans[links[a].end - 1][1]: spans[links[b].start][0]] if links[b].start < len(spans) else "."
+        if not found[a] and found[b] == "has" and (set(between) <= JOINERS or _short_list(between, gap)):
             found[a] = "has"
     return [found[i] for i in range(len(links))]
+
+
+def _short_list(between: list[str], gap: str) -> bool:
+    """Whether two names sit in one list of short names, some the roadmap lacks: "pandas, sklearn, regression"."""
+    return len(between) <= 4 and "," in gap and not re.search(r"[.?!;:()]", gap)
 
 
 def _last_end(link, before: int) -> int:
@@ -787,7 +804,7 @@ def _last_end(link, before: int) -> int:
 JOINERS = {"and", "or", "plus", "in", "with", "using", "a", "an", "the"}  # words that join two names of one list ("CNNs and LSTMs in PyTorch")
 ALSO_FOR = {"at", "work", "my", "job", "for", "both", "like", "such", "as", "including", "especially", "mostly", "also", "then", "try"}  # "PyTorch at work for CNNs"
 DID = re.compile(r"\b(took|taken|did|done|finished|completed|know|knew|learned|learnt|studied|covered|passed|comfortable with|"
-                 r"familiar with|fine with|good at|worked with|used|(?<!to )(use|uses|using)|for (years|ages)|engineer|developer|scientist|researcher)\b[^.?!;]*$", re.I)
+                 r"familiar with|fine with|good at|worked with|used|(?<!to )(use|uses|using)|for (a couple of |a few |many |several |some |\d+ )?(years|ages)|engineer|developer|scientist|researcher)\b[^.?!;]*$", re.I)
 
 
 def _listed_after_did(before: str) -> int:

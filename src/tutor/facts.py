@@ -19,7 +19,7 @@ import numpy as np
 
 from .corpus import Card, Chunk, Corpus
 from .embed import Remembering
-from .reading import Reading
+from .reading import LAST_QUESTION, Reading
 from .retrieve import Hit
 from .roadmap import Item, Node, Phase, Resource, Section, label, unique
 from .text import WORD, content_words, normalize_url, split_sentences, stem
@@ -301,7 +301,7 @@ class FactPicker:
                 if (line := _card_field(card, aspect)) and (chunk := self.chunk_by_url.get(normalize_url(res.url))):
                     # "is it free?": the card's own field says, even when no sentence of its text does
                     out.insert(1, Fact(line, chunk, res.url, card.url, first=True))
-        for node in [lk.node for lk in (reading.subjects or reading.followup)][:3]:
+        for node in [lk.node for lk in _asked_first(reading)][:3]:
             if isinstance(node, Resource):  # "which of those two is free?": each work referred to
                 out += self._card_facts(self.corpus.card(node.url), node.url, subject=node.url, first=True)
                 continue
@@ -408,3 +408,14 @@ def render(facts: list[Fact], number: dict[str, int], corpus: Corpus) -> str:
                 text = f"**{title}**{_place(f.chunk)}{rest}"
             lines.append(f"- {text} [{n}]")
     return "\n".join(lines)
+
+
+def _asked_first(reading: Reading) -> list:
+    """The subjects (else what is referred to), those the question sentence names before those of the
+    story told first: "I'm writing prompts for a text classifier. zero-shot vs few-shot -- what's the difference?"."""
+    links = list(reading.subjects or reading.followup)
+    asked = LAST_QUESTION.search(reading.text)
+    if asked is None or not reading.subjects:
+        return links
+    told = len(WORD.findall(reading.text[: asked.start(1)].lower()))
+    return sorted(links, key=lambda lk: lk.start < told)  # stable: in the question's order otherwise

@@ -73,7 +73,7 @@ ORDINALS = {"one": 1, "first": 1, "1st": 1, "two": 2, "second": 2, "2nd": 2, "th
 # How sure each kind of match is. A description term is a weaker name than a title.
 CONFIDENCE = {"title": 1.0, "alias": 0.95, "acronym": 0.95, "part": 0.9, "author": 0.9, "short title": 0.85,
               "description term": 0.75, "phase number": 1.0, "generic title": 0.6}
-PART_STEMS = {stem(w) for w in ("section", "sections", "part", "bit", "module", "chapter", "unit", "stuff")}
+PART_STEMS = {stem(w) for w in ("section", "sections", "part", "bit", "module", "chapter", "unit", "stuff", "chunk", "block")}
 FUZZY_CUTOFF = 86  # rapidfuzz ratio (0-100); calibrated on routing.jsonl: 'transformrs', 'difusion'
 EMBEDDING_CUTOFF = 0.60  # cosine; calibrated on routing.jsonl, see tests/test_reading.py
 

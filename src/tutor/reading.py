@@ -94,7 +94,8 @@ LANGUAGES = "en es fr de it pt nl pl tr sv da no fi id ms vi ru uk cs ro hu el z
 # "what does it expect / assume?": a work's card says what it asks of its learners
 EXPECTS = re.compile(r"\b(expects?|assumes?|prerequisites?|prereqs?|requires?|need to know|should (i )?know|beginner[- ]friendly|"
                      r"(should|do|must) i (already )?(understand|know|be comfortable with|have done)\b[^?]{0,20}\bbefore|"
-                     r"for (a |total |complete )?(beginners?|newbies?|novices?)|too (hard|advanced|difficult|technical)|how (hard|difficult|technical))\b", re.I)
+                     r"for (a |total |complete )?(beginners?|newbies?|novices?)|too (hard|advanced|difficult|technical)|how (hard|difficult|technical)|"
+                     r"(ok|okay|good|suitable|right|appropriate|doable|accessible) for (me|someone|somebody|people|learners|a learner)\b[^?]{0,30}\b(finished|done|completed|know|only|just|new|fresh))\b", re.I)
 CARD_ASKS = {
     # "who teaches it?", "and who wrote it?"; not "a designer who's written some javascript"
     "who": re.compile(r"(^|[.?!,;:(\u2014-]\s*|\b(and|but|so|or|then)\s+)who\b|\bwho (is|was|'s) (he|she|they|this|that|the guy)\b|\bwho('s| is| are)? (teach\w*|taught|made|wrote|created|runs?|"
@@ -539,6 +540,13 @@ class Reader:
                 and not resource and not self._content(text, links):
             # "Tell me about phase 5": a phase or section is explained by what it contains.
             intent, evidence = "contents", Verdict(True, f"a {type(subjects[0].node).__name__.lower()} asked about as a concept")
+        if intent in ("next", "prereq") and history and len(subjects) == 1 and isinstance(subjects[0].node, Section) \
+                and NEXT_OF_PART.search(framed) and PRONOUN_IT.search(text):
+            # "once I'm through that one, what's the next math topic?": after the topic referred to, in that part
+            part = subjects[0].node
+            said = [lk for lk in self.refers_to(history, "") if self.lookup.roadmap.contains(part, lk.node) and lk.node is not part]
+            if said:
+                subjects = (Link(said[0].node, said[0].confidence, f"{said[0].how}, in {part.title}", said[0].span),)
         # "what does he do?" beside a named work asks about the work ("the youtube one"): its card answers
         person = self.person(text, history) if PERSON_ASK.search(text) and not subjects and (
             resource is None or re.search(r"\b(else|other|another)\b", text, re.I)) else ""
@@ -683,11 +691,12 @@ class Reader:
         """The words the tutor does not know as English: neither the corpus nor the examples use them."""
         return [w for w in words if stem(w) not in self.english and w not in self.english]
 
-    def other_sense(self, text: str, named: list[Link], links: list[Link], vector) -> Verdict | None:
-        """Off-topic when every name in the question is a word with an everyday sense (data/senses.toml),
-        the question uses words the corpus never does, and its meaning is nearer that word's other
-        senses than to any chunk of the corpus: "how much bamboo does a giant panda eat?"."""
-        senses = [next((s for s in self.policy.senses if s.word.fullmatch(lk.span or "")), None) for lk in named]
+    def other_sense(self, text: str, said: list[str], links: list[Link], vector) -> Verdict | None:
+        """Off-topic when every word that ties the question to the roadmap (`said`: the names in it, or
+        "phase") has an everyday sense (data/senses.toml), the question uses words the corpus never
+        does, and its meaning is nearer that word's other senses than to any chunk of the corpus: "how
+        much bamboo does a giant panda eat?", "which phase of the moon is best for planting?"."""
+        senses = [next((s for s in self.policy.senses if s.word.fullmatch(word)), None) for word in said]
         if not senses or None in senses or self.index is None or not self._unknown(self._unnamed_words(text, links)):
             return None
         if self._sense_vectors is None:
@@ -698,7 +707,7 @@ class Reader:
         scores = self._sense_vectors[self.policy.senses.index(sense)] @ v
         best = int(np.argmax(scores))
         if scores[best] - corpus >= self.policy.sense_margin:
-            return Verdict(False, f"uses {named[senses.index(sense)].span!r} in another sense, like {sense.other[best]!r}",
+            return Verdict(False, f"uses {said[senses.index(sense)]!r} in another sense, like {sense.other[best]!r}",
                            float(scores[best] - corpus))
         return None
 
@@ -979,7 +988,7 @@ class Reader:
         if elsewhere is not None:  # "salary of an ML engineer" names a topic but asks about pay
             return Verdict(False, f"asks about {elsewhere.name}", 1.0)
         named = [lk for lk in (*subjects, *([resource] if resource else [])) if lk.confidence >= 0.7]
-        if named and (elsewhere := self.other_sense(text, named, links, vector)) is not None:
+        if named and (elsewhere := self.other_sense(text, [lk.span or "" for lk in named], links, vector)) is not None:
             return elsewhere
         if named:  # a weak name ("tips" for Learning Tips) alone does not make a question on topic
             return Verdict(True, f"names {named[0].title!r}", named[0].confidence)
@@ -994,6 +1003,8 @@ class Reader:
             return Verdict(True, "asks for a quiz on the roadmap", evidence_score)
         if intent == "start" and evidence_score >= CLEAR_INTENT or \
                 intent in NAMES_A_TOPIC and evidence_score >= CLEAR_INTENT and STRUCTURE.search(text):
+            if (elsewhere := self.other_sense(text, [m.group(0).lower() for m in STRUCTURE.finditer(text)], links, vector)) is not None:
+                return elsewhere  # "which phase of the moon...?"
             return Verdict(True, "asks the roadmap's order about something it may not name", evidence_score)
         if intent in NAVIGATION and not self._content(text, links):
             return Verdict(True, "only curriculum words", cosine)
@@ -1040,6 +1051,7 @@ OFFERS_ASK = re.compile(r"\bwhere (can|could|do|should|would|might) (i|we|one|yo
                         r"\b(any|a|some) (place|site|service|website|platform) (to|where|that|for)\b|\bi need (a |an |some )?(free|cheap)\b", re.I)
 # the parts of a work, not of the roadmap: "which chapters matter most?"
 WORK_PARTS = re.compile(r"\b(which|what) (chapters?|lessons?|modules?|units?|weeks?|lectures?|episodes?|notebooks?)\b", re.I)
+NEXT_OF_PART = re.compile(r"\b(next|previous|prior) X (topic|step|thing|one|bit|item)\b", re.I)  # "the next math topic"
 PART_AFTER = re.compile(r"\b(after|before) the X (block|section|part|module|chunk|bit|stage)\b", re.I)
 # "that simpler alternative", "this newer method": something the tutor's last answer called so
 THAT_DESCRIBED = re.compile(r"\b(that|this|the) ((?:[a-z]+ )?(alternative|method|approach|technique|option|variant|trick))\b", re.I)
