@@ -668,13 +668,15 @@ def test_background_cues_match_what_they_must_and_nothing_else(cue):
         assert not cue.regex.search(words), words
 
 
-def test_questions_close_in_meaning_to_an_attack_are_refused_before_the_model(make_tutor):
+@pytest.mark.parametrize("name", ["attack", "harm"])
+def test_questions_close_in_meaning_to_an_attack_are_refused_before_the_model(make_tutor, name):
     tutor = make_tutor("I should never be asked.")
-    like = tutor.reader.policy.like_attacks
-    for question in like["must_match"]:
-        answer = tutor.answer(question).finish()
-        assert answer.route == "refusal" and answer.reading.safety.rule.startswith("like the attack example"), question
-        assert tutor.reader.safety(tutor.reader.normalise(question)).ok  # the patterns alone let it through
+    like = tutor.reader.policy.likeness()[name]
+    assert like["must_match"] and like["must_not"]
+    answers = [tutor.answer(question).finish() for question in like["must_match"]]
+    assert all(a.route == "refusal" for a in answers), [(a.question, a.route) for a in answers]
+    assert any(a.reading.safety.rule.startswith(f"like the {name} example")  # some only by their meaning:
+               and tutor.reader.safety(tutor.reader.normalise(a.question)).ok for a in answers)  # the patterns let it through
     for question in like["must_not"]:
         answer = tutor.answer(question).finish()
         assert answer.route != "refusal", (question, answer.reading.safety)

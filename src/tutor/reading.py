@@ -238,8 +238,13 @@ class Policy:
     allow: list[Pattern]
     off_topic: list[Pattern] = field(default_factory=list)
     like_attacks: dict = field(default_factory=dict)  # threshold, examples, must_match, must_not
+    like_harm: dict = field(default_factory=dict)  # the same, for requests to harm or deceive someone
     senses: list[Sense] = field(default_factory=list)
     sense_margin: float = 0.2  # how much nearer a word's other sense must be than the whole corpus
+
+    def likeness(self) -> dict[str, dict]:
+        """The example sets a question is refused for being close to, by name."""
+        return {"attack": self.like_attacks, "harm": self.like_harm}
 
     @classmethod
     def load(cls, folder: Path = DATA) -> Policy:
@@ -254,7 +259,7 @@ class Policy:
         return cls({k: v["examples"] for k, v in intents.items()}, {k: v.get("must_not", []) for k, v in intents.items()},
                    rules, normalize, [_pattern(r) for r in safety.get("refuse", [])],
                    [_pattern(r) for r in safety.get("allow", [])], [_pattern(r) for r in safety.get("off_topic", [])],
-                   safety.get("like_attacks", {}),
+                   safety.get("like_attacks", {}), safety.get("like_harm", {}),
                    [Sense(re.compile(e["word"], re.I), tuple(e["other"]), tuple(e.get("must_refuse", ())), tuple(e.get("must_answer", ())))
                     for e in senses.get("sense", [])], senses.get("margin", 0.2))
 
@@ -289,7 +294,7 @@ class Reader:
         masked = [self.mask(p, self.lookup.link(p)) for p in self.phrases]
         self.example_vectors = embedder.embed_batch(masked)  # (n_examples, dim), unit rows
         self._langid = None
-        self._attack_vectors: np.ndarray | None = None  # the policy's attack examples, embedded on first use
+        self._attack_vectors: dict[str, np.ndarray] | None = None  # the policy's attack and harm examples, embedded on first use
         self._sense_vectors: list[np.ndarray] | None = None  # each sense's other meanings, likewise
         self._card_stems: dict[str, set[str]] | None = None  # each card's word stems, read from the index on first use
         self._openings: dict[str, set[str]] | None = None  # the word stems of each card's first sentences, likewise
@@ -640,17 +645,19 @@ class Reader:
 
     def like_attack(self, text: str, vector: np.ndarray | None) -> Verdict | None:
         """A refusal when a question's embedding is close to an attack example (the policy's
-        `like_attacks`) and no allow pattern matches it, else None. Used on questions that would
-        reach the model."""
-        like = self.policy.like_attacks
-        if vector is None or not like.get("examples") or any(a.matches(text) for a in self.policy.allow):
+        `like_attacks`) or to a request to harm or deceive (`like_harm`, with its own threshold), and no
+        allow pattern matches it, else None. Used on questions that would reach the model."""
+        if vector is None or any(a.matches(text) for a in self.policy.allow):
             return None
         if self._attack_vectors is None:
-            self._attack_vectors = self.embedder.embed_batch(like["examples"])
-        scores = self._attack_vectors @ vector
-        best = int(np.argmax(scores))
-        if scores[best] >= like["threshold"]:
-            return Verdict(False, f"like the attack example {like['examples'][best]!r}", float(scores[best]))
+            self._attack_vectors = {name: self.embedder.embed_batch(like["examples"])
+                                    for name, like in self.policy.likeness().items() if like.get("examples")}
+        for name, vectors in self._attack_vectors.items():
+            like = self.policy.likeness()[name]
+            scores = vectors @ vector
+            best = int(np.argmax(scores))
+            if scores[best] >= like["threshold"]:
+                return Verdict(False, f"like the {name} example {like['examples'][best]!r}", float(scores[best]))
         return None
 
     def safety(self, text: str, said: str = "") -> Verdict:
@@ -699,12 +706,11 @@ class Reader:
         senses = [next((s for s in self.policy.senses if s.word.fullmatch(word)), None) for word in said]
         if not senses or None in senses or self.index is None or not self._unknown(self._unnamed_words(text, links)):
             return None
-        if self._sense_vectors is None:
-            self._sense_vectors = [self.embedder.embed_batch(list(s.other)) for s in self.policy.senses]
+        vectors = self._senses()
         v = vector()
         corpus = float(self.index.search(v, 1)[0][1])
-        sense = max(set(senses), key=lambda s: float((self._sense_vectors[self.policy.senses.index(s)] @ v).max()))
-        scores = self._sense_vectors[self.policy.senses.index(sense)] @ v
+        sense = max(set(senses), key=lambda s: float((vectors[self.policy.senses.index(s)] @ v).max()))
+        scores = vectors[self.policy.senses.index(sense)] @ v
         best = int(np.argmax(scores))
         if scores[best] - corpus >= self.policy.sense_margin:
             return Verdict(False, f"uses {said[senses.index(sense)]!r} in another sense, like {sense.other[best]!r}",
@@ -712,9 +718,16 @@ class Reader:
         return None
 
     def warm(self) -> None:
-        """Load what reading loads on first use (the language model: about a second), as a server does
-        at start, so that no learner's question waits for it."""
+        """Load what reading loads on first use (the language model: about a second; the everyday senses'
+        vectors: a fifth of one), as a server does at start, so that no learner's question waits for it."""
         self._classify("warm")
+        self._senses()
+        self.like_attack("warm", np.zeros(self.embedder.dim, dtype=np.float32))  # embeds the examples once
+
+    def _senses(self) -> list[np.ndarray]:
+        if self._sense_vectors is None:
+            self._sense_vectors = [self.embedder.embed_batch(list(s.other)) for s in self.policy.senses]
+        return self._sense_vectors
 
     def _classify(self, text: str) -> tuple[str, float]:
         if self._langid is None:
