@@ -885,6 +885,18 @@ def test_a_topic_named_twice_in_a_list_joins_the_list_where_it_is_named_last(mak
      [{"role": "user", "content": "where do I start?"},
       {"role": "assistant", "content": "Phase 1 starts with Python for Everybody for programming."}],
      ["After **Python Programming**", "Python Data Science Handbook"]),
+    # heldout31: "or where should I start?"; what one won't do is not a wish; "for five years"; "next section pls";
+    # what a channel assumes; a wish list with "next and later"; a community for people like the asker
+    ("ML engineer for six years: pandas, sklearn, lightgbm. Do I need phase 1 at all or where should I start?", [],
+     ["Start with **Neural Network Basics**"]),
+    ("Marketing lead here. I won't be training models myself but want to follow the gen AI talk at work. Where would you have me start?", [],
+     ["Start at the beginning"]),
+    ("went through the illustrated transformer and feel fine with LLM basics now. next section pls", [],
+     ["After **Large Language Models (LLMs)**"]),
+    ("I got lost in a Yannic Kilcher video. What background does his channel assume?", [], ["Phases 2 to 4"]),
+    ("I finished the Hugging Face fine-tuning guide. I want LoRA next and later DPO. Where do I go for each?", [],
+     ["PEFT library", "TRL library"]),
+    ("no lab, no advisor, just me. Is there a community in the roadmap for people like me?", [], ["[ML Collective]"]),
 ])
 def test_answers_to_heldout20_to_24_phrasings(make_tutor, question, history, must):
     text = make_tutor("I do not know.").answer(question, history).finish().text

@@ -802,7 +802,8 @@ def _last_end(link, before: int) -> int:
 
 
 JOINERS = {"and", "or", "plus", "in", "with", "using", "a", "an", "the"}  # words that join two names of one list ("CNNs and LSTMs in PyTorch")
-ALSO_FOR = {"at", "work", "my", "job", "for", "both", "like", "such", "as", "including", "especially", "mostly", "also", "then", "try"}  # "PyTorch at work for CNNs"
+ALSO_FOR = {"at", "work", "my", "job", "for", "both", "like", "such", "as", "including", "especially", "mostly", "also", "then", "try",
+            "next", "later", "eventually", "afterwards"}  # "PyTorch at work for CNNs"
 DID = re.compile(r"\b(took|taken|did|done|finished|completed|know|knew|learned|learnt|studied|covered|passed|comfortable with|"
                  r"familiar with|fine with|good at|worked with|used|(?<!to )(use|uses|using)|for (a couple of |a few |many |several |some |\d+ )?(years|ages)|engineer|developer|scientist|researcher)\b[^.?!;]*$", re.I)
 
