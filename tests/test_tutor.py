@@ -897,6 +897,18 @@ def test_a_topic_named_twice_in_a_list_joins_the_list_where_it_is_named_last(mak
     ("I finished the Hugging Face fine-tuning guide. I want LoRA next and later DPO. Where do I go for each?", [],
      ["PEFT library", "TRL library"]),
     ("no lab, no advisor, just me. Is there a community in the roadmap for people like me?", [], ["[ML Collective]"]),
+    # heldout32: "is it enough for" a named course; the step after that within a part; years of X; where to start
+    # and with which resource; any community where one can find collaborators
+    ("my maths stops at school algebra. is it enough for imperial's linear algebra course?", [], ["school-level algebra"]),
+    ("and the step after that in programming skills?",
+     [{"role": "user", "content": "where does the roadmap teach python?"},
+      {"role": "assistant", "content": "In Phase 1's Programming Skills, with Python for Everybody."}],
+     ["After **Python Programming**", "NumPy, Pandas, Matplotlib"]),
+    ("data engineer with years of Python, but my maths is rusty (haven't touched a matrix since uni). where do I begin?", [],
+     ["Go back to **Linear Algebra**", "You know **Python Programming** already"]),
+    ("I fine-tune transformers at work every day and want to learn diffusion - where in the roadmap do I start and with which resource?", [],
+     ["Start with **Diffusion Models**", "[Understanding Diffusion Models]"]),
+    ("no university, no lab. any community where i can find people to do research with?", [], ["[ML Collective]"]),
 ])
 def test_answers_to_heldout20_to_24_phrasings(make_tutor, question, history, must):
     text = make_tutor("I do not know.").answer(question, history).finish().text

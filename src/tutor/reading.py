@@ -1064,7 +1064,9 @@ OFFERS_ASK = re.compile(r"\bwhere (can|could|do|should|would|might) (i|we|one|yo
                         r"\b(any|a|some) (place|site|service|website|platform) (to|where|that|for)\b|\bi need (a |an |some )?(free|cheap)\b", re.I)
 # the parts of a work, not of the roadmap: "which chapters matter most?"
 WORK_PARTS = re.compile(r"\b(which|what) (chapters?|lessons?|modules?|units?|weeks?|lectures?|episodes?|notebooks?)\b", re.I)
-NEXT_OF_PART = re.compile(r"\b(next|previous|prior) X (topic|step|thing|one|bit|item)\b", re.I)  # "the next math topic"
+# "the next math topic", "the step after that in programming skills"
+NEXT_OF_PART = re.compile(r"\b(next|previous|prior) X (topic|step|thing|one|bit|item)\b|"
+                          r"\b(step|topic|thing|one) (after|before) (that|this|it)( one)? in (the )?X\b", re.I)
 PART_AFTER = re.compile(r"\b(after|before) the X (block|section|part|module|chunk|bit|stage)\b", re.I)
 # "that simpler alternative", "this newer method": something the tutor's last answer called so
 THAT_DESCRIBED = re.compile(r"\b(that|this|the) ((?:[a-z]+ )?(alternative|method|approach|technique|option|variant|trick))\b", re.I)
