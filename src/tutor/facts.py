@@ -186,8 +186,8 @@ class FactPicker:
             relevance = relevance + OPENING_BOOST * np.array([
                 max(0.0, 1 - f.at / OPENING) if f.note and f.at >= 0 else 0.0 for f in candidates])
         if DIFFERENCE_ASKED.search(reading.text):  # "how is a VAE different from an autoencoder?": not why either matters,
-            # and the named topics' own sentences before another topic's
-            # and what each side is, which its note says first ("RLHF ... matches human preferences")
+            # the named topics' own sentences before another topic's, and what each side is, which its note
+            # says first ("RLHF is a method ... to match human preferences")
             relevance = relevance - ASPECT_BOOST * np.array([bool(WHY_IT_MATTERS.search(f.text)) for f in candidates]) \
                 + ASPECT_BOOST / 4 * np.array([bool(f.subject) for f in candidates]) \
                 + OPENING_BOOST / 2 * np.array([max(0.0, 1 - f.at / OPENING) if f.note and f.at >= 0 else 0.0 for f in candidates])
