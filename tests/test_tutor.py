@@ -909,6 +909,9 @@ def test_a_topic_named_twice_in_a_list_joins_the_list_where_it_is_named_last(mak
     ("I fine-tune transformers at work every day and want to learn diffusion - where in the roadmap do I start and with which resource?", [],
      ["Start with **Diffusion Models**", "[Understanding Diffusion Models]"]),
     ("no university, no lab. any community where i can find people to do research with?", [], ["[ML Collective]"]),
+    # heldout33: "once X clicks"; "which course should logically follow it?"; "what am I supposed to move on to now?"
+    ("what do I study once the GAN stuff (minimax, mode collapse) clicks?", [], ["After **Generative Adversarial Networks (GANs)**"]),
+    ("just finished the PyTorch tutorials. which resource should logically follow it?", [], ["After **PyTorch**"]),
 ])
 def test_answers_to_heldout20_to_24_phrasings(make_tutor, question, history, must):
     text = make_tutor("I do not know.").answer(question, history).finish().text
