@@ -912,6 +912,9 @@ def test_a_topic_named_twice_in_a_list_joins_the_list_where_it_is_named_last(mak
     # heldout33: "once X clicks"; "which course should logically follow it?"; "what am I supposed to move on to now?"
     ("what do I study once the GAN stuff (minimax, mode collapse) clicks?", [], ["After **Generative Adversarial Networks (GANs)**"]),
     ("just finished the PyTorch tutorials. which resource should logically follow it?", [], ["After **PyTorch**"]),
+    # knowing numpy means knowing Python (data/backgrounds.toml [implies])
+    ("physicist: strong linear algebra, calculus and probability, comfortable with numpy. Where would you have me begin?", [],
+     ["Start with **Jupyter Notebooks**", "**Python Programming** already"]),
 ])
 def test_answers_to_heldout20_to_24_phrasings(make_tutor, question, history, must):
     text = make_tutor("I do not know.").answer(question, history).finish().text

@@ -383,6 +383,7 @@ def answer_start(c: Composer, r: Reading, done: set[str]) -> Facts | None:
             lacked.append(home)
         elif said == "has" and home not in known:
             known.append(home)
+    known += [n for n in _implied(rm, known) if n not in lacked]  # "comfortable with numpy": Python too
     if known and not lacked and NO_CODE.search(r.text) and (coding := _programming(rm)) is not None:
         lacked = [coding]  # "comfortable with linear algebra, but I've never programmed": coding is what they lack
     first_lacked = min(lacked, key=rm.position) if lacked else None
@@ -656,6 +657,15 @@ def load_cues(path: Path = DATA / "backgrounds.toml") -> list[Cue]:
 
 
 CUES = load_cues()
+with open(DATA / "backgrounds.toml", "rb") as _f:
+    IMPLIES: dict[str, list[str]] = tomllib.load(_f).get("implies", {})
+
+
+def _implied(rm: Roadmap, known: list[Node]) -> list[Node]:
+    """What knowing `known` means one knows as well (data/backgrounds.toml [implies]), not already in it."""
+    titles = {t for n in known for t in IMPLIES.get(getattr(n, "title", ""), ())}
+    found = [n for n in rm.items if n.title in titles] + [s for p in rm.phases for s in p.sections if s.title in titles]
+    return [n for n in found if n not in known]
 
 
 WISH = re.compile(r"\b(want|wanna|would like|'d like|hoping|plan|trying|looking)\b[^.?!]{0,20}\b(get into|learn|move (on )?(in)?to|"
