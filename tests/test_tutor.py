@@ -660,6 +660,14 @@ def test_each_subject_is_weighed_against_the_part_of_the_question_about_it(make_
     assert tutor.facts._clauses(tutor.reader.read("what is mode collapse? why does it happen?")) == {}
 
 
+def test_every_title_in_the_implies_table_is_a_step_of_the_roadmap(real_tutor):
+    from tutor.answers import IMPLIES
+
+    rm = real_tutor.corpus.roadmap
+    titles = {i.title for i in rm.items} | {s.title for p in rm.phases for s in p.sections}
+    assert IMPLIES and all(k in titles and set(v) <= titles for k, v in IMPLIES.items()), IMPLIES
+
+
 @pytest.mark.parametrize("cue", CUES, ids=lambda c: f"{c.verdict} {c.where} {c.regex.pattern[:30]}")
 def test_background_cues_match_what_they_must_and_nothing_else(cue):
     for words in cue.must_match:
