@@ -647,25 +647,23 @@ class Cue:
             (self.and_before is None or bool(self.and_before.search(before)))
 
 
-def load_cues(path: Path = DATA / "backgrounds.toml") -> list[Cue]:
+def load_backgrounds(path: Path = DATA / "backgrounds.toml") -> tuple[list[Cue], dict[str, list[str]]]:
+    """The cues, lacks first, then wants, then has; and what knowing one step means one knows as well."""
     with open(path, "rb") as f:
-        entries = tomllib.load(f)["cue"]
+        data = tomllib.load(f)
     cues = [Cue(e["verdict"], e["where"], re.compile(e["pattern"]), re.compile(e["and_before"]) if e.get("and_before") else None,
-                tuple(e.get("must_match", ())), tuple(e.get("must_not", ()))) for e in entries]
+                tuple(e.get("must_match", ())), tuple(e.get("must_not", ()))) for e in data["cue"]]
     order = {"lacks": 0, "wants": 1, "has": 2}
-    return sorted(cues, key=lambda c: order[c.verdict])
+    return sorted(cues, key=lambda c: order[c.verdict]), data.get("implies", {})
 
 
-CUES = load_cues()
-with open(DATA / "backgrounds.toml", "rb") as _f:
-    IMPLIES: dict[str, list[str]] = tomllib.load(_f).get("implies", {})
+CUES, IMPLIES = load_backgrounds()
 
 
 def _implied(rm: Roadmap, known: list[Node]) -> list[Node]:
     """What knowing `known` means one knows as well (data/backgrounds.toml [implies]), not already in it."""
     titles = {t for n in known for t in IMPLIES.get(getattr(n, "title", ""), ())}
-    found = [n for n in rm.items if n.title in titles] + [s for p in rm.phases for s in p.sections if s.title in titles]
-    return [n for n in found if n not in known]
+    return [n for n in [*rm.items, *rm.sections] if n.title in titles and n not in known]
 
 
 WISH = re.compile(r"\b(want|wanna|would like|'d like|hoping|plan|trying|looking)\b[^.?!]{0,20}\b(get into|learn|move (on )?(in)?to|"

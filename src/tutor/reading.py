@@ -294,7 +294,7 @@ class Reader:
         masked = [self.mask(p, self.lookup.link(p)) for p in self.phrases]
         self.example_vectors = embedder.embed_batch(masked)  # (n_examples, dim), unit rows
         self._langid = None
-        self._attack_vectors: dict[str, np.ndarray] | None = None  # the policy's attack and harm examples, embedded on first use
+        self._attack_vectors: list[tuple[str, dict, np.ndarray]] | None = None  # the policy's attack and harm examples, embedded on first use
         self._sense_vectors: list[np.ndarray] | None = None  # each sense's other meanings, likewise
         self._card_stems: dict[str, set[str]] | None = None  # each card's word stems, read from the index on first use
         self._openings: dict[str, set[str]] | None = None  # the word stems of each card's first sentences, likewise
@@ -649,16 +649,19 @@ class Reader:
         allow pattern matches it, else None. Used on questions that would reach the model."""
         if vector is None or any(a.matches(text) for a in self.policy.allow):
             return None
-        if self._attack_vectors is None:
-            self._attack_vectors = {name: self.embedder.embed_batch(like["examples"])
-                                    for name, like in self.policy.likeness().items() if like.get("examples")}
-        for name, vectors in self._attack_vectors.items():
-            like = self.policy.likeness()[name]
+        for name, like, vectors in self._attacks():
             scores = vectors @ vector
             best = int(np.argmax(scores))
             if scores[best] >= like["threshold"]:
                 return Verdict(False, f"like the {name} example {like['examples'][best]!r}", float(scores[best]))
         return None
+
+    def _attacks(self) -> list[tuple[str, dict, np.ndarray]]:
+        """Each example set the policy refuses by likeness: its name, its table, its examples' vectors."""
+        if self._attack_vectors is None:
+            self._attack_vectors = [(name, like, self.embedder.embed_batch(like["examples"]))
+                                    for name, like in self.policy.likeness().items() if like.get("examples")]
+        return self._attack_vectors
 
     def safety(self, text: str, said: str = "") -> Verdict:
         """Refused when a refuse pattern matches that no matching allow lifts. `said`: the question as
@@ -703,18 +706,15 @@ class Reader:
         "phase") has an everyday sense (data/senses.toml), the question uses words the corpus never
         does, and its meaning is nearer that word's other senses than to any chunk of the corpus: "how
         much bamboo does a giant panda eat?", "which phase of the moon is best for planting?"."""
-        senses = [next((s for s in self.policy.senses if s.word.fullmatch(word)), None) for word in said]
-        if not senses or None in senses or self.index is None or not self._unknown(self._unnamed_words(text, links)):
+        picked = [next((k for k, s in enumerate(self.policy.senses) if s.word.fullmatch(word)), None) for word in said]
+        if not picked or None in picked or self.index is None or not self._unknown(self._unnamed_words(text, links)):
             return None
-        vectors = self._senses()
-        v = vector()
+        vectors, v = self._senses(), vector()
         corpus = float(self.index.search(v, 1)[0][1])
-        sense = max(set(senses), key=lambda s: float((vectors[self.policy.senses.index(s)] @ v).max()))
-        scores = vectors[self.policy.senses.index(sense)] @ v
-        best = int(np.argmax(scores))
-        if scores[best] - corpus >= self.policy.sense_margin:
-            return Verdict(False, f"uses {said[senses.index(sense)]!r} in another sense, like {sense.other[best]!r}",
-                           float(scores[best] - corpus))
+        score, k, best = max((float(c), k, i) for k in set(picked) for i, c in enumerate(vectors[k] @ v))
+        if score - corpus >= self.policy.sense_margin:
+            return Verdict(False, f"uses {said[picked.index(k)]!r} in another sense, like {self.policy.senses[k].other[best]!r}",
+                           score - corpus)
         return None
 
     def warm(self) -> None:
@@ -722,11 +722,13 @@ class Reader:
         vectors: a fifth of one), as a server does at start, so that no learner's question waits for it."""
         self._classify("warm")
         self._senses()
-        self.like_attack("warm", np.zeros(self.embedder.dim, dtype=np.float32))  # embeds the examples once
+        self._attacks()
 
     def _senses(self) -> list[np.ndarray]:
+        """Each everyday sense's phrasings, embedded in one call on first use: (n_phrasings, dim) per sense."""
         if self._sense_vectors is None:
-            self._sense_vectors = [self.embedder.embed_batch(list(s.other)) for s in self.policy.senses]
+            every = self.embedder.embed_batch([o for s in self.policy.senses for o in s.other])
+            self._sense_vectors = np.split(every, np.cumsum([len(s.other) for s in self.policy.senses])[:-1])
         return self._sense_vectors
 
     def _classify(self, text: str) -> tuple[str, float]:
