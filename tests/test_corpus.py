@@ -134,3 +134,12 @@ def test_fingerprint_changes_when_a_topic_note_changes(corpus_copy):
     note = next((corpus_copy / "topics").glob("*.md"))
     note.write_text(note.read_text() + "\nOne more sentence.\n")
     assert corpus_fingerprint(corpus_copy) != before
+
+
+def test_a_links_maker_is_a_short_name_the_title_does_not_already_say(real_corpus):
+    makers = {c.title: c.maker() for c in real_corpus.cards}
+    assert makers["Statistics and Probability"] == "Khan Academy"
+    assert makers["Deep Learning Specialization"] == "DeepLearning.AI"  # "DeepLearning.AI, taught by Andrew Ng"
+    assert makers["Attention Is All You Need"] == ""  # a list of authors is no maker for a link
+    assert makers["Machine Learning by Andrew Ng"] == ""  # the title says whose it is
+    assert makers["PyTorch Tutorials"] == ""  # "PyTorch project"

@@ -155,3 +155,14 @@ def test_resources_of_topics_that_have_their_own_stay_with_them(roadmap):
     assert [r.item for r in gans.resources] == [gans, gans]
     python = find(roadmap, "Python Programming")
     assert python.resources[0].title == "Python for Everybody" and python.resources[0].item is python
+
+
+def test_every_alias_links_its_node_and_everyday_phrases_link_none(roadmap):
+    lookup = Lookup(roadmap, load_aliases())
+    titles = {n.title: n for n in roadmap.nodes}
+    missed = [(title, alias) for title, names in load_aliases().items() if title in titles
+              for alias in names if titles[title] not in [lk.node for lk in lookup.link(alias)]]
+    assert not missed
+    # words an alias shares with everyday talk: "keep up with the math" is about the maths, not about the news
+    for text in ["I can't keep up with the lectures", "how do I keep my notes organised?", "stay with me here"]:
+        assert titles["Stay Updated"] not in [lk.node for lk in lookup.link(text)], text

@@ -923,8 +923,22 @@ def test_a_topic_named_twice_in_a_list_joins_the_list_where_it_is_named_last(mak
     # knowing numpy means knowing Python (data/backgrounds.toml [implies])
     ("physicist: strong linear algebra, calculus and probability, comfortable with numpy. Where would you have me begin?", [],
      ["Start with **Jupyter Notebooks**", "**Python Programming** already"]),
+    # heldout34: three things side by side each get their own sentence; a topic's place names its neighbours; who teaches
+    # the next step; what lies between what is known and what is wanted; a wish phases away starts at the start; whose link
+    ("ReLU, sigmoid, tanh: what is each good for?", [], ["zero to one", "minus one to one", "hidden layers"]),
+    ("LoRA vs adapters vs soft prompts?", [], ["low-rank", "between the layers", "embedding vectors"]),
+    ("which phase has emergent capabilities, and what sits next to it?", [], ["Phase 6", "Alongside it:", "AI Alignment"]),
+    ("finished andrew ng's ML course. what's after that, and who teaches it?", [], ["Deep Learning Specialization is by", "Andrew Ng"]),
+    ("tinkered with GAN Lab and did the GAN specialization. do I move on to diffusion or is there something in between?", [],
+     ["Start with **First Implementation Projects**", "**Diffusion Models** comes later"]),
+    ("i wanna make music with AI someday. where do i begin?", [],
+     ["Start at the beginning", "**Creative Applications** comes later", "say which"]),
+    ("what comes after probability and statistics?", [], ["(Dr. Charles Severance)"]),
+    ("is the CLIP paper hard to get into, and is it free?", [], ["Alec Radford"]),
+    ("do I really need both PyTorch and TensorFlow in Practice? who teaches the TensorFlow one?", [], ["Moroney", "either world"]),
+    ("I like the PyTorch tutorials. where in the tutorials do I start?", [], ["Learn the Basics"]),
 ])
-def test_answers_to_heldout20_to_24_phrasings(make_tutor, question, history, must):
+def test_answers_to_heldout20_to_34_phrasings(make_tutor, question, history, must):
     text = make_tutor("I do not know.").answer(question, history).finish().text
     for piece in must:
         assert piece in text, text

@@ -86,7 +86,9 @@ class Composer:
         """A markdown link named by its card; with `summary`, the card's first sentence too."""
         card = self.corpus.card(r.url)
         link = f"[{card.title if card else r.title}]({r.url})"
-        return f"{link}: {card.summary()}" if summary and card else link
+        if summary and card:
+            return f"{link}: {card.summary()}"
+        return f"{link} ({card.maker()})" if card and card.maker() else link  # "(Khan Academy)": whose it is
 
     def next_from_progress(self, done: set[str]) -> Facts:
         for section in self.roadmap.sections:
@@ -180,6 +182,10 @@ def answer_next(c: Composer, r: Reading, done: set[str]) -> Facts | None:
         known = [lk.node for lk, b in zip(r.subjects, backgrounds) if b == "has" and not isinstance(lk.node, Phase | Resource)]
         if known and (skipped := _unmentioned(rm, known)):
             text += "\n\n" + _not_mentioned(skipped).strip()
+    if WHO_ASKED.search(r.text) and (makers := [f"{card.title} is by {card.provider}." for res in unique(rm.resources_for(steps[0]))[:1]
+                                              if (card := c.corpus.card(res.url)) is not None and card.provider]):
+        # "what's after that, and is it the same guy teaching?": who teaches the next step's resource
+        text += "\n\n" + makers[0]
     pointed = _card_points_to(c, r.resource.node) if r.resource is not None else None
     if pointed is not None:
         # "after Jay Alammar's transformer post, what should I read next?": the work its card says goes with it
@@ -197,6 +203,7 @@ def answer_next(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     return Facts(text, [*steps, subject])
 
 
+WHO_ASKED = re.compile(r"\bwho (teaches|taught|runs|made|wrote|is teaching|'s teaching)\b|\bsame (guy|person|teacher|instructor|lecturer|prof\w*)\b", re.I)
 SKIP_ASKED = re.compile(r"\b(skip|bypass|leave out|skip over|jump over)\b", re.I)
 START_ASKED = re.compile(r"\b(start|begin|starting point|jump in|dive in|pick up)\b", re.I)
 
@@ -349,7 +356,7 @@ def answer_phase(c: Composer, r: Reading, done: set[str]) -> Facts | None:
         if isinstance(subject, Phase):
             lines.append(c.describe(subject))
         elif phase is None:
-            about = f": {subject.description}" if isinstance(subject, Item) and subject.description else ""
+            about = f": {subject.description.rstrip('.')}" if isinstance(subject, Item) and subject.description else ""
             lines.append(f"**{label(subject)}**{about}. It is general advice outside the phases ({where(subject)}).")
             if isinstance(subject, Section) and subject.items:  # "what learning tips does it give?": the tips
                 lines += [f"{n}. **{i.title}**" + (f": {i.description}" if i.description else "") for n, i in enumerate(subject.items, 1)]
@@ -358,7 +365,10 @@ def answer_phase(c: Composer, r: Reading, done: set[str]) -> Facts | None:
                 f" Its topics: {'; '.join(i.title for i in subject.items)}." if isinstance(subject, Section) and subject.items else ""
             section = rm.section_of(subject)
             under = f", in the {section.title} section" if section is not None and section is not subject else ""
-            lines.append(f"**{label(subject)}** is in **{label(phase)}**{under}.{about}")
+            # "what's it grouped with?": the other topics of its section
+            others = [i.title for i in section.items if i is not subject] if section is not None and isinstance(subject, Item) else []
+            beside = f" Alongside it: {'; '.join(others)}." if others else ""
+            lines.append(f"**{label(subject)}** is in **{label(phase)}**{under}.{about}{beside}")
     return Facts("\n".join(lines), r.nodes[:2]) if lines else None
 
 
@@ -406,6 +416,11 @@ def answer_start(c: Composer, r: Reading, done: set[str]) -> Facts | None:
         skipped = _unmentioned(rm, known)
     elif r.subjects and all(b in ("has", "lacks") for b in backgrounds):
         subject = None
+    elif known and wanted and BETWEEN.search(r.text) and (steps := rm.after(max(known, key=rm.position))) and \
+            rm.position(steps[0]) < rm.position(first_wanted):
+        # "did the GAN specialization. do i move to diffusion already or is there something in between?": what is between
+        subject, later = steps[0], first_wanted
+        skipped = _unmentioned(rm, known)
     elif known and wanted and (onward := _after_known(rm, known)) is not None and \
             rm.phase_of(onward) is not rm.phase_of(first_wanted) and rm.position(onward) < rm.position(first_wanted):
         # "I know the ML basics; now I want to understand LLMs": the next step after what they know, whole phases
@@ -416,8 +431,12 @@ def answer_start(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     wished = [lk.node for lk, b in zip(r.subjects, backgrounds) if (b == "wants" or not b and WISH_WORD.search(r.text))
               and not isinstance(lk.node, Phase | Resource)]
     if later is None and not known and not lacked and wished and (
-            subject is None or subject is rm.phases[0] or any(lk.node is rm.phases[0] for lk in r.subjects) or NEWCOMER.search(r.text)):
-        # "I mostly want to understand image generators like Midjourney. Do I have to start from phase 1?": yes, and where that is
+            subject is None or subject is rm.phases[0] or any(lk.node is rm.phases[0] for lk in r.subjects) or NEWCOMER.search(r.text)
+            or r.resource is None and not NOT_BUILDING.search(r.text)
+            and (wish_phase := rm.phase_of(min(wished, key=rm.position))) is not None and wish_phase.number >= FAR_PHASE):
+        # "I mostly want to understand image generators like Midjourney. Do I have to start from phase 1?": yes, and where that is;
+        # "i wanna make ai art. where do i begin": a wish phases away, with nothing said of what they know, starts at the start
+        # (unless they will not build anything: "policy person, not planning to code, i care about the ethics side")
         subject, later = None, min(wished, key=rm.position)
     # "no math and no ML. can I skip phase 1?": not when the part skipped teaches what they lack
     parts = [p for n in re.findall(r"\bphase (\d)\b", r.text, re.I) if (p := rm.phase(int(n))) is not None] + \
@@ -445,7 +464,8 @@ def answer_start(c: Composer, r: Reading, done: set[str]) -> Facts | None:
         # "never written a line of code": where the roadmap teaches it, said at once
         text += f"\n\nYou have not coded yet: the roadmap teaches it in {c.describe(coding)}"
     if later is not None:
-        text += f"\n\n**{label(later)}** comes later, in {where(later)}: the steps before it build up to it."
+        text += f"\n\n**{label(later)}** comes later, in {where(later)}: the steps before it build up to it." + \
+            ("" if known else " If you know some of them already, say which, and I will start you after them.")
     if known and subject is None:
         text += "\n\nYou know " + _and([f"**{label(n)}**" for n in known]) + " already: skim " + \
                 ("it" if len(known) == 1 else "them") + " when you get there (" + "; ".join(where(n) for n in known) + ")."
@@ -666,7 +686,7 @@ def _implied(rm: Roadmap, known: list[Node]) -> list[Node]:
     return [n for n in [*rm.items, *rm.sections] if n.title in titles and n not in known]
 
 
-WISH = re.compile(r"\b(want|wanna|would like|'d like|hoping|plan|trying|looking)\b[^.?!]{0,20}\b(get into|learn|move (on )?(in)?to|"
+WISH = re.compile(r"\b(want|wanna|would like|'d like|hoping|plan|trying|looking)\b[^.?!]{0,20}\b(get into|get to|learn|move (on )?(in)?to|"
                   r"focus on|switch to|go into|dive into|do)\b(?P<what>[^.?!,;:\u2013\u2014]{0,40}?)(?=\s+-\s|[.?!,;:\u2013\u2014]|$)", re.I)
 # "where would I start for the generative AI part?": the part named as where to begin
 FOR_PART = re.compile(r"\b(start|begin|jump in|get started|dive in)\b[^.?!]{0,12}?\b(for|with|on) (the )?(?P<what>[^.?!,;:]{1,40}?) "
@@ -694,7 +714,7 @@ def _wished_phase(rm: Roadmap, text: str, known: list[Node]) -> Phase | None:
         return None
     words = {stem(w) for w in WORD.findall(wish.group("what").lower())} - STOPWORDS
     latest = max(rm.position(k) for k in known)
-    extra = {"specifically", "stuff", "side", "things"}
+    extra = {"specifically", "stuff", "side", "things", "asap", "soon", "quickly", "fast"}
     # "get into generative models": the phase, or the first section, whose title has those words (Generative Models Introduction)
     return next((p for p in rm.phases if rm.position(p) > latest and words and any(
         words <= {stem(w) for w in WORD.findall(part.title.lower())} | extra for part in (p, *p.sections))), None)
@@ -732,6 +752,10 @@ def _after_known(rm: Roadmap, known: list[Node]) -> Node | None:
     return rm.phases[rm.phases.index(phase) + 1].sections[0]
 
 
+BETWEEN = re.compile(r"\b(something|anything|stuff|steps?|topics?) (else )?(in )?between\b|\bin[- ]between\b", re.I)
+NOT_BUILDING = re.compile(r"\b(not (planning|going|looking)|don'?t (want|plan|intend)|do not (want|plan|intend)|won'?t|will not|no (plans?|intention))\b"
+                          r"[^.?!]{0,30}\b(code|coding|program|programming|build|train|training|become an? (engineer|developer|programmer))\b", re.I)
+FAR_PHASE = 3  # a wish from this phase on builds on two phases of groundwork
 NEWCOMER = re.compile(r"\b(i'?m new|i am new|(total|complete|absolute) (beginner|newbie|novice)|from scratch|from zero)\b", re.I)
 WISH_WORD = re.compile(r"\b(want|wanna|hope|hoping|interested in|care about|would like|'d like|my goal|dream)\b", re.I)
 PROJECTS = re.compile(r"\bprojects?\b", re.I)

@@ -55,6 +55,19 @@ class Card:
         sentences = split_sentences(self.body)
         return sentences[0] if sentences else ""
 
+    def maker(self) -> str:
+        """Who offers it, in a few words, when its title does not say so already: "Khan Academy" for
+        "Statistics and Probability"; "" for a paper's list of authors or a name the title holds."""
+        if self.from_roadmap or not self.provider:
+            return ""
+        first = re.match(r"[^;(,]+", self.provider)
+        short = first.group(0).strip() if first else ""
+        rest = self.provider[first.end():] if first else ""
+        if not short or len(short) > 30 or short.lower().startswith("originally") or re.match(r",\s*[A-Z]", rest):
+            return ""  # "Ashish Vaswani, Noam Shazeer, ...": authors, not a maker to name in a link
+        title = {w.lower() for w in re.findall(r"\w+", self.title)}
+        return "" if any(w.lower() in title for w in re.findall(r"\w+", short) if len(w) > 3) else short
+
     def field_line(self, aspect: str) -> str:
         """Its cost or maker as a line, for a question that asks it; "" when the card has none."""
         if self.from_roadmap:

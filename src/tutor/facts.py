@@ -38,6 +38,7 @@ MAX_PER_NOTE = 3  # sentences of one topic's note: the explanation written for t
 ASPECTS = {
     "duration": re.compile(r"\b(minutes?|hours?|weeks?|months?|days?|plan on|takes?|long)\b", re.I),
     "prereq": re.compile(r"\b(before|prerequisites?|expects?|assumes?|asks? for|should (still )?(know|read|be|have|understand)|background|requires?|"
+                         r"get the most out of|once (you|they|learners) (can|know|have)|ready (for|to)|"
                          r"comfortabl[ey]|familiar with)\b", re.I),
     "install": re.compile(r"\b(install(ed|able)?|pip|package|download(ed)?)\b", re.I),
     "join": re.compile(r"\b(join\w*|participat\w*|members?|Discord|reading groups?|open to|sign up|apply|applications?)\b", re.I),
@@ -45,12 +46,14 @@ ASPECTS = {
     "how": re.compile(r"\b(trains?|trained|training task|works by|contrastive|embeddings?|by (writing|matching|comparing|predicting|learning|pulling))\b", re.I),
     "who": re.compile(r"\b([Tt]aught|[Ii]nstructors?|[Cc]reated|[Ww]rote|[Ww]ritten|[Aa]uthors?|[Ll]ecturers?|[Pp]rofessor)\b"
                       r"|\bby (Dr\. |Prof\. )?[A-Z][a-z]+"),  # "a course by Dr. Charles Severance"
-    "cost": re.compile(r"\b(free|paid|costs?|price|subscription|audit|certificate)\b", re.I),
+    "cost": re.compile(r"\b(free|paid|costs?|price|subscription|audit|certificate|fees?)\b", re.I),
     # "is the link broken?": what the card says of the address itself
     "link": re.compile(r"\b(links?|address|url|redirects?|no longer|shut|moved|archived|offline|page)\b", re.I),
     "instead": re.compile(r"\b(next step|instead|alternatives?|rather than|turn to|better suited|offers|pair (it )?with|move on (from|to)|"
                           r"continue with|follow (it|up) with|fills? (much of )?the role|similar to the old|in place of|successor)\b", re.I),
     "example": re.compile(r"\b(worked example|example|dataset|data set|fine-tunes?|trains?|loads?)\b", re.I),
+    "need": re.compile(r"\b(both|either|optional|skip\w*|necessary|not (required|needed)|worth)\b", re.I),
+    "begin": re.compile(r"\b(entry point|starting point|start (with|by|at|from|here)|begin (with|by|at|here)|first (part|lesson|chapter|series|course))\b", re.I),
     "covers": re.compile(r"\b(covers?|covered|teach(es)?|taught|chapters?|introduces|explains|includes|walks through|"
                          r"lessons?|modules?|weeks?|lectures?|starts with|begins with|ends with|derives|goes through|shows how|goes on to)\b", re.I),
 }
@@ -63,9 +66,21 @@ VERSUS = re.compile(r"([\w-]+)\s+(?:vs\.?|versus)\s+([\w-]+)|\bdiffer\w* between
                     r"\bwhen (?:do (?:you|i|we) |to |should (?:you|i|we) )?use ([\w-]+) and when (?:to use |do (?:you|i|we) use )?([\w-]+)", re.I)
 
 
+# "LoRA vs adapters vs soft prompts", "relu, sigmoid, tanh": three or more things side by side
+CHAIN = re.compile(r"\b[\w-]+(?:\s+(?:vs\.?|versus)\s+[\w-]+){2,}|\b[\w-]+(?:\s*,\s*[\w-]+){2,}", re.I)
+CHAIN_SPLIT = re.compile(r"\s+(?:vs\.?|versus)\s+|\s*,\s*", re.I)
+
+
 def _sides(text: str) -> list[str]:
-    """The two things a question sets against each other: "cross-entropy vs MSE" -> ["cross-entropy", "mse"]."""
+    """The things a question sets against each other: "cross-entropy vs MSE" -> ["cross-entropy", "mse"];
+    "relu, sigmoid, tanh... when do you use which?" -> ["relu", "sigmoid", "tanh"]."""
+    if chain := CHAIN.search(text):
+        return [side.lower() for side in CHAIN_SPLIT.split(chain.group(0))]
     return [side.lower() for m in VERSUS.finditer(text) for side in m.groups() if side]
+
+
+def _names(text: str, term: str) -> bool:
+    return re.search(rf"\b{re.escape(term)}", text, re.I) is not None
 
 
 PARTS_ASKED = re.compile(r"\b(main |key )?(parts|components|pieces|building blocks)\b|\bmade (up )?of\b|\bconsists? of\b", re.I)
@@ -201,18 +216,24 @@ class FactPicker:
         compare = len(subjects) > 1
         chosen: list[int] = [i for i, f in enumerate(candidates) if f.first]
         chosen += [i for i in dict.fromkeys(answers) if i not in chosen]  # what was asked, before anything only related
-        if not compare:
-            # "cross-entropy vs MSE" inside one topic: the best sentence naming each side
-            for term in _sides(reading.text):
-                naming = [i for i, f in enumerate(candidates) if term in f.text.lower() and not f.first]
-                if naming and not any(term in candidates[j].text.lower() and not candidates[j].first for j in chosen):
-                    chosen.append(max(naming, key=lambda i: relevance[i]))
+        # the sides the facts name ("ok, so, what" names none of them)
+        sides = [t for t in _sides(reading.text) if any(_names(f.text, t) for f in candidates if not f.first)] if not compare else []
+        if len(sides) < 2:
+            sides = []
+        for term in sides:  # "cross-entropy vs MSE" inside one topic: the best sentence naming each side
+            naming = [i for i, f in enumerate(candidates) if _names(f.text, term) and not f.first]
+            naming = [i for i in naming if candidates[i].note] or naming  # what a topic's note says of it, before a work's card
+            covered = [t for t in sides if any(_names(candidates[j].text, t) and not candidates[j].first for j in chosen)]
+            if naming and term not in covered:
+                # a sentence on this side alone before one that also names a side still to come ("sigmoid and tanh saturate")
+                chosen.append(max(naming, key=lambda i: relevance[i] - ASPECT_BOOST * sum(
+                    _names(candidates[i].text, other) for other in sides if other != term and other not in covered)))
         if PARTS_ASKED.search(reading.text):  # "what are its main parts?": the best sentence that lists them
             listing = [i for i, f in enumerate(candidates) if PARTS_SAID.search(f.text) and not f.first and i not in chosen]
             if listing and relevance[best := max(listing, key=lambda i: relevance[i])] >= MIN_COSINE:
                 chosen.append(best)
-        sides = len(_sides(reading.text)) if not compare else 0  # "DDPM vs DDIM" inside one topic: two sides all the same
-        limit = MAX_PER_SUBJECT * len(subjects) if compare else MAX_PER_SUBJECT * 2 if sides == 2 else MAX_LINES + opening
+        # "DDPM vs DDIM" inside one topic: two sides all the same
+        limit = MAX_PER_SUBJECT * len(subjects) if compare else MAX_PER_SUBJECT * 2 if sides else MAX_LINES + opening
         while len(chosen) < limit:
             best, best_score = None, -1e9
             for i, f in enumerate(candidates):
@@ -230,7 +251,7 @@ class FactPicker:
                 share = MAX_PER_CARD + more
                 if f.card and sum(candidates[j].card == f.card and not candidates[j].first for j in chosen) >= share:
                     continue
-                if f.note and sum(candidates[j].note == f.note for j in chosen) >= MAX_PER_NOTE + (sides == 2 or opening):
+                if f.note and sum(candidates[j].note == f.note for j in chosen) >= MAX_PER_NOTE + (bool(sides) or opening):
                     continue
                 novelty = max((float(vectors[i] @ vectors[j]) for j in chosen), default=0.0)
                 score = MMR_LAMBDA * relevance[i] - (1 - MMR_LAMBDA) * novelty

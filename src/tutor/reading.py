@@ -93,6 +93,7 @@ LANGUAGES = "en es fr de it pt nl pl tr sv da no fi id ms vi ru uk cs ro hu el z
 # What a question about a named resource asks of its card, besides its duration or prerequisites.
 # "what does it expect / assume?": a work's card says what it asks of its learners
 EXPECTS = re.compile(r"\b(expects?|assumes?|prerequisites?|prereqs?|requires?|need to know|should (i )?know|beginner[- ]friendly|"
+                     r"(am i|i'?m|im|i am) ready (for|to)|"
                      r"(should|do|must) i (already )?(understand|know|be comfortable with|have done)\b[^?]{0,20}\bbefore|"
                      r"for (a |total |complete )?(beginners?|newbies?|novices?)|too (hard|advanced|difficult|technical)|how (hard|difficult|technical)|"
                      r"(ok|okay|good|suitable|right|appropriate|doable|accessible) for (me|someone|somebody|people|learners|a learner)\b[^?]{0,30}\b(finished|done|completed|know|only|just|new|fresh))\b", re.I)
@@ -100,7 +101,7 @@ CARD_ASKS = {
     # "who teaches it?", "and who wrote it?"; not "a designer who's written some javascript"
     "who": re.compile(r"(^|[.?!,;:(\u2014-]\s*|\b(and|but|so|or|then)\s+)who\b|\bwho (is|was|'s) (he|she|they|this|that|the guy)\b|\bwho('s| is| are)? (teach\w*|taught|made|wrote|created|runs?|"
                       r"leads?|behind|the (author|teacher|instructor|creator|lecturer))\b|\bby whom\b|\b(authors?|instructors?|teachers?)\b", re.I),
-    "cost": re.compile(r"(?<!-)\b(free|cost|costs|price|pay|paid|buy)\b", re.I),  # not "classifier-free"
+    "cost": re.compile(r"(?<!-)\b(free|cost|costs|price|pay|paid|buy|fees?)\b", re.I),  # not "classifier-free"
     # "is the link broken?", not "does the 'Fine-tuning LLMs' link teach LoRA?"
     "link": re.compile(r"\b(url|website|web ?site|site|web ?page)\b|\b(where|what)('s| is) the link\b|"
                        r"\bstill (online|up|around|available|alive|running|working|live|exists?|a thing)\b|"
@@ -121,6 +122,12 @@ CARD_ASKS = {
                          r"(what|which) (are|is) (the |its |their )?(\w+ )?(courses|chapters|lessons|modules|units|parts))\b", re.I),
     # "...teach LoRA? if not, where do I go?": what the card points to instead
     "instead": re.compile(r"\bif (not|it doesn'?t|it does not)\b|\binstead\b|\balternatives?\b|\bwhere else\b", re.I),
+    # "do i really need both tho?": whether a work is needed at all, or alongside another
+    "need": re.compile(r"\b(do|should|must) (i|we|you) (really |actually |even |still )?(need|have to (do|learn|take|read)) (both|all|it|this|that|them|either)\b|"
+                      r"\bis (it|this|that) (really |actually )?(necessary|required|optional|needed|skippable)\b", re.I),
+    # "and where in the tutorials do I start?": where a work itself begins
+    "begin": re.compile(r"\bwhere in (it|them|that|this|the \w+( \w+)?) (do|should|would|can) (i|we|you) (start|begin)\b|"
+                       r"\b(where|which (part|chapter|lesson|section|module|course)) (do|should) (i|we) (start|begin) (in|with) (it|them|that|this|the \w+)\b", re.I),
 }
 
 ASKED_OF_A_CARD = (*CARD_ASKS, "duration", "prereq")  # aspects a card answers in its own sentences
@@ -402,9 +409,9 @@ class Reader:
         intent, evidence = ruled or clear or self.nearest(framed_vector)
         if alone is not None and evidence.score < ASKED_ALONE <= alone[1].score:  # less clear, but clearer than the whole
             intent, evidence = alone
-        if intent == "concept" and not ruled and (part := PART_AFTER.search(framed)) and any(
+        if intent in ("concept", "phase") and not ruled and (part := PART_AFTER.search(framed)) and any(
                 isinstance(lk.node, Phase | Section) and said[lk.end: lk.end + 1] == [part.group(2).lower()] for lk in links):
-            # "what's after the programming skills block?" asks the roadmap's order; "after the attention block" of a model does not
+            # "what's after the programming skills block (in phase 1)?" asks the roadmap's order; "after the attention block" of a model does not
             intent = "next" if part.group(1).lower() == "after" else "prereq"
             evidence = Verdict(True, f"rule: {part.group(1).lower()} a part of the roadmap", evidence.score)
         if intent == "quiz" and not QUIZ_ASKED.search(text):
@@ -473,8 +480,9 @@ class Reader:
         several = sum(isinstance(lk.node, Resource) for lk in followup) > 1  # "which of those two is free?": each of them
         picked = any(isinstance(lk.node, Resource) for lk in followup)  # "who wrote the first one, and when was it published?"
         if resource is None and not subjects and not picked and history and _card_ask(text) not in ("", "covers") \
-                and not (followup and ORDINAL_REF.search(text)) and THAT_WORK.search(text) and (said := self.resource_said(history)) is not None:
-            # "can I pip install that?" after an answer that named a work: asked of that work's card
+                and not (followup and ORDINAL_REF.search(text)) and (THAT_WORK.search(text) or THE_LINK.search(text)) \
+                and (said := self.resource_said(history)) is not None:
+            # "can I pip install that?" after an answer that named a work: asked of that work's card; so is "the link doesn't load"
             resource, followup = said, ()
         if resource is None and not subjects and history and WORK_PARTS.search(text) and (
                 asked_work := next((lk for lk in self.lookup.link(_last_user(history)) if isinstance(lk.node, Resource)), None)):
@@ -1052,6 +1060,7 @@ FILLERS = {"actually", "though", "tho", "really", "basically", "literally", "hon
 LEVELS = {"beginner": 0, "all levels": 1, "intermediate": 2, "advanced": 3}  # a card's `level:`, gentlest first
 EASIER = re.compile(r"\b(easier|simpler|gentler|lighter|more (beginner[- ]friendly|accessible|approachable|visual))\b|"
                     r"\bless (math|mathy|technical|dense|heavy)\b", re.I)
+THE_LINK = re.compile(r"\bthe (link|url|web ?site|site|web ?page|page)\b", re.I)  # "the link doesnt load for me": the work's own
 THAT_WORK = re.compile(r"\b(it|that|this|those|these|them)\b", re.I)  # a thing named before, not a place ("there")
 WHICH_ONE = re.compile(r"\bwhich (one|of (them|those|these|the two|the three))\b", re.I)  # "which one do the later phases use?"
 WHICH_FIRST = re.compile(r"\bwhich (one|of (them|those|these|the two))\b.{0,30}\b(first|start|begin)\b", re.I)  # "which one should I read first?"
@@ -1190,4 +1199,4 @@ def _card_asks(text: str) -> list[str]:
         + (["prereq"] if EXPECTS.search(text) else [])
 
 
-HOW_LONG = re.compile(r"\bhow (long|many (hours|weeks|months|days)|much time)\b", re.I)
+HOW_LONG = re.compile(r"\bhow (long|many (hours|weeks|months|days)|much time)\b|\b(is|was) (it|that|this)( one)? (long|short|quick)\b", re.I)
