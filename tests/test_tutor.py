@@ -937,6 +937,21 @@ def test_a_topic_named_twice_in_a_list_joins_the_list_where_it_is_named_last(mak
     ("is the CLIP paper hard to get into, and is it free?", [], ["Alec Radford"]),
     ("do I really need both PyTorch and TensorFlow in Practice? who teaches the TensorFlow one?", [], ["Moroney", "either world"]),
     ("I like the PyTorch tutorials. where in the tutorials do I start?", [], ["Learn the Basics"]),
+    # heldout35: what a phase opens with; anything left in a phase; a project or the next topic; the earlier of two wishes;
+    # the work a learner brought up is the one "it" means; "X instead of Y" sets two sides against each other
+    ("wrapped up model optimization, so phase 4 is done. what does phase 5 open with?", [],
+     ["**Phase 5: Specialization & Advanced Applications** starts with", "Its first topic: **Parameter-Efficient Fine-Tuning**"]),
+    ("I've gone through the ethics part of phase 5. anything left in phase 5 after that, or do I go to phase 6?", [],
+     ["Start with **Advanced Projects**"]),
+    ("messed around with GAN Lab. should I build something now or go straight to diffusion?", [],
+     ["Start with **First Implementation Projects**"]),
+    ("i've fine-tuned a few models with the HF Trainer. want to learn RLHF and LoRA next. where do i start?", [],
+     ["Start with **Parameter-Efficient Fine-Tuning**"]),
+    ("does it also cover LLM pre-training?",
+     [{"role": "user", "content": "reading the illustrated transformer now"},
+      {"role": "assistant", "content": "The Illustrated Transformer explains the Transformer from Attention Is All You Need."}],
+     ["not LLM pre-training"]),
+    ("why use tanh instead of sigmoid?", [], ["minus one to one", "zero to one"]),
 ])
 def test_answers_to_heldout20_to_34_phrasings(make_tutor, question, history, must):
     text = make_tutor("I do not know.").answer(question, history).finish().text

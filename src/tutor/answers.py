@@ -427,12 +427,15 @@ def answer_start(c: Composer, r: Reading, done: set[str]) -> Facts | None:
         # before what they want; where the wish sits is said after
         subject, later = onward, first_wanted
     elif known and wanted:
-        subject = first_wanted
+        subject = first_wanted  # "run a CNN in production; now I want GANs/VAEs/diffusion": the wish, and what opens its phase
+        skipped = _unmentioned(rm, [*known, first_wanted])
+    elif wanted and any(b == "wants" for b in backgrounds):
+        subject = first_wanted  # "want to learn LoRA + RLHF next": the earlier of the two
     wished = [lk.node for lk, b in zip(r.subjects, backgrounds) if (b == "wants" or not b and WISH_WORD.search(r.text))
               and not isinstance(lk.node, Phase | Resource)]
     if later is None and not known and not lacked and wished and (
             subject is None or subject is rm.phases[0] or any(lk.node is rm.phases[0] for lk in r.subjects) or NEWCOMER.search(r.text)
-            or r.resource is None and not NOT_BUILDING.search(r.text)
+            or r.resource is None and not NOT_BUILDING.search(r.text) and not EXPERIENCED.search(r.text)
             and (wish_phase := rm.phase_of(min(wished, key=rm.position))) is not None and wish_phase.number >= FAR_PHASE):
         # "I mostly want to understand image generators like Midjourney. Do I have to start from phase 1?": yes, and where that is;
         # "i wanna make ai art. where do i begin": a wish phases away, with nothing said of what they know, starts at the start
@@ -449,7 +452,7 @@ def answer_start(c: Composer, r: Reading, done: set[str]) -> Facts | None:
         verb = "Go back to" if FORGOT.search(r.text) else "Start with"
         text = f"{first_word}{verb} {c.describe(subject)}"
         if later is not None:
-            text += f"\n\n**{label(later)}** comes later, in {where(later)}: the steps before it build up to it."
+            text += _comes_later(later)
         if known:
             text += "\n\nYou know " + _and([f"**{label(n)}**" for n in known]) + " already."
         text += _not_mentioned(skipped)
@@ -464,7 +467,7 @@ def answer_start(c: Composer, r: Reading, done: set[str]) -> Facts | None:
         # "never written a line of code": where the roadmap teaches it, said at once
         text += f"\n\nYou have not coded yet: the roadmap teaches it in {c.describe(coding)}"
     if later is not None:
-        text += f"\n\n**{label(later)}** comes later, in {where(later)}: the steps before it build up to it." + \
+        text += _comes_later(later) + \
             ("" if known else " If you know some of them already, say which, and I will start you after them.")
     if known and subject is None:
         text += "\n\nYou know " + _and([f"**{label(n)}**" for n in known]) + " already: skim " + \
@@ -619,7 +622,7 @@ def _in_order(rm: Roadmap, nodes: list[Node]) -> list[Node]:
 
 
 WORK_ASKED = re.compile(r"\b(resources?|courses?|books?|links?|materials?|tutorials?)\b", re.I)
-FORGOT = re.compile(r"\b(forg[eo]t\w*(?! (about )?(the )?(phases?|sections?|parts?) \d)|rusty|gone|lost|again|(go|get|come|going|getting|coming) back|back (to|into)|restart|refresh\w*|"
+FORGOT = re.compile(r"\b(forg[eo]t\w*(?! (about )?(the )?(phases?|sections?|parts?) \d)|rusty|gone(?! through)|lost|again|(go|get|come|going|getting|coming) back|back (to|into)|restart|refresh\w*|"
                     r"years since|haven'?t touched)\b", re.I)  # not "a while back", not "forget phases 1 and 2" (skip them)
 
 
@@ -693,6 +696,11 @@ FOR_PART = re.compile(r"\b(start|begin|jump in|get started|dive in)\b[^.?!]{0,12
                       r"(part|side|stuff|bit|section)\b", re.I)
 
 
+def _comes_later(later: Node) -> str:
+    place = "" if isinstance(later, Phase) else f", in {where(later)}"
+    return f"\n\n**{label(later)}** comes later{place}: the steps before it build up to it."
+
+
 def _phase_start(c: Composer, phase: Phase, known: list[Node]) -> Facts:
     """"What do I begin with in phase 2?": that phase's first step, then where a newcomer begins."""
     rm = c.roadmap
@@ -700,9 +708,16 @@ def _phase_start(c: Composer, phase: Phase, known: list[Node]) -> Facts:
     earlier = ", ".join(label(p) for p in rm.phases[: phase.number - 1])
     knows = f"You know {_and([f'**{label(n)}**' for n in known])} already; if the rest is new to you" if known \
         else "If those are new to you"
-    text = (f"**{label(phase)}** starts with {c.describe(phase.sections[0])}\n\nIt builds on {earlier}. "
-            f"{knows}, start at the beginning: **{label(rm.phases[0])}** ({_duration(rm.phases[0])}) "
-            f"with **{first.title}**.")
+    opening = phase.sections[0].items[0] if phase.sections[0].items else None
+    text = f"**{label(phase)}** starts with {c.describe(phase.sections[0])}"
+    if opening is not None and opening.description:  # "what does phase 5 open with?": its first topic, said what it is
+        text += f" Its first topic: **{opening.title}**: {opening.description}."
+    previous = rm.phases[phase.number - 2]
+    if any(rm.phase_of(n) is previous and rm.section_of(n) in (previous.sections[-1], None) for n in known):
+        # they are at the end of the phase before: no need to go back
+        return Facts(text + f"\n\nYou know {_and([f'**{label(n)}**' for n in known])} already.", [phase.sections[0], phase])
+    text += (f"\n\nIt builds on {earlier}. {knows}, start at the beginning: **{label(rm.phases[0])}** ({_duration(rm.phases[0])}) "
+             f"with **{first.title}**.")
     return Facts(text, [phase.sections[0], phase, rm.phases[0], first])
 
 
@@ -752,9 +767,15 @@ def _after_known(rm: Roadmap, known: list[Node]) -> Node | None:
     return rm.phases[rm.phases.index(phase) + 1].sections[0]
 
 
-BETWEEN = re.compile(r"\b(something|anything|stuff|steps?|topics?) (else )?(in )?between\b|\bin[- ]between\b", re.I)
+# "is there something in between?", "does the roadmap want me to build something now or go straight to diffusion?"
+BETWEEN = re.compile(r"\b(something|anything|stuff|steps?|topics?) (else )?(in )?between\b|\bin[- ]between\b|"
+                     r"\b(build|make|do) (something|a project|projects|stuff)( first| now)?\b[^?]{0,20}\bor\b|"
+                     r"\b(anything|something|stuff) (left|else|more)\b[^?]{0,30}\b(after|before)\b", re.I)
 NOT_BUILDING = re.compile(r"\b(not (planning|going|looking)|don'?t (want|plan|intend)|do not (want|plan|intend)|won'?t|will not|no (plans?|intention))\b"
                           r"[^.?!]{0,30}\b(code|coding|program|programming|build|train|training|become an? (engineer|developer|programmer))\b", re.I)
+# "i've fine-tuned BERT and done full fine-tuning on a small llm": experience the links did not catch; not "done a bit of scratch"
+EXPERIENCED = re.compile(r"\b((i|we)('ve| have)|already) (done|built|trained|fine-?tuned|used|worked( with| on)?|taken|finished|completed|shipped|deployed)\b"
+                         r"(?! (a (little |tiny )?bit|a little|nothing)\b)|\b(fine-?tuned|trained|built|deployed|shipped) (a|an|some|my|our|several)\b", re.I)
 FAR_PHASE = 3  # a wish from this phase on builds on two phases of groundwork
 NEWCOMER = re.compile(r"\b(i'?m new|i am new|(total|complete|absolute) (beginner|newbie|novice)|from scratch|from zero)\b", re.I)
 WISH_WORD = re.compile(r"\b(want|wanna|hope|hoping|interested in|care about|would like|'d like|my goal|dream)\b", re.I)

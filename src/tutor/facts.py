@@ -62,7 +62,7 @@ OPENING_BOOST, OPENING = 0.15, 5  # a note's first sentences, fading over its fi
 WORDS_BOOST = 0.05  # for each of up to two of the question's words a named work's sentence uses
 STRONG = {"duration": re.compile(r"\bplan on\b", re.I)}  # the way cards answer an aspect, where they share one
 CLAUSE_END = re.compile(r"[?;!]|,\s*(?=(and|but|also|plus)\b)|\.\s|\s(?=and (when|how|what|why|which|where|is|are|do|does|can|should)\b)", re.I)
-VERSUS = re.compile(r"([\w-]+)\s+(?:vs\.?|versus)\s+([\w-]+)|\bdiffer\w* between ([\w-]+) and ([\w-]+)|"
+VERSUS = re.compile(r"([\w-]+)\s+(?:vs\.?|versus|instead of|rather than)\s+([\w-]+)|\bdiffer\w* between ([\w-]+) and ([\w-]+)|"
                     r"\bwhen (?:do (?:you|i|we) |to |should (?:you|i|we) )?use ([\w-]+) and when (?:to use |do (?:you|i|we) use )?([\w-]+)", re.I)
 
 

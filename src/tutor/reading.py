@@ -50,6 +50,8 @@ FOLLOW_UP = re.compile(r"\b(it|that|this|those|them|these|there|then|he|she|they
 # ("the blockchain module", "after the fancy stuff"): it gets a clarifying question, not a refusal.
 STRUCTURE = re.compile(r"\b(after|before|next|phase|stage|part|section|module|chapter|unit|topic|stuff|bit|step)s?\b", re.I)
 PARTS = re.compile(r"\b(phase|stage|part|section|module|chapter|unit)s?\b", re.I)
+# "where would I start for the generative AI part?" names a part; "to teach a short unit on it" does not
+A_PART = re.compile(r"\b(the|that|this|which|what) ([\w-]+ ){0,3}(phase|stage|part|section|module|chapter|unit)s?\b", re.I)
 WHOLE = re.compile(r"\b(whole|entire|total|overall|full) (roadmap|thing|path|program|course)\b|\bin total\b|"
                    r"\bfrom (a )?(complete |total )?(beginner|zero|scratch|nothing|novice) to (advanced|expert|pro|the end|finish(ed)?|done)\b|"
                    r"\bstart to finish\b|\bend to end\b|\ball of it\b|\b(each|every|all( the)?) (phases?|parts?|stages?)\b|"
@@ -509,7 +511,7 @@ class Reader:
             resource, followup = works[0], ()  # "what about the second one?" after a list of resources; several, to compare
         candidates: tuple[Link, ...] = ()
         # a topic by meaning, when the question names none (nor a work, whose own topic serves)
-        if (intent in NAMES_A_TOPIC or intent == "start" and PARTS.search(text)) and not subjects and resource is None \
+        if (intent in NAMES_A_TOPIC or intent == "start" and A_PART.search(text)) and not subjects and resource is None \
                 and not followup and self._content(text, links) and not WHOLE.search(text):
             candidates = tuple(lk for lk in self.lookup.by_meaning(vector(), top=3))
             if candidates and candidates[0].confidence >= EMBEDDING_CUTOFF and \
@@ -974,7 +976,7 @@ class Reader:
             return None
         url = shared[0][2]
         return Link(works[url], 0.8, "the work whose card opens with the question's words", ""), \
-            {w for w in said if _root(stem(w)) in self._openings[url]}
+            {w for i, w in enumerate(said) if i not in named and _root(stem(w)) in self._openings[url]}
 
     def on_card(self, url: str, words: list[str]) -> bool:
         """Whether `words` are words of the indexed card of `url`: all of them, or all but one of three or more."""
@@ -992,6 +994,8 @@ class Reader:
         """The resource the tutor's last answer named last ("...and the linked resource is X"),
         else the one the learner's last question named ("tell me about GAN Lab"). With a `kind`
         word ("specialization"), only a resource of that kind, by its title or its card."""
+        asked = _last_user(history)
+        asked_works = {lk.node.url for lk in self.lookup.link(asked) if isinstance(lk.node, Resource)} if asked else set()
         for said, where in ((_last_tutor(history), "the tutor's last answer"), (_last_user(history), "the learner's last question")):
             named = [lk for lk in self.lookup.link(said) if isinstance(lk.node, Resource)] if said else []
             told = WORD.findall(said.lower())
@@ -1000,6 +1004,9 @@ class Reader:
                                                 and self.kinds.get(lk.node.url) not in KIND_WORDS[kind_said])]
             if kind:
                 named = [lk for lk in named if kind in lk.title.lower() or self.kinds.get(lk.node.url) in KIND_WORDS[kind]]
+            # "reading the illustrated transformer rn" -> "...The Illustrated Transformer ... from Attention Is All You Need":
+            # the work the learner brought up, which the answer is about, not one it mentions on the way
+            named = [lk for lk in named if lk.node.url in asked_works] or named
             if named:
                 lk = max(named, key=lambda lk: lk.start)
                 return Link(lk.node, lk.confidence, f"the resource in {where}", lk.span)
