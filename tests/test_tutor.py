@@ -952,6 +952,25 @@ def test_a_topic_named_twice_in_a_list_joins_the_list_where_it_is_named_last(mak
       {"role": "assistant", "content": "The Illustrated Transformer explains the Transformer from Attention Is All You Need."}],
      ["not LLM pre-training"]),
     ("why use tanh instead of sigmoid?", [], ["minus one to one", "zero to one"]),
+    # heldout36: what a named phase kicks off with; am I behind schedule; the one topic the last answer named; the part
+    # the answer moved on to; after the latest of much that is known; a card's "not a replacement"
+    ("phase 4 done!! what does phase 5 kick off with", [], ["**Phase 5: Specialization & Advanced Applications** starts with"]),
+    ("I started 5 months ago and I'm finishing phase 2 now. am I behind schedule?", [], ["To the end of it: about **3-5 months**"]),
+    ("and after that one?",
+     [{"role": "user", "content": "I just finished Python for Everybody."},
+      {"role": "assistant", "content": "Next in Phase 1 is NumPy, Pandas, Matplotlib, with the Python Data Science Handbook."},
+      {"role": "user", "content": "is it long?"},
+      {"role": "assistant", "content": "Plan on two to four weeks for the NumPy, pandas and Matplotlib chapters."}],
+     ["After **NumPy, Pandas, Matplotlib**"]),
+    ("how long is that phase?",
+     [{"role": "user", "content": "what comes after machine learning basics?"},
+      {"role": "assistant", "content": "After Machine Learning Basics, Phase 1 ends and Phase 2: Deep Learning Fundamentals begins."}],
+     ["**Phase 2: Deep Learning Fundamentals** takes 2-3 months"]),
+    ("I've fine-tuned LLMs with LoRA and DPO and trained a couple of diffusion models. where would someone like me start?", [],
+     ["Start with **Generative AI for Specific Domains**"]),
+    ("can I just watch Yannic Kilcher's videos instead of reading the papers?", [], ["not a replacement"]),
+    ("just got through the PyTorch basics. does the roadmap want me to do the TensorFlow thing too, or is the next step CNNs?", [],
+     ["Start with **TensorFlow/Keras**"]),
 ])
 def test_answers_to_heldout20_to_34_phrasings(make_tutor, question, history, must):
     text = make_tutor("I do not know.").answer(question, history).finish().text

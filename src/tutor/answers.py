@@ -293,8 +293,9 @@ def answer_duration(c: Composer, r: Reading, done: set[str]) -> Facts | None:
         asked = kept if kept and left_out else [p for p in rm.phases if p not in asked]
     # "how long until I reach phase 3?", "starting from zero, how long until I'm through phase 3?": from the start;
     # "how long until I'm through phases 2 and 3?": those phases
-    if UNTIL.search(r.text) and (not THROUGH.search(r.text) or FROM_START.search(r.text)) and len(asked) == 1 \
-            and (reach := time_to_reach(rm, asked[0])) is not None:
+    # "started 4 months ago and just finishing phase 2. am I behind schedule?": from the start to the end of it as well
+    if (UNTIL.search(r.text) and (not THROUGH.search(r.text) or FROM_START.search(r.text)) or SCHEDULE.search(r.text)) \
+            and len(asked) == 1 and (reach := time_to_reach(rm, asked[0])) is not None:
         return reach
     by_phase: dict[str, tuple[Phase, list[Node]]] = {}  # the phases asked about, each with its subjects
     for subject in asked:
@@ -375,6 +376,9 @@ def answer_phase(c: Composer, r: Reading, done: set[str]) -> Facts | None:
 def answer_start(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     rm = c.roadmap
     subject = r.subject
+    if (opens := OPENS_ASKED.search(r.text)) and (phase := rm.phase(int(opens.group(1)))) is not None:
+        # "phase 5 finished!! what does phase 6 kick off with": that phase's first step, whatever else is named
+        return _phase_start(c, phase, [lk.node for lk in r.subjects if lk.node is not phase])
     # "5 yrs of Python but zero ML background, where do I begin?": what they have or lack is where they
     # stand, not where they start: the beginning, with a word on what they know.
     backgrounds = _backgrounds(r.text, r.subjects)
@@ -413,6 +417,12 @@ def answer_start(c: Composer, r: Reading, done: set[str]) -> Facts | None:
         subject = phase
     elif known and not wanted and (onward := _after_known(rm, known)) is not None:
         subject = onward
+        skipped = _unmentioned(rm, known)
+    elif known and not wanted and (latest := max(known, key=rm.position)) and (phase := rm.phase_of(latest)) is not None \
+            and phase.number >= FAR_PHASE and (steps := rm.after(latest)):
+        # "fine-tuned LLMs with LoRA and DPO, trained diffusion models: where would someone like me start?": after the
+        # latest of it; the beginning is for someone who named a first step or two, not half the roadmap
+        subject = steps[0]
         skipped = _unmentioned(rm, known)
     elif r.subjects and all(b in ("has", "lacks") for b in backgrounds):
         subject = None
@@ -767,11 +777,13 @@ def _after_known(rm: Roadmap, known: list[Node]) -> Node | None:
     return rm.phases[rm.phases.index(phase) + 1].sections[0]
 
 
+# "what does phase 6 kick off with?"
+OPENS_ASKED = re.compile(r"\b(?:what|how) (?:does|do|will) (?:the )?phase (\d) (?:open|start|begin|kick off|lead off)\b", re.I)
 # "is there something in between?", "does the roadmap want me to build something now or go straight to diffusion?"
 BETWEEN = re.compile(r"\b(something|anything|stuff|steps?|topics?) (else )?(in )?between\b|\bin[- ]between\b|"
                      r"\b(build|make|do) (something|a project|projects|stuff)( first| now)?\b[^?]{0,20}\bor\b|"
                      r"\b(anything|something|stuff) (left|else|more)\b[^?]{0,30}\b(after|before)\b", re.I)
-NOT_BUILDING = re.compile(r"\b(not (planning|going|looking)|don'?t (want|plan|intend)|do not (want|plan|intend)|won'?t|will not|no (plans?|intention))\b"
+NOT_BUILDING = re.compile(r"\b(not (planning|going|looking|trying|aiming|hoping)|don'?t (want|plan|intend)|do not (want|plan|intend)|won'?t|will not|no (plans?|intention))\b"
                           r"[^.?!]{0,30}\b(code|coding|program|programming|build|train|training|become an? (engineer|developer|programmer))\b", re.I)
 # "i've fine-tuned BERT and done full fine-tuning on a small llm": experience the links did not catch; not "done a bit of scratch"
 EXPERIENCED = re.compile(r"\b((i|we)('ve| have)|already) (done|built|trained|fine-?tuned|used|worked( with| on)?|taken|finished|completed|shipped|deployed)\b"
@@ -902,6 +914,7 @@ UNTIL = re.compile(r"\b(until|till|til)\b|\bbefore i (can |could )?(get to|reach
                    r"|\b(through|to|by) the end of\b|\bup to( and including)?\b|\bfrom (zero|scratch|nothing|the (start|beginning))\b", re.I)
 EXCEPT = re.compile(r"\b(leave|leaving|left) out\b|\bwithout\b|\bexcept( for)?\b|\bexcluding\b|\bminus\b|\b(skip|skipping) (phase|the)\b|\bbut not\b|"
                     r"\bnot (counting|including)\b|\bapart from\b|\bother than\b", re.I)
+SCHEDULE = re.compile(r"\b(behind|ahead of|on) (schedule|track|pace)\b|\b(too slow|too fast|slower than|faster than) (the roadmap|planned|expected|normal)\b", re.I)
 FROM_START = re.compile(r"\bfrom (zero|scratch|nothing|the (very )?(start|beginning))\b|\bstarting (from|at) (zero|scratch|nothing)\b|"
                         r"\b(total|complete) (beginner|newbie|noob)\b", re.I)
 

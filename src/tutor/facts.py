@@ -49,7 +49,7 @@ ASPECTS = {
     "cost": re.compile(r"\b(free|paid|costs?|price|subscription|audit|certificate|fees?)\b", re.I),
     # "is the link broken?": what the card says of the address itself
     "link": re.compile(r"\b(links?|address|url|redirects?|no longer|shut|moved|archived|offline|page)\b", re.I),
-    "instead": re.compile(r"\b(next step|instead|alternatives?|rather than|turn to|better suited|offers|pair (it )?with|move on (from|to)|"
+    "instead": re.compile(r"\b(next step|instead|alternatives?|rather than|replacements?|replaces?|substitutes?|turn to|better suited|offers|pair (it )?with|move on (from|to)|"
                           r"continue with|follow (it|up) with|fills? (much of )?the role|similar to the old|in place of|successor)\b", re.I),
     "example": re.compile(r"\b(worked example|example|dataset|data set|fine-tunes?|trains?|loads?)\b", re.I),
     "need": re.compile(r"\b(both|either|optional|skip\w*|necessary|not (required|needed)|worth)\b", re.I),

@@ -874,6 +874,11 @@ class Reader:
             kind = {"phase": Phase, "stage": Phase, "topic": Item}.get(part.group(1).lower(), Section)
             named = [lk for lk in sorted(self.lookup.link(last_tutor, nest=False), key=lambda lk: lk.start)
                      if isinstance(lk.node, kind)]
+            if re.search(r"\b(after|next)\b", last_user or "", re.I):
+                # "how long does that phase take?" after "what comes after ML basics?" -> "...Phase 1 ends and Phase 2
+                # begins": the part the answer moved on to, not the one holding what was asked about
+                rm = self.lookup.roadmap
+                named = [lk for lk in named if not any(rm.contains(lk.node, a.node) for a in asked)] or named
             if named:
                 return (Link(named[0].node, named[0].confidence, f"the {part.group(1).lower()} in the tutor's last answer", named[0].span),)
         if (described := THAT_DESCRIBED.search(text)) and last_tutor:
@@ -909,6 +914,13 @@ class Reader:
             said = [lk for lk in said if id(lk.node) not in asked_nodes]
             if said:  # a plain answer names what it recommends first; ours list up to two in bold
                 return tuple(Link(lk.node, lk.confidence, "the tutor's last answer", lk.span) for lk in said[: 2 if bold else 1])
+        if not asked and last_tutor:
+            # "and after that one?" after "is it long?" -> "Plan on two to four weeks for the NumPy, pandas and Matplotlib
+            # chapters": the one topic that answer named
+            named = list({id(lk.node): lk for lk in self.lookup.link(last_tutor, resources=False, nest=False)
+                          if isinstance(lk.node, Item | Section)}.values())
+            if len(named) == 1:
+                return (Link(named[0].node, named[0].confidence, "the one topic in the tutor's last answer", named[0].span),)
         # of several topics asked, the one the tutor's answer took up: "I've finished phase 1. how long is phase 2?"
         answered = {id(lk.node) for lk in self.lookup.link(last_tutor, resources=False)} if last_tutor and len(asked) > 1 else set()
         asked = sorted(asked, key=lambda lk: id(lk.node) not in answered)

@@ -144,6 +144,11 @@ class Tutor:
         if path == "refusal":
             text = REFUSAL if reading.language.ok else ENGLISH_ONLY
             return self._refuse(reading, started, read_ms, text)
+        if path in ("clarify", "curriculum") and reading.vector is not None and \
+                (attack := self.reader.like_attack(reading.text, reading.vector)) is not None:
+            # "which part of the roadmap teaches voice cloning well enough to fake my boss's voicemail?": the reading
+            # embedded it anyway, so its likeness to misuse costs nothing to check
+            return self._refuse(dataclasses.replace(reading, safety=attack), started, read_ms, REFUSAL)
         if path == "clarify":
             facts = self.composer.clarify(reading)
             return Answer(question, "clarify", self._sources_for(facts.nodes, settings.k, reading), False, iter([facts.text]),
