@@ -971,6 +971,11 @@ def test_a_topic_named_twice_in_a_list_joins_the_list_where_it_is_named_last(mak
     ("can I just watch Yannic Kilcher's videos instead of reading the papers?", [], ["not a replacement"]),
     ("just got through the PyTorch basics. does the roadmap want me to do the TensorFlow thing too, or is the next step CNNs?", [],
      ["Start with **TensorFlow/Keras**"]),
+    # heldout37: the first thing in a named phase; a wish to move toward research
+    ("finished the NLP specialization, so phase 2 is done. what's the very first thing in phase 3?", [],
+     ["**Phase 3: Generative AI Foundations** starts with"]),
+    ("I already fine-tune LLMs with LoRA at work. I'd like to move toward research. Which part of the roadmap should I pick up from?", [],
+     ["Start with **Research Frontiers**"]),
 ])
 def test_answers_to_heldout20_to_34_phrasings(make_tutor, question, history, must):
     text = make_tutor("I do not know.").answer(question, history).finish().text

@@ -376,7 +376,7 @@ def answer_phase(c: Composer, r: Reading, done: set[str]) -> Facts | None:
 def answer_start(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     rm = c.roadmap
     subject = r.subject
-    if (opens := OPENS_ASKED.search(r.text)) and (phase := rm.phase(int(opens.group(1)))) is not None:
+    if (opens := OPENS_ASKED.search(r.text)) and (phase := rm.phase(int(opens.group(1) or opens.group(2)))) is not None:
         # "phase 5 finished!! what does phase 6 kick off with": that phase's first step, whatever else is named
         return _phase_start(c, phase, [lk.node for lk in r.subjects if lk.node is not phase])
     # "5 yrs of Python but zero ML background, where do I begin?": what they have or lack is where they
@@ -699,7 +699,7 @@ def _implied(rm: Roadmap, known: list[Node]) -> list[Node]:
     return [n for n in [*rm.items, *rm.sections] if n.title in titles and n not in known]
 
 
-WISH = re.compile(r"\b(want|wanna|would like|'d like|hoping|plan|trying|looking)\b[^.?!]{0,20}\b(get into|get to|learn|move (on )?(in)?to|"
+WISH = re.compile(r"\b(want|wanna|would like|'d like|hoping|plan|trying|looking)\b[^.?!]{0,20}\b(get into|get to|move towards?|head towards?|go towards?|learn|move (on )?(in)?to|"
                   r"focus on|switch to|go into|dive into|do)\b(?P<what>[^.?!,;:\u2013\u2014]{0,40}?)(?=\s+-\s|[.?!,;:\u2013\u2014]|$)", re.I)
 # "where would I start for the generative AI part?": the part named as where to begin
 FOR_PART = re.compile(r"\b(start|begin|jump in|get started|dive in)\b[^.?!]{0,12}?\b(for|with|on) (the )?(?P<what>[^.?!,;:]{1,40}?) "
@@ -778,7 +778,8 @@ def _after_known(rm: Roadmap, known: list[Node]) -> Node | None:
 
 
 # "what does phase 6 kick off with?"
-OPENS_ASKED = re.compile(r"\b(?:what|how) (?:does|do|will) (?:the )?phase (\d) (?:open|start|begin|kick off|lead off)\b", re.I)
+OPENS_ASKED = re.compile(r"\b(?:what|how) (?:does|do|will) (?:the )?phase (\d) (?:open|start|begin|kick off|lead off)\b|"
+                         r"\b(?:very )?first (?:thing|step|topic|section|part) (?:in|of) (?:the )?phase (\d)\b", re.I)
 # "is there something in between?", "does the roadmap want me to build something now or go straight to diffusion?"
 BETWEEN = re.compile(r"\b(something|anything|stuff|steps?|topics?) (else )?(in )?between\b|\bin[- ]between\b|"
                      r"\b(build|make|do) (something|a project|projects|stuff)( first| now)?\b[^?]{0,20}\bor\b|"
