@@ -955,6 +955,7 @@ def test_a_topic_named_twice_in_a_list_joins_the_list_where_it_is_named_last(mak
     # heldout36: what a named phase kicks off with; am I behind schedule; the one topic the last answer named; the part
     # the answer moved on to; after the latest of much that is known; a card's "not a replacement"
     ("phase 4 done!! what does phase 5 kick off with", [], ["**Phase 5: Specialization & Advanced Applications** starts with"]),
+    ("what does phase 1 start with?", [], ["**Phase 1: Foundations** starts with **Mathematics & Statistics Fundamentals**"]),
     ("I started 5 months ago and I'm finishing phase 2 now. am I behind schedule?", [], ["To the end of it: about **3-5 months**"]),
     ("and after that one?",
      [{"role": "user", "content": "I just finished Python for Everybody."},
@@ -982,3 +983,4 @@ def test_answers_to_heldout20_to_34_phrasings(make_tutor, question, history, mus
     for piece in must:
         assert piece in text, text
     assert text.count("- **Knowledge Distillation**") <= 1, text
+    assert "builds on ." not in text, text  # a phase with nothing before it builds on nothing

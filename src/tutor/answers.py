@@ -715,18 +715,19 @@ def _phase_start(c: Composer, phase: Phase, known: list[Node]) -> Facts:
     """"What do I begin with in phase 2?": that phase's first step, then where a newcomer begins."""
     rm = c.roadmap
     first = rm.sections[0]
-    earlier = ", ".join(label(p) for p in rm.phases[: phase.number - 1])
+    before = rm.phases[: rm.phases.index(phase)]
     knows = f"You know {_and([f'**{label(n)}**' for n in known])} already; if the rest is new to you" if known \
         else "If those are new to you"
     opening = phase.sections[0].items[0] if phase.sections[0].items else None
     text = f"**{label(phase)}** starts with {c.describe(phase.sections[0])}"
     if opening is not None and opening.description:  # "what does phase 5 open with?": its first topic, said what it is
         text += f" Its first topic: **{opening.title}**: {opening.description}."
-    previous = rm.phases[phase.number - 2]
-    if any(rm.phase_of(n) is previous and rm.section_of(n) in (previous.sections[-1], None) for n in known):
+    if not before:  # "what does phase 1 start with?": where the roadmap starts, nothing before it to go back to
+        return Facts(text, [phase.sections[0], phase])
+    if any(rm.phase_of(n) is before[-1] and rm.section_of(n) in (before[-1].sections[-1], None) for n in known):
         # they are at the end of the phase before: no need to go back
         return Facts(text + f"\n\nYou know {_and([f'**{label(n)}**' for n in known])} already.", [phase.sections[0], phase])
-    text += (f"\n\nIt builds on {earlier}. {knows}, start at the beginning: **{label(rm.phases[0])}** ({_duration(rm.phases[0])}) "
+    text += (f"\n\nIt builds on {', '.join(label(p) for p in before)}. {knows}, start at the beginning: **{label(rm.phases[0])}** ({_duration(rm.phases[0])}) "
              f"with **{first.title}**.")
     return Facts(text, [phase.sections[0], phase, rm.phases[0], first])
 

@@ -1008,7 +1008,7 @@ class Reader:
         word ("specialization"), only a resource of that kind, by its title or its card."""
         asked = _last_user(history)
         asked_works = {lk.node.url for lk in self.lookup.link(asked) if isinstance(lk.node, Resource)} if asked else set()
-        for said, where in ((_last_tutor(history), "the tutor's last answer"), (_last_user(history), "the learner's last question")):
+        for said, where in ((_last_tutor(history), "the tutor's last answer"), (asked, "the learner's last question")):
             named = [lk for lk in self.lookup.link(said) if isinstance(lk.node, Resource)] if said else []
             told = WORD.findall(said.lower())
             # "Imperial's Mathematics for Machine Learning specialization" is not the book of that name
