@@ -984,3 +984,35 @@ def test_answers_to_heldout20_to_34_phrasings(make_tutor, question, history, mus
         assert piece in text, text
     assert text.count("- **Knowledge Distillation**") <= 1, text
     assert "builds on ." not in text, text  # a phase with nothing before it builds on nothing
+
+
+def test_a_prerequisite_answer_names_the_earlier_topics_the_topic_note_builds_on(make_tutor):
+    # latent diffusion's note: the diffusion process, in a latent space learned by an autoencoder
+    text = make_tutor().answer("which topics should be behind me before latent diffusion?").finish().text
+    built_on = text.split("What its note builds on:", 1)[-1]
+    assert "What its note builds on:" in text and "**Autoencoders**" in built_on and "**Diffusion Process**" in built_on, text
+
+
+def test_one_work_asked_for_several_topics_is_the_one_whose_card_names_them_all(make_tutor):
+    text = make_tutor().answer("I want readable, well-commented PyTorch code for DDPM and for Stable Diffusion. "
+                               "Which resource has that?").finish().text
+    assert text.startswith("The roadmap's works covering") and "[AI Paper Implementations]" in text, text
+    # a work linked under every topic named is that work, with what its card says of them
+    text = make_tutor().answer("Which resource is there for RLHF and DPO, and does it cover them?").finish().text
+    assert "For **RLHF**" in text and "does not cover" in text, text
+
+
+def test_a_resource_list_says_what_to_do_when_its_link_does_not_load(make_tutor):
+    text = make_tutor().answer("which resource does the roadmap give for the ethics section, and where do I go if the link "
+                               "doesn't load?").finish().text
+    assert "[AI Ethics Guidelines (Partnership on AI)]" in text and "Responsible Practices for Synthetic Media" in text, text
+
+
+def test_a_part_named_by_what_it_introduces_is_that_part(make_tutor):
+    text = make_tutor().answer("how long does the stage of the roadmap that introduces autoencoders and GANs take?").finish().text
+    assert "2-3 months" in text and "Phase 3: Generative AI Foundations" in text, text
+
+
+def test_asking_whether_something_is_real_or_hype_brings_the_sentence_that_doubts_it(make_tutor):
+    text = make_tutor("I do not know.").answer("what are emergent capabilities in large language models, real or hype?").finish().text
+    assert "artifact of evaluation metrics" in text, text

@@ -30,11 +30,22 @@ class Facts:
 
 
 class Composer:
-    def __init__(self, corpus: Corpus, made_by: dict[str, set[str]] | None = None):
-        """`made_by`: person -> the urls of the resources their cards say they made (the lookup's map)."""
+    def __init__(self, corpus: Corpus, made_by: dict[str, set[str]] | None = None, link=None):
+        """`made_by`: person -> the urls of the resources their cards say they made (the lookup's map);
+        `link`: text -> the roadmap's nodes it names (the lookup's `link`), to read the topic notes with."""
         self.corpus = corpus
         self.roadmap: Roadmap = corpus.roadmap
         self.made_by = made_by or {}
+        self.link = link
+        self._card_names: dict[str, set[int]] = {}  # a card's url -> the nodes it names, read on first use
+
+    def card_names(self, url: str) -> set[int]:
+        """The ids of the roadmap nodes a resource's own card names (none without a card or a `link`)."""
+        if url not in self._card_names:
+            card = self.corpus.card(url)
+            self._card_names[url] = {id(lk.node) for lk in self.link(card.body, resources=False)} \
+                if card is not None and not card.from_roadmap and self.link is not None else set()
+        return self._card_names[url]
 
     @cached_property
     def quiz(self) -> Quiz:
@@ -230,9 +241,31 @@ def answer_prereq(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     if phase and phase.number > 1:
         earlier = ", ".join(label(p) for p in rm.phases[: phase.number - 1])
         text += f"\n\nIt builds on everything earlier in the roadmap: {earlier}."
+    rests = _rests_on(c, subject, steps)
+    if rests:
+        topics, sentence = rests
+        text += "\n\nWhat its note builds on: " + ", ".join(f"**{label(n)}** ({where(n)})" for n in topics) + f". {sentence}"
     if expected := _card_says(c, subject):
         text += "\n\nWhat its resources expect: " + " ".join(expected)
-    return Facts(text, [*steps, subject])
+    return Facts(text, [*steps, subject, *(rests[0] if rests else ())])
+
+
+def _rests_on(c: Composer, subject: Node, listed: list[Node]) -> tuple[list[Item], str] | None:
+    """The earlier topics the subject's own note names together, with that sentence: "A latent diffusion
+    model runs the diffusion process in a compressed latent space learned by an autoencoder" names
+    Diffusion Process and Autoencoders. The first sentence naming two such topics, else one."""
+    note = c.corpus.notes.get(subject.id) if c.link is not None and isinstance(subject, Item) else None
+    if note is None:
+        return None
+    rm, best = c.roadmap, None
+    for sentence in split_sentences(note.body):
+        topics = list({id(lk.node): lk.node for lk in c.link(sentence, resources=False) if isinstance(lk.node, Item)
+                       and lk.node is not subject and lk.node not in listed and rm.position(lk.node) < rm.position(subject)}.values())
+        if len(topics) >= 2:
+            return sorted(topics, key=rm.position)[:3], sentence
+        if topics and best is None:
+            best = topics, sentence
+    return best
 
 
 EXPECTED = re.compile(r"\b(expects?|assumes?|prerequisites?|should be comfortable|requires? (some|basic|prior)|background in)\b", re.I)
@@ -495,25 +528,59 @@ def answer_resources(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     subject = r.subject
     if subject is None or isinstance(subject, Resource):  # a work is answered from its card
         return None
-    resources = unique(c.roadmap.resources_for(subject))
-    if not resources:
-        return None
-    place = "" if isinstance(subject, Phase) else f" ({where(subject)})"  # a phase is its own place
-    text = f"For **{label(subject)}**{place}, the roadmap links:\n"
+    topics = [lk.node for lk in r.subjects if isinstance(lk.node, Item | Section)]
+    shared = set.intersection(*({res.url for res in c.roadmap.resources_for(n)} for n in topics)) if topics else set()
+    if len(topics) >= 2 and not shared and ONE_WORK.search(r.text) and (resources := _covering(c, topics, r.text)):
+        # "clean, commented PyTorch code for DDPM and Stable Diffusion: which resource is that?": no work is linked
+        # under all of them, so the works whose cards name them all
+        text = f"The roadmap's {'work' if len(resources) == 1 else 'works'} covering {_and([f'**{label(n)}**' for n in topics])} together:\n"
+    else:
+        if not (resources := unique(c.roadmap.resources_for(subject))):
+            return None
+        place = "" if isinstance(subject, Phase) else f" ({where(subject)})"  # a phase is its own place
+        text = f"For **{label(subject)}**{place}, the roadmap links:\n"
     text += "\n".join(f"- {c.resource_line(res, summary=True)}" for res in resources)
     for aspect in ("cost", "who"):  # "which course for it, and is it free?": what each card says of that
         if CARD_ASKS[aspect].search(r.text) and (said := [line for res in resources if (card := c.corpus.card(res.url)) and (line := card.field_line(aspect))]):
             text += "\n\n" + " ".join(said)
+    if (CARD_ASKS["link"].search(r.text) or CARD_ASKS["instead"].search(r.text)) and \
+            (said := [s for res in resources for s in _card_sentences(c, res) if LINK_TROUBLE.search(s)][:2]):
+        # "which ethics resource, and what should I read if that link doesn't work?": what its card says to do then
+        text += "\n\n" + " ".join(said)
     if (verb := CARD_ASKS["covers"].search(r.text)) is not None:
         # what it is asked to cover: the topics named after the verb, else the words after it
         # ("does it actually cover the Bayesian methods part?"), else the topics named
         named = [lk for lk in r.subjects if lk.start >= len(WORD.findall(r.text[: verb.end()].lower()))]
         rest = "" if named else _asked_after(r.text[verb.end():])
+        if re.fullmatch(r"(them|those|these|both|all of them|(those|these|both|the) (two|three|methods|topics|things))", rest, re.I):
+            rest = ""  # "does it cover them?": the topics named before
         named = named or ([] if rest else list(r.subjects))
         asked = [_as_said(r.question, lk.span) for lk in named] or [rest]
         if said := _coverage(c, resources, [lk.span for lk in named] or [rest]):
             text += f"\n\nDoes it cover {_and(asked)}? Its card says: {said}"
     return Facts(text, [*resources, subject])
+
+
+# what a card says of an address that moved or does not load
+LINK_TROUBLE = re.compile(r"\b(does not|doesn'?t|no longer|won'?t) (load|work|open|show)\w*|\b(now )?(redirects?|leads)\b[^.]{0,20}\bto\b|\bsearch\b[^.]{0,40}\bfor\b", re.I)
+
+
+# one work asked for: "which resource is that?", "a course covering both", not "resources for GANs and VAEs"
+ONE_WORK = re.compile(r"\b(which|what|a|one|any|single) (one|resource|course|tutorial|book|repo|repository|site|website|link|guide)\b(?!s)|\bboth\b", re.I)
+
+
+def _covering(c: Composer, topics: list[Node], question: str) -> list[Resource]:
+    """The works (two at most) whose cards name every one of `topics` (a section by any of its topics),
+    those sharing more of the question's words first."""
+    rm, asked = c.roadmap, {stem(w) for w in WORD.findall(question.lower()) if stem(w) not in STOPWORDS and len(w) > 2}
+    found = []
+    for res in unique(rm.resources):
+        named = c.card_names(res.url)
+        if all(id(n) in named or any(id(i) in named for i in getattr(n, "items", ())) for n in topics):
+            words = {stem(w) for w in WORD.findall(c.corpus.card(res.url).body.lower())}
+            found.append((len(asked & words), res))
+    found.sort(key=lambda f: -f[0])
+    return [res for _, res in found[:2]]
 
 
 def _as_said(question: str, span: str) -> str:
@@ -792,7 +859,7 @@ EXPERIENCED = re.compile(r"\b((i|we)('ve| have)|already) (done|built|trained|fin
                          r"(?! (a (little |tiny )?bit|a little|nothing)\b)|\b(fine-?tuned|trained|built|deployed|shipped) (a|an|some|my|our|several)\b", re.I)
 FAR_PHASE = 3  # a wish from this phase on builds on two phases of groundwork
 NEWCOMER = re.compile(r"\b(i'?m new|i am new|(total|complete|absolute) (beginner|newbie|novice)|from scratch|from zero)\b", re.I)
-WISH_WORD = re.compile(r"\b(want|wanna|hope|hoping|interested in|care about|would like|'d like|my goal|dream)\b", re.I)
+WISH_WORD = re.compile(r"\b(wants?|wanna|hopes?|hoping|interested in|care about|would like|'d like|my goal|dream)\b", re.I)
 PROJECTS = re.compile(r"\bprojects?\b", re.I)
 
 

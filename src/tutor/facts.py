@@ -30,6 +30,10 @@ MIN_COSINE = 0.30  # a card sentence less similar than this to the question is n
 OTHER_CARD_COSINE = 0.45  # with a work named, another work's sentence must be at least this close,
 OTHER_WORKS = re.compile(r"\b(easier|simpler|gentler|lighter|harder|instead|alternatives?|else|other|similar|next to|"
                          r"alongside|besides|pair|compared?|vs\.?|versus|than)\b", re.I)  # unless other works are asked for
+DOUBT_ASKED = re.compile(r"\breal or (hype|not|fake)\b|\bhype[ds]?\b|\bover-?(hyped|rated|stated)\b|\bmyths?\b|\bcontrovers\w*|"
+                         r"\bdebated?\b|\bdisputed?\b|\bskeptic\w*|\bis (it|that|this) (even |actually )?real\b", re.I)
+DOUBT_SAID = re.compile(r"\b(argue[sd]?|artifacts? of|debated?|critics?|criticis\w*|skeptic\w*|disputed?|controvers\w*|questioned|"
+                        r"mirage|overstate\w*)\b", re.I)
 MAX_LINES = 4  # one subject
 MAX_PER_SUBJECT = 3  # comparisons
 MAX_PER_CARD = 2  # sentences of one card
@@ -146,6 +150,8 @@ class FactPicker:
             asked = {stem(w) for w in content_words(reading.text)} - {stem(w) for w in content_words(reading.resource.node.title)}
             relevance = relevance + WORDS_BOOST * np.array([
                 min(2, len(asked & {stem(w) for w in content_words(f.text)})) if f.card == named_url else 0 for f in candidates])
+        if DOUBT_ASKED.search(reading.text):  # "is it real or hype?": the sentences that say who doubts it, and why
+            relevance = relevance + ASPECT_BOOST * np.array([bool(DOUBT_SAID.search(f.text)) for f in candidates])
         answers: list[int] = []  # for each thing asked of a named work, its card's best sentence on it
         asks = [reading.aspect, *reading.also]
         if "covers" in asks and "instead" not in asks and reading.subjects and named_url is not None:

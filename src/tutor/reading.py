@@ -32,7 +32,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from .lookup import DATA, EMBEDDING_CUTOFF, ORDINALS, QUESTION_WORDS, Link, Lookup
-from .roadmap import Item, Phase, Resource, Section, label, unique
+from .roadmap import Item, Node, Phase, Resource, Section, label, unique
 from .text import STOPWORDS, WORD, stem
 
 NAVIGATION = ("next", "prereq", "duration", "phase", "start", "resources", "contents", "quiz", "people")  # answered from the data
@@ -46,6 +46,8 @@ PERSON_ASK = re.compile(r"\b(anything|something|what) else\b|\b(other|another|mo
 # "do I need a lot of math first": the topic named here is needed before another one
 NEEDED_FIRST = re.compile(r"\b(need|know|learn|study|do|have|finish)\b[^?.]{0,30}\b(first|beforehand)\b", re.I)
 FOLLOW_UP = re.compile(r"\b(it|that|this|those|them|these|there|then|he|she|they|his|her|their)\b", re.I)
+# "Who are the instructors?" after a part of the roadmap: the people of the work just talked about
+THE_MAKERS = re.compile(r"\bthe (instructors?|teachers?|lecturers?|authors?|creators?|makers?|presenters?|hosts?|people behind)\b", re.I)
 # A question about the roadmap's parts or order names a part even when the name is unknown
 # ("the blockchain module", "after the fancy stuff"): it gets a clarifying question, not a refusal.
 STRUCTURE = re.compile(r"\b(after|before|next|phase|stage|part|section|module|chapter|unit|topic|stuff|bit|step)s?\b", re.I)
@@ -67,6 +69,11 @@ NEEDS = re.compile(r"\b(need|needs|needed|require[sd]?|requirements?|prerequisit
 QUIZ_ASKED = re.compile(r"\b(quiz\w*|test (me|my|what)|check (what|how much|my)|questions? (on|about|for)|flash ?cards?|exam|drill)\b", re.I)
 LAST_QUESTION = re.compile(r"(?<=[.!])\s+([^.!?]{8,}\?+)\s*$")  # the question sentence after a story told
 _COUNTS = {"two": 2, "three": 3, "2": 2, "3": 3}
+# "a course to go with it": another work asked for, not the one referred to
+OTHER_WORK = re.compile(r"\b(courses?|resources?|books?|tutorials?|videos?|more|another|other|else|go with|alongside|instead)\b", re.I)
+# "the part of the roadmap that introduces generative models, autoencoders and GANs": a part named by what it holds
+PART_THAT = re.compile(r"\b(part|stage|section|phase|bit|block|module|chunk|chapter)( of (the|this) (roadmap|plan|curriculum|course))? "
+                       r"(that|which|where( (i|you|we) (learn|meet|study|do))?) ((first )?(introduces?|covers?|teaches|has|is about|deals with|explains|goes (into|over))\b)?", re.I)
 ORDINAL_MANY = re.compile(r"\b(first|last|those|these) (two|three|2|3)\b", re.I)  # "the first two?", "which of those two"
 # A word for a kind of work, and the card kinds it can mean ("the attention paper", "the linear algebra course").
 KIND_WORDS = {"course": {"course"}, "book": {"book"}, "tutorial": {"tutorial", "docs"}, "specialization": {"course"},
@@ -102,7 +109,7 @@ EXPECTS = re.compile(r"\b(expects?|assumes?|prerequisites?|prereqs?|requires?|ne
 CARD_ASKS = {
     # "who teaches it?", "and who wrote it?"; not "a designer who's written some javascript"
     "who": re.compile(r"(^|[.?!,;:(\u2014-]\s*|\b(and|but|so|or|then)\s+)who\b|\bwho (is|was|'s) (he|she|they|this|that|the guy)\b|\bwho('s| is| are)? (teach\w*|taught|made|wrote|created|runs?|"
-                      r"leads?|behind|the (author|teacher|instructor|creator|lecturer))\b|\bby whom\b|\b(authors?|instructors?|teachers?)\b", re.I),
+                      r"leads?|behind|the (author|teacher|instructor|creator|lecturer))\b|\bby whom\b|\b(authors?|instructors?|teachers?|lecturers?|presenters?)\b", re.I),
     "cost": re.compile(r"(?<!-)\b(free|cost|costs|price|pay|paid|buy|fees?)\b", re.I),  # not "classifier-free"
     # "is the link broken?", not "does the 'Fine-tuning LLMs' link teach LoRA?"
     "link": re.compile(r"\b(url|website|web ?site|site|web ?page)\b|\b(where|what)('s| is) the link\b|"
@@ -345,9 +352,12 @@ class Reader:
         if resource is not None and (home := resource.node.item or resource.node.section) is not None:
             # "after the PyTorch tutorials (the frameworks)": the resource's own topic, not the part holding it;
             # a work linked under a section replaces only a phase named by its number ("after Full Stack Deep
-            # Learning, the next section of phase 6")
+            # Learning, the next section of phase 6") or by words of the work's own title
             subjects = tuple(Link(home, lk.confidence, f"the topic of {resource.title}", lk.span, lk.start, lk.end)
-                             if self.lookup.roadmap.contains(lk.node, home) and (resource.node.item is not None or lk.how == "phase number")
+                             if self.lookup.roadmap.contains(lk.node, home) and (
+                                 resource.node.item is not None or lk.how == "phase number"
+                                 # "the DLS (andrew ng's deep learning spec)": the phase's name is words of the work's title
+                                 or set(lk.span.split()) <= set(WORD.findall(resource.node.title.lower())))
                              else lk for lk in subjects)
         said = WORD.findall(text.lower())  # the words link positions count
 
@@ -381,6 +391,11 @@ class Reader:
             # "I'm about to start ML basics. Do I need a lot of math first?" asks about the other one.
             inside = range(len(WORD.findall(text[: first.start()])), len(WORD.findall(text[: first.end()])))
             subjects = tuple(sorted(subjects, key=lambda lk: lk.start in inside))
+        if (part := PART_THAT.search(text)) and (whole := self._holding(
+                [lk for lk in (*subjects, *([resource] if resource else ())) if lk.start >= len(WORD.findall(text[: part.end()]))],
+                part.group(1).lower() in ("phase", "stage"))):
+            # "the part of the roadmap that introduces generative models, autoencoders and GANs": the part holding them
+            subjects, resource = (Link(whole, 0.9, f"the part holding what {part.group(0)!r} lists", part.group(0)),), None
         framed = self.mask(text, links)
         ruled = self.rule(framed)
         # Its frame is embedded when no rule reads it, to find the nearest examples. The question's own
@@ -430,9 +445,14 @@ class Reader:
             again, why = self.intent_of(last)
             if again in NAVIGATION:
                 intent, evidence = again, Verdict(True, f"the last question's intent ({why.rule})", why.score)
+        if intent == "concept" and len(subjects) > 1:
+            # "what are emergent abilities in big language models?": the second says where the first is seen
+            # (not "I train CNNs in PyTorch, where do I start?", where both say what the learner knows)
+            subjects = tuple(lk for lk in subjects if not any(
+                other.end < len(said) and said[other.end] == "in" and lk.start - other.end in (1, 2) for other in subjects)) or subjects
         followup: tuple[Link, ...] = ()
         if not subjects and (FOLLOW_UP.search(text) or ORDINAL_REF.search(text) or ORDINAL_MANY.search(text) or DESCRIBED_ONE.search(text)
-                             or history and WHICH_ONE.search(text)
+                             or history and (WHICH_ONE.search(text) or THE_MAKERS.search(text))
                              or not self._content(text, links)):
             followup = self.refers_to(history, text)
             if len(followup) > 1 and WHICH_ONE.search(text) and not WHICH_FIRST.search(text) and not ruled:
@@ -440,7 +460,7 @@ class Reader:
                 intent, evidence = "concept", Verdict(True, "asks which of the things just named", evidence.score)
         elif len(subjects) == 1 and history and intent == "concept" and (THAN_IT.search(text) or USES_IT.search(text)):
             # "why is it slower than GANs?" after the diffusion process: both sides, the one referred to first
-            said = [lk for lk in self.refers_to(history, text) if lk.node is not subjects[0].node][:1]
+            said = [lk for lk in self.refers_to(history, text) if lk.node is not subjects[0].node and not isinstance(lk.node, Resource)][:1]
             subjects = (*said, *subjects)
             if not said and resource is None and USES_IT.search(text):
                 # "does stable diffusion use it?" after "What's CLIP?": the work the last question named
@@ -547,6 +567,9 @@ class Reader:
             # "who's that one by?" after "...the linked resource is the Jupyter Tutorial"; "what's the first one
             # about?" after a list of topics asks of that topic
             said = next((lk for lk in followup if isinstance(lk.node, Resource)), None) or self.resource_said(history)
+            if said is None and asked == "who" and len(followup) == 1 and len(works := unique(self.lookup.roadmap.resources_for(followup[0].node))) == 1:
+                # "who are the lecturers?" after the MLOps part: the one work linked there
+                said = Link(works[0], followup[0].confidence, f"the one work linked under {followup[0].title}", followup[0].span)
             if several:  # "which of those two is free?": asked of each of them
                 aspect = asked
             elif said is not None:
@@ -921,10 +944,29 @@ class Reader:
                           if isinstance(lk.node, Item | Section)}.values())
             if len(named) == 1:
                 return (Link(named[0].node, named[0].confidence, "the one topic in the tutor's last answer", named[0].span),)
+        named_then = self.lookup.link(last_user) if last_user else []
+        if len(named_then) == 1 and isinstance(named_then[0].node, Resource) and not OTHER_WORK.search(text) and not any(
+                isinstance(lk.node, Resource) and lk.node.url != named_then[0].node.url for lk in self.lookup.link(last_tutor or "")):
+            # "how long should I spend on it?" after "what is GAN Lab": the work asked about, not the topic in its name
+            # (unless another work is asked for, "a course to go with it", or the answer named another)
+            return (Link(named_then[0].node, named_then[0].confidence, "the work the learner's last question named", named_then[0].span),)
         # of several topics asked, the one the tutor's answer took up: "I've finished phase 1. how long is phase 2?"
         answered = {id(lk.node) for lk in self.lookup.link(last_tutor, resources=False)} if last_tutor and len(asked) > 1 else set()
         asked = sorted(asked, key=lambda lk: id(lk.node) not in answered)
         return tuple(Link(lk.node, lk.confidence, "the learner's last question", lk.span) for lk in asked[:1])
+
+    def _holding(self, named: list[Link], phase: bool = False) -> Node | None:
+        """The one section (unless `phase`), else the one phase, holding two or more of the `named` (a work by
+        where it is linked)."""
+        rm = self.lookup.roadmap
+        nodes = [(lk.node.item or lk.node.section) if isinstance(lk.node, Resource) else lk.node for lk in named]
+        if len(nodes) < 2 or None in nodes:
+            return None
+        for home in (rm.phase_of,) if phase else (rm.section_of, rm.phase_of):  # a section is its own section
+            homes = {id(h): h for h in map(home, nodes)}
+            if len(homes) == 1 and (h := homes.popitem()[1]) is not None:
+                return h
+        return None
 
     def _phases_after(self, link: Link, more: re.Match) -> tuple[Link, ...]:
         """The phases NEXT_FEW counts after the phase of the one linked."""
@@ -964,13 +1006,16 @@ class Reader:
         images and text"), or asked for by what it offers ("where can I get free GPUs and datasets?"): the
         card (of that kind) sharing three or more of the question's words with its first sentences, those
         words weighing half again as much as any other card's (a word few cards open with weighs more);
-        with the words it shares. Words that name a topic do not count."""
+        with the words it shares. Words that name a topic count only when the kind is said."""
         said = WORD.findall(text.lower())
         kind = next((KIND_WORDS[w] for w in said if w in KIND_WORDS), None)
         if kind is None and not OFFERS_ASK.search(text) or self.index is None:
             return None
+        # a topic's name counts only beside a word for the work's kind, and beside two other words of the opening:
+        # "the 2017 paper that introduced the Transformer"
         named = {i for lk in links for i in range(lk.start, lk.end)}
-        asked = {_root(stem(w)) for i, w in enumerate(said) if len(w) > 2 and i not in named and w not in STOPWORDS
+        unnamed = {_root(stem(w)) for i, w in enumerate(said) if i not in named}
+        asked = {_root(stem(w)) for i, w in enumerate(said) if len(w) > 2 and (i not in named or kind) and w not in STOPWORDS
                  and w not in QUESTION_WORDS and w not in FILLERS and w not in KIND_WORDS and w not in ASKING_WORDS}
         if self._openings is None:
             self._openings = {}
@@ -984,7 +1029,8 @@ class Reader:
         rare = {w: math.log(len(self._openings) / self._opening_counts[w]) for w in asked if self._opening_counts[w]}
         shared = sorted(((sum(rare[w] for w in asked & self._openings.get(url, set())), len(asked & self._openings.get(url, set())), url)
                          for url in works), reverse=True)
-        if not shared or shared[0][1] < 3 or len(shared) > 1 and shared[1][0] > shared[0][0] / 1.5:
+        if not shared or shared[0][1] < 3 or len(shared) > 1 and shared[1][0] > shared[0][0] / 1.5 or \
+                len(asked & unnamed & self._openings.get(shared[0][2], set())) < 2:
             return None
         url = shared[0][2]
         return Link(works[url], 0.8, "the work whose card opens with the question's words", ""), \

@@ -115,7 +115,7 @@ class Tutor:
         self.model = model
         self.settings = settings
         self.reader = reader or make_reader(corpus, retriever.embedder, retriever.index, settings.min_relevance)
-        self.composer = Composer(corpus, self.reader.lookup.people)
+        self.composer = Composer(corpus, self.reader.lookup.people, self.reader.lookup.link)
         self.chunk_by_id: dict[str, Chunk] = {c.id: c for c in retriever.chunks}
         self.chunk_by_url: dict[str, Chunk] = {normalize_url(c.url): c for c in retriever.chunks if c.kind == "resource"}
         self.titles = [c.title for c in retriever.chunks if c.kind == "resource"]
