@@ -1016,3 +1016,38 @@ def test_a_part_named_by_what_it_introduces_is_that_part(make_tutor):
 def test_asking_whether_something_is_real_or_hype_brings_the_sentence_that_doubts_it(make_tutor):
     text = make_tutor("I do not know.").answer("what are emergent capabilities in large language models, real or hype?").finish().text
     assert "artifact of evaluation metrics" in text, text
+
+
+def test_a_next_question_that_wonders_about_jumping_ahead_gets_the_step_between(make_tutor):
+    text = make_tutor().answer("done with python for everybody!! next? do i go straight to pytorch?").finish().text
+    assert text.startswith("Start with **NumPy, Pandas, Matplotlib**") and "**PyTorch** comes later" in text, text
+
+
+def test_the_topic_said_right_after_after_is_the_one_to_go_on_from(make_tutor):
+    # "user-research" links Research Frontiers; the question asks after the Jupyter step
+    text = make_tutor().answer("I know Jupyter from years of user-research work. What comes right after the Jupyter step?").finish().text
+    assert text.startswith("After **Jupyter Notebooks**") and "**Machine Learning Basics**" in text, text
+
+
+def test_two_phases_back_to_back_without_a_break_are_added_up(make_tutor):
+    text = make_tutor().answer("I'll do phase 2 and then go straight into phase 3 without a break. How long for both?").finish().text
+    assert "**4-6 months**" in text and "Phase 1" not in text, text
+
+
+@pytest.mark.parametrize("question, must", [
+    # the second ask of one question gets its own sentence
+    ("If I quantize a model to 8-bit integers, how much memory do I save? And does it remove parameters?", "same number of parameters"),
+    # why one side over the other: the sentence that gives the reason
+    ("why use relu instead of sigmoid in hidden layers?", "vanishing gradient"),
+    # an amount the named work's card lacks, from the card of another work on the same site
+    ("how many free gpu hours do I get on Kaggle Notebooks?", "30 hours"),
+    # what a course expects, over a sentence that only mentions a requirement
+    ("before I sign up for the GAN Specialization, what should I know?", "basics of neural networks and convolutional networks"),
+    # joining, from the sentence that says who may join, not the card's opening again
+    ("do I need to be at a university to join ML Collective?", "no formal entry requirement"),
+    # what prepares for a work, besides what it expects
+    ("what maths does Calvin Luo's diffusion tutorial need, and does anything earlier prepare for it?", "Doersch VAE tutorial"),
+])
+def test_facts_answer_each_thing_asked(make_tutor, question, must):
+    text = make_tutor("I do not know.").answer(question).finish().text
+    assert must in text, text

@@ -140,6 +140,10 @@ def answer_next(c: Composer, r: Reading, done: set[str]) -> Facts | None:
         surest = list(dict.fromkeys(surest + [lk.node for lk, b in zip(r.subjects, backgrounds) if b == "has"]))
     named = _in_order(rm, surest)
     subject = max([n for n in named if id(n) not in wished] or named, key=rm.position)
+    after = [lk.node for lk in r.subjects if lk.span and re.search(
+        r"\bafter\s+(the\s+)?" + r"[\W_]+".join(map(re.escape, lk.span.split())), r.text, re.I)]
+    if len({id(n) for n in after}) == 1 and not isinstance(after[0], Resource) and not ORDER_OF_TWO.search(r.text):
+        subject = after[0]  # "...from years of user-research analysis. what comes right after the Jupyter step?": the one said after "after"
     if any(id(n) in wished and rm.position(n) > rm.position(subject) for n in r.nodes):
         return answer_start(c, r, done)  # "...I want to get into research now": there, with what they know said
     if any(b == "lacks" for b in backgrounds) and START_ASKED.search(r.text):
@@ -561,6 +565,10 @@ def answer_resources(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     return Facts(text, [*resources, subject])
 
 
+# "does it come before or after the transformer stuff?": an order asked, not a step to go on from
+ORDER_OF_TWO = re.compile(r"\b(before or after|after or before)\b", re.I)
+
+
 # what a card says of an address that moved or does not load
 LINK_TROUBLE = re.compile(r"\b(does not|doesn'?t|no longer|won'?t) (load|work|open|show)\w*|\b(now )?(redirects?|leads)\b[^.]{0,20}\bto\b|\bsearch\b[^.]{0,40}\bfor\b", re.I)
 
@@ -850,6 +858,7 @@ OPENS_ASKED = re.compile(r"\b(?:what|how) (?:does|do|will) (?:the )?phase (\d) (
                          r"\b(?:very )?first (?:thing|step|topic|section|part) (?:in|of) (?:the )?phase (\d)\b", re.I)
 # "is there something in between?", "does the roadmap want me to build something now or go straight to diffusion?"
 BETWEEN = re.compile(r"\b(something|anything|stuff|steps?|topics?) (else )?(in )?between\b|\bin[- ]between\b|"
+                     r"\b(go|jump|skip|move|head) (straight|right|directly) (on )?(to|into)\b|"  # "do i go straight to pytorch?"
                      r"\b(build|make|do) (something|a project|projects|stuff)( first| now)?\b[^?]{0,20}\bor\b|"
                      r"\b(anything|something|stuff) (left|else|more)\b[^?]{0,30}\b(after|before)\b", re.I)
 NOT_BUILDING = re.compile(r"\b(not (planning|going|looking|trying|aiming|hoping)|don'?t (want|plan|intend)|do not (want|plan|intend)|won'?t|will not|no (plans?|intention))\b"
@@ -859,7 +868,7 @@ EXPERIENCED = re.compile(r"\b((i|we)('ve| have)|already) (done|built|trained|fin
                          r"(?! (a (little |tiny )?bit|a little|nothing)\b)|\b(fine-?tuned|trained|built|deployed|shipped) (a|an|some|my|our|several)\b", re.I)
 FAR_PHASE = 3  # a wish from this phase on builds on two phases of groundwork
 NEWCOMER = re.compile(r"\b(i'?m new|i am new|(total|complete|absolute) (beginner|newbie|novice)|from scratch|from zero)\b", re.I)
-WISH_WORD = re.compile(r"\b(wants?|wanna|hopes?|hoping|interested in|care about|would like|'d like|my goal|dream)\b", re.I)
+WISH_WORD = re.compile(r"\b(wants?|wanna|hopes?|hoping|interested in|care about|would like|'d like|my goal|goal is|dream)\b", re.I)
 PROJECTS = re.compile(r"\bprojects?\b", re.I)
 
 
@@ -981,7 +990,7 @@ def _background(text: str, link) -> str:
 THROUGH = re.compile(r"\buntil (i'?m|i am|we'?re) (through|done|finished)\b|\buntil i('ve| have)? (finish|finished|complete|completed)\b", re.I)
 UNTIL = re.compile(r"\b(until|till|til)\b|\bbefore i (can |could )?(get to|reach|start)\b|\b(get|getting) to\b|\breach(ing)?\b"
                    r"|\b(through|to|by) the end of\b|\bup to( and including)?\b|\bfrom (zero|scratch|nothing|the (start|beginning))\b", re.I)
-EXCEPT = re.compile(r"\b(leave|leaving|left) out\b|\bwithout\b|\bexcept( for)?\b|\bexcluding\b|\bminus\b|\b(skip|skipping) (phase|the)\b|\bbut not\b|"
+EXCEPT = re.compile(r"\b(leave|leaving|left) out\b|\bwithout (phases?|stages?|the (?!(\w+ )?(breaks?|pauses?|rest|gaps?)))|\bexcept( for)?\b|\bexcluding\b|\bminus\b|\b(skip|skipping) (phase|the)\b|\bbut not\b|"
                     r"\bnot (counting|including)\b|\bapart from\b|\bother than\b", re.I)
 SCHEDULE = re.compile(r"\b(behind|ahead of|on) (schedule|track|pace)\b|\b(too slow|too fast|slower than|faster than) (the roadmap|planned|expected|normal)\b", re.I)
 FROM_START = re.compile(r"\bfrom (zero|scratch|nothing|the (very )?(start|beginning))\b|\bstarting (from|at) (zero|scratch|nothing)\b|"

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlparse
 
 import numpy as np
 
@@ -34,6 +35,12 @@ DOUBT_ASKED = re.compile(r"\breal or (hype|not|fake)\b|\bhype[ds]?\b|\bover-?(hy
                          r"\bdebated?\b|\bdisputed?\b|\bskeptic\w*|\bis (it|that|this) (even |actually )?real\b", re.I)
 DOUBT_SAID = re.compile(r"\b(argue[sd]?|artifacts? of|debated?|critics?|criticis\w*|skeptic\w*|disputed?|controvers\w*|questioned|"
                         r"mirage|overstate\w*)\b", re.I)
+PREPARES_ASKED = re.compile(r"\bprepar\w*|\b(anything|something|what) (earlier|before it|first)\b[^?]{0,40}\b(helps?|gets? me ready)\b", re.I)
+WHY_ASKED = re.compile(r"^\s*(so |but |and |ok )?why\b|\bwhy (do|does|is|are|would|should|did|not)\b", re.I)
+REASON = re.compile(r"\b(causes?|problems?|avoids?|prevents?|simpler|cheaper|faster|more stable)\b", re.I)  # what one side fixes in the other
+FIX_ASKED = re.compile(r"\b(fix|fixes|remedy|remedies|cure|workarounds?)\b|\bhow (do|can|could|should) (i|you|we|people) (fix|stop|avoid|prevent|solve)\b", re.I)
+FIX_SAID = re.compile(r"\b(developed to|introduced to|designed to|stabili[sz]\w*|more stable|mitigat\w*|remed\w*|fix(es|ed)?|prevents?|reduces?)\b", re.I)
+ASK_COSINE = 0.35  # a sentence at least this close to one ask of several is that ask's answer
 MAX_LINES = 4  # one subject
 MAX_PER_SUBJECT = 3  # comparisons
 MAX_PER_CARD = 2  # sentences of one card
@@ -45,7 +52,8 @@ ASPECTS = {
                          r"get the most out of|once (you|they|learners) (can|know|have)|ready (for|to)|"
                          r"comfortabl[ey]|familiar with)\b", re.I),
     "install": re.compile(r"\b(install(ed|able)?|pip|package|download(ed)?)\b", re.I),
-    "join": re.compile(r"\b(join\w*|participat\w*|members?|Discord|reading groups?|open to|sign up|apply|applications?)\b", re.I),
+    "prepares": re.compile(r"\bprepar\w*|\bwarm-?up\b|\b(read|do|take) (it |that |this )?first\b", re.I),
+    "join": re.compile(r"\b(join\w*|participat\w*|members?|Discord|reading groups?|open to|sign up|apply|applications?|entry requirements?|anyone can)\b", re.I),
     "about": re.compile(r"\b(trains?|trained|uses|learns?|works by|lets you|instead of|is built|builds)\b", re.I),
     "how": re.compile(r"\b(trains?|trained|training task|works by|contrastive|embeddings?|by (writing|matching|comparing|predicting|learning|pulling))\b", re.I),
     "who": re.compile(r"\b([Tt]aught|[Ii]nstructors?|[Cc]reated|[Ww]rote|[Ww]ritten|[Aa]uthors?|[Ll]ecturers?|[Pp]rofessor)\b"
@@ -64,7 +72,10 @@ ASPECTS = {
 ASPECT_BOOST = 0.2
 OPENING_BOOST, OPENING = 0.15, 5  # a note's first sentences, fading over its first five
 WORDS_BOOST = 0.05  # for each of up to two of the question's words a named work's sentence uses
-STRONG = {"duration": re.compile(r"\bplan on\b", re.I)}  # the way cards answer an aspect, where they share one
+STRONG = {"duration": re.compile(r"\bplan on\b", re.I),  # the way cards answer an aspect, where they share one
+          "join": re.compile(r"\b(entry requirements?|no fee|free to join|open to (anyone|all|everyone)|anyone can (join|apply))\b", re.I),
+          "prereq": re.compile(r"\bshould (already |still )?(know|have|understand|be comfortable)\b|\bprerequisites?\b|"
+                               r"\b(expects?|assumes?)\b|\brequires? (only |some |basic |no )\b|\b(comfortable|familiar) with\b", re.I)}
 CLAUSE_END = re.compile(r"[?;!]|,\s*(?=(and|but|also|plus)\b)|\.\s|\s(?=and (when|how|what|why|which|where|is|are|do|does|can|should)\b)", re.I)
 VERSUS = re.compile(r"([\w-]+)\s+(?:vs\.?|versus|instead of|rather than)\s+([\w-]+)|\bdiffer\w* between ([\w-]+) and ([\w-]+)|"
                     r"\bwhen (?:do (?:you|i|we) |to |should (?:you|i|we) )?use ([\w-]+) and when (?:to use |do (?:you|i|we) use )?([\w-]+)", re.I)
@@ -150,6 +161,11 @@ class FactPicker:
             asked = {stem(w) for w in content_words(reading.text)} - {stem(w) for w in content_words(reading.resource.node.title)}
             relevance = relevance + WORDS_BOOST * np.array([
                 min(2, len(asked & {stem(w) for w in content_words(f.text)})) if f.card == named_url else 0 for f in candidates])
+        if WHY_ASKED.search(reading.text) and len(_sides(reading.text)) >= 2:
+            # "why do people use relu instead of sigmoid?": of two sides, the sentences that give a reason
+            relevance = relevance + ASPECT_BOOST / 2 * np.array([not f.first and bool(REASON.search(f.text)) for f in candidates])
+        if FIX_ASKED.search(reading.text):  # "...the same three faces. is there a known fix?": the sentences on remedies
+            relevance = relevance + ASPECT_BOOST * np.array([not f.first and bool(FIX_SAID.search(f.text)) for f in candidates])
         if DOUBT_ASKED.search(reading.text):  # "is it real or hype?": the sentences that say who doubts it, and why
             relevance = relevance + ASPECT_BOOST * np.array([bool(DOUBT_SAID.search(f.text)) for f in candidates])
         answers: list[int] = []  # for each thing asked of a named work, its card's best sentence on it
@@ -160,6 +176,8 @@ class FactPicker:
             if any(f.card == named_url and LIMITS.search(f.text) and (asked & set(content_words(f.text)) or ASPECTS["covers"].search(f.text))
                    for f in candidates):
                 asks.append("instead")
+        if PREPARES_ASKED.search(reading.text):  # "...and is there anything earlier in the roadmap that prepares for it?"
+            asks.append("prepares")
         for aspect in asks:  # "is it free? and how long is it?": each thing asked
             if (cue := ASPECTS.get(aspect)) is None:
                 continue
@@ -178,6 +196,7 @@ class FactPicker:
                 said = [i for i, a in enumerate(about) if a]
                 # the cards say how long in one way ("Plan on an afternoon..."): that sentence over a "60 Minute Blitz"
                 said = [i for i in said if (strong := STRONG.get(aspect)) and strong.search(candidates[i].text)] or said
+                said = [i for i in said if not candidates[i].first] or said  # the opening is shown anyway
                 answers.append(max(said, key=lambda i: relevance[i]))
             if aspect == "instead" and named_url is not None:  # where to go instead, for each thing asked: LoRA -> PEFT, DPO -> TRL
                 for lk in reading.subjects:
@@ -220,6 +239,9 @@ class FactPicker:
             relevance = relevance + ASPECT_BOOST * np.array([bool(f.card) and bool(NUMBER.search(f.text)) for f in candidates])
         subjects = list(dict.fromkeys(f.subject for f in candidates if f.subject))
         compare = len(subjects) > 1
+        if not any(a for a in asks if a != "prepares") and len(reading.subjects) <= 1:
+            # (asks of a card are answered by their aspects above, and asks of two subjects by their clauses)
+            answers += self._each_ask(reading, candidates, vectors, named_url)
         chosen: list[int] = [i for i, f in enumerate(candidates) if f.first]
         chosen += [i for i in dict.fromkeys(answers) if i not in chosen]  # what was asked, before anything only related
         # the sides the facts name ("ok, so, what" names none of them)
@@ -297,6 +319,21 @@ class FactPicker:
         """The vectors `keep` saved with the index; how many."""
         return self.embedder.load(Path(index_dir) / SENTENCES)
 
+    def _each_ask(self, reading: Reading, candidates: list[Fact], vectors: np.ndarray, named_url: str | None) -> list[int]:
+        """For a question that asks two things or more ("how much memory do I save? And does it get rid of
+        parameters?"), the sentence closest to each ask, from the named work's card or the topics' notes,
+        so that the second ask is not crowded out by sentences on the first."""
+        asks = [a.strip() for a in CLAUSE_END.split(reading.text) if a and len(content_words(a)) >= 2]
+        if len(asks) < 2 or len(asks) > 4:
+            return []
+        # the named work's card, else the note of the subject (of the note retrieved first, if none is named)
+        note = reading.subjects[0].id if reading.subjects else next((f.note for f in candidates if f.note), None)
+        pool = [i for i, f in enumerate(candidates) if not f.first and (f.card == named_url if named_url else f.note and f.note == note)]
+        if not pool:
+            return []
+        closest = self.embedder.embed_batch(asks) @ vectors[pool].T  # (asks, pool)
+        return [pool[int(row.argmax())] for row in closest if row.max() >= ASK_COSINE]
+
     @staticmethod
     def _clauses(reading: Reading) -> dict[str, str]:
         """The part of the question about each named subject, by subject id: from the clause that
@@ -328,6 +365,12 @@ class FactPicker:
                 if (line := _card_field(card, aspect)) and (chunk := self.chunk_by_url.get(normalize_url(res.url))):
                     # "is it free?": the card's own field says, even when no sentence of its text does
                     out.insert(1, Fact(line, chunk, res.url, card.url, first=True))
+            if AMOUNT.search(reading.text):
+                # "how many free gpu hours do i get there?" of Kaggle Notebooks: the Kaggle card says, a work of the same site
+                site = _site(res.url)
+                for url in dict.fromkeys(r.url for r in self.corpus.roadmap.resources):
+                    if url != res.url and _site(url) == site:
+                        out += self._card_facts(self.corpus.card(url), url, subject=res.url)
         for node in [lk.node for lk in _asked_first(reading)][:3]:
             if isinstance(node, Resource):  # "which of those two is free?": each work referred to
                 out += self._card_facts(self.corpus.card(node.url), node.url, subject=node.url, first=True)
@@ -371,6 +414,11 @@ class FactPicker:
     def _note_facts(self, node: Node, chunk: Chunk, subject: str = "") -> list[Fact]:
         note = self.corpus.notes.get(node.id)
         return [Fact(s, chunk, subject, note=node.id, at=i) for i, s in enumerate(split_sentences(note.body))] if note else []
+
+
+def _site(url: str) -> str:
+    """A link's site without its subdomain: course.fast.ai and www.fast.ai are both fast.ai."""
+    return ".".join(urlparse(url).netloc.lower().split(".")[-2:])
 
 
 def _card_field(card: Card | None, aspect: str) -> str:

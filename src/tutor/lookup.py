@@ -204,11 +204,12 @@ def name_key(text: str) -> tuple[str, ...]:
 class Lookup:
     def __init__(self, roadmap: Roadmap, aliases: dict[str, list[str]] | None = None,
                  resource_titles: dict[str, str] | None = None, embedder=None, common: set[str] = frozenset(),
-                 resource_people: dict[str, list[str]] | None = None):
+                 resource_people: dict[str, list[str]] | None = None, explained: dict[str, str] | None = None):
         """`resource_titles`: {url: a second name}, e.g. each card's title; `resource_people`: {url:
         the people who made it}, so "the VanderPlas handbook" names it; `embedder`: optional,
         for the meaning signal; `common`: word stems too common in the corpus ("building",
-        "metrics") to name a topic on their own as a description term."""
+        "metrics") to name a topic on their own as a description term; `explained`: {item id: the
+        opening of its topic note}, a second text the meaning signal compares a question with."""
         self.roadmap = roadmap
         self.common = common
         self.names: dict[tuple[str, ...], tuple[Node | Resource, str]] = {}
@@ -222,10 +223,15 @@ class Lookup:
         self._key_list = list(self.names)
         self.embedder = embedder
         self.vectors = None
+        self.rows = np.zeros(0, dtype=int)  # for each row of `vectors`, the index of its node
         if embedder is not None:
-            texts = [f"{label(n)}: {n.description}" if isinstance(n, Item) and n.description else label(n)
-                     for n in roadmap.nodes]
-            self.vectors = embedder.embed_batch(texts)  # (n_nodes, dim), unit rows
+            # each node by its name and line, and a topic also by its note's plain words ("a deployed model slowly
+            # getting worse" is far from "Monitoring & Maintenance: Concept drift", near "...when the data it sees changes")
+            texts = [(i, f"{label(n)}: {n.description}" if isinstance(n, Item) and n.description else label(n))
+                     for i, n in enumerate(roadmap.nodes)]
+            texts += [(i, (explained or {})[n.id]) for i, n in enumerate(roadmap.nodes) if n.id in (explained or {})]
+            self.rows = np.array([i for i, _ in texts])
+            self.vectors = embedder.embed_batch([t for _, t in texts])  # (n_texts, dim), unit rows
 
     # ---------------------------------------------------------------- the name table
     def _build(self, aliases: dict[str, list[str]], resource_titles: dict[str, str],
@@ -414,8 +420,10 @@ class Lookup:
         # Inner nodes win over the nodes that contain them ("model evaluation (metrics)"), unless
         # the outer one is called a section or phase: "the ethics section (bias, deepfakes)".
         # But "text-to-audio in the multimodal part" only says where the inner one is.
-        called = [c.node for c in chosen if not isinstance(c.node, Resource | Phase) and c.end < len(words)
-                  and words[c.end] in PART_STEMS and not _locates(words, c.start)]
+        # ("the fine-tuning techniques part": a word of its title may come between)
+        called = [c.node for c in chosen if not isinstance(c.node, Resource | Phase) and c.end < len(words) and not _locates(words, c.start)
+                  and (words[c.end] in PART_STEMS or c.end + 1 < len(words) and words[c.end + 1] in PART_STEMS
+                       and words[c.end] in tokens(c.node.title))]
         # So is one followed at once by a list of two or more of its own topics: "machine learning basics
         # (supervised/unsupervised)", but not "model optimization: does it teach quantization and pruning?"
         # ...and one said to be included: "I have completed Phase 5 including the ethical considerations part"
@@ -540,7 +548,8 @@ class Lookup:
         """Nodes ranked by cosine to a question vector (unit length); empty without an embedder."""
         if self.vectors is None:
             return []
-        scores = self.vectors @ vector  # (n_nodes,): cosine, rows are unit length
+        scores = np.full(len(self.roadmap.nodes), -1.0)
+        np.maximum.at(scores, self.rows, self.vectors @ vector)  # a node's closest text: cosine, rows are unit length
         order = np.argsort(-scores)[:top]
         return [Link(self.roadmap.nodes[i], float(scores[i]), "embedding", "") for i in order]
 

@@ -99,7 +99,9 @@ def make_reader(corpus: Corpus, embedder, index=None, min_relevance: float = 0.3
     titles = {c.url: c.title for c in corpus.cards}
     seen_in = Counter(w for c in corpus.cards for w in set(words(c.body)))
     common = {w for w, n in seen_in.items() if n >= max(3, len(corpus.cards) // 8)}
-    lookup = Lookup(corpus.roadmap, load_aliases(), titles, embedder, common, {c.url: people(c.provider) for c in corpus.cards})
+    opening = {item: " ".join(split_sentences(note.body)[:2]) for item, note in corpus.notes.items()}
+    lookup = Lookup(corpus.roadmap, load_aliases(), titles, embedder, common, {c.url: people(c.provider) for c in corpus.cards},
+                    opening)
     texts = [c.body for c in corpus.cards] + [f"{label(n)} {getattr(n, 'description', '')}" for n in corpus.roadmap.nodes]
     vocabulary = set(words(" ".join(texts)))
     return Reader(lookup, embedder, index=index, english_words=vocabulary, min_relevance=min_relevance,
