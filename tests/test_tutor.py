@@ -1051,3 +1051,25 @@ def test_two_phases_back_to_back_without_a_break_are_added_up(make_tutor):
 def test_facts_answer_each_thing_asked(make_tutor, question, must):
     text = make_tutor("I do not know.").answer(question).finish().text
     assert must in text, text
+
+
+@pytest.mark.parametrize("question, must", [
+    # a word only a card uses ("GPU") gets that card's sentence in a curriculum answer
+    ("No GPU at my place. Where can I run the VAE and GAN projects?", "GPU or TPU accelerator"),
+    # what a card says its work does not cover comes with where the card sends you for it
+    ("Which resource does the Advanced Fine-Tuning Techniques section list, and does it cover DPO?", "TRL"),
+    # the resource for a part, and which of it deals with a topic of that part
+    ("What's the roadmap's resource for ethics, and which part of it deals with deepfakes?", "Synthetic Media"),
+])
+def test_curriculum_answers_carry_what_the_cards_say_of_the_ask(make_tutor, question, must):
+    text = make_tutor().answer(question).finish().text
+    assert must in text, text
+
+
+@pytest.mark.parametrize("question, must", [
+    ("my GAN keeps making the same two faces whatever noise I give it. is there a name for that?", "Mode collapse"),
+    ("my notebook gives different results every rerun and deleted variables still exist. what's going on?", "Restarting the kernel"),
+])
+def test_a_symptom_gets_the_sentence_that_names_the_failure_and_its_remedy(make_tutor, question, must):
+    text = make_tutor("I do not know.").answer(question).finish().text
+    assert must in text, text

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -48,6 +49,28 @@ class Composer:
         return self._card_names[url]
 
     @cached_property
+    def roadmap_words(self) -> set[str]:
+        """The word stems of the roadmap's own lines: a word outside them is one only a card can answer."""
+        return {stem(w) for n in self.roadmap.nodes for w in WORD.findall(f"{n.title} {getattr(n, 'description', '')}".lower())}
+
+    @cached_property
+    def card_counts(self) -> Counter:
+        """In how many cards each word stem is used."""
+        return Counter(w for card in self.corpus.cards for w in {stem(w) for w in WORD.findall(card.body.lower())})
+
+    def card_on_asked(self, reading: Reading, facts: Facts) -> str:
+        """The sentence of the answer's works' cards that uses a word of the question which the roadmap's
+        lines never use and few cards do ("GPU"), or ""."""
+        named = {i for lk in reading.subjects for i in range(lk.start, lk.end)}
+        few = max(3, len(self.corpus.cards) // 6)
+        asked = {w for i, w in enumerate(map(stem, WORD.findall(reading.text.lower()))) if i not in named and len(w) > 2
+                 and w not in STOPWORDS and w not in self.roadmap_words and 0 < self.card_counts[w] <= few}
+        works = unique([n for n in facts.nodes if isinstance(n, Resource)] +
+                       [res for n in facts.nodes if isinstance(n, Item | Section) for res in self.roadmap.resources_for(n)])
+        return next((sentence for res in works[:3] for sentence in _card_sentences(self, res)
+                     if asked & {stem(w) for w in WORD.findall(sentence.lower())} and sentence not in facts.text), "") if asked else ""
+
+    @cached_property
     def quiz(self) -> Quiz:
         return Quiz(self.corpus)
 
@@ -58,9 +81,13 @@ class Composer:
                          f"{reading.missing_phase}. " + phase_list(self.roadmap), list(self.roadmap.phases))
         answer = ANSWERS.get(reading.intent)
         facts = answer(self, reading, done) if answer else None
-        if facts is not None and reading.then and (more := ANSWERS[reading.then](self, replace(reading, intent=reading.then), done)):
+        if facts is not None and reading.then and reading.then != reading.intent and \
+                (more := ANSWERS[reading.then](self, replace(reading, intent=reading.then), done)):
             # "how long is that phase and what comes after it?": both answers, in the order asked
             facts = Facts(f"{facts.text}\n\n{more.text}", [*facts.nodes, *(n for n in more.nodes if n not in facts.nodes)])
+        if facts is not None and reading.intent in ("resources", "contents", "start") and (said := self.card_on_asked(reading, facts)):
+            # "I don't have a GPU at home. Where can I run the VAE and GAN projects?": what its work's card says of GPUs
+            facts = Facts(f"{facts.text}\n\n{said}", facts.nodes)
         if facts is not None and reading.subjects and reading.subjects[0].how == "embedding" and \
                 reading.subjects[0].node in facts.nodes:
             # no name in the question matched: the topic closest in meaning was taken, and the learner is told so
@@ -254,6 +281,9 @@ def answer_prereq(c: Composer, r: Reading, done: set[str]) -> Facts | None:
     return Facts(text, [*steps, subject, *(rests[0] if rests else ())])
 
 
+ASIDE = re.compile(r"\s*(a|one) common (confusion|mistake|misconception)\b", re.I)
+
+
 def _rests_on(c: Composer, subject: Node, listed: list[Node]) -> tuple[list[Item], str] | None:
     """The earlier topics the subject's own note names together, with that sentence: "A latent diffusion
     model runs the diffusion process in a compressed latent space learned by an autoencoder" names
@@ -263,6 +293,8 @@ def _rests_on(c: Composer, subject: Node, listed: list[Node]) -> tuple[list[Item
         return None
     rm, best = c.roadmap, None
     for sentence in split_sentences(note.body):
+        if ASIDE.match(sentence) or re.search(r"\bmatters? for\b", sentence):
+            continue  # a misconception or why it matters says nothing of what it builds on
         topics = list({id(lk.node): lk.node for lk in c.link(sentence, resources=False) if isinstance(lk.node, Item)
                        and lk.node is not subject and lk.node not in listed and rm.position(lk.node) < rm.position(subject)}.values())
         if len(topics) >= 2:
@@ -562,6 +594,8 @@ def answer_resources(c: Composer, r: Reading, done: set[str]) -> Facts | None:
         asked = [_as_said(r.question, lk.span) for lk in named] or [rest]
         if said := _coverage(c, resources, [lk.span for lk in named] or [rest]):
             text += f"\n\nDoes it cover {_and(asked)}? Its card says: {said}"
+            if LACKS.search(said) and (elsewhere := _covered_elsewhere(c, resources, [lk.span for lk in named] or [rest], said)):
+                text += f" {elsewhere}"  # "...but it does not cover DPO." "For DPO, Hugging Face's TRL library offers..."
     return Facts(text, [*resources, subject])
 
 
@@ -607,11 +641,11 @@ def _asked_after(text: str) -> str:
 def _coverage(c: Composer, resources: list[Resource], names: list[str]) -> str:
     """The card sentence that says most about the named subjects ("does it cover RLHF and DPO?"),
     among the sentences that say what a resource does or does not cover."""
-    wanted = {w for name in names for w in name.lower().split()}
+    wanted = {stem(w) for name in names for w in name.lower().split()}
     best, most = "", 0.0
     for res in resources:
         for sentence in _card_sentences(c, res):
-            said = set(re.findall(r"[a-z0-9]+", sentence.lower()))
+            said = {stem(w) for w in re.findall(r"[a-z0-9]+", sentence.lower())}  # "deepfakes" says "deepfake"
             # a sentence on what the work lacks answers "does it teach X?" best; one on where the
             # roadmap lists it ("In the roadmap, it is listed under ..., which covers X") least
             hits = len(wanted & said) + 0.5 * bool(LACKS.search(sentence)) - 0.5 * bool(IN_THE_ROADMAP.match(sentence))
@@ -620,6 +654,19 @@ def _coverage(c: Composer, resources: list[Resource], names: list[str]) -> str:
     return best
 
 
+def _covered_elsewhere(c: Composer, resources: list[Resource], names: list[str], lacking: str) -> str:
+    """Where a card that says its work lacks something sends the learner for it: the card's sentence
+    that names what was asked and says where to go instead ("For RLHF, PPO and DPO, ... TRL library offers ...")."""
+    wanted = {stem(w) for name in names for w in name.lower().split()}
+    for res in resources:
+        for sentence in _card_sentences(c, res):
+            said = {stem(w) for w in re.findall(r"[a-z0-9]+", sentence.lower())}
+            if sentence != lacking and wanted & said and not LACKS.search(sentence) and ELSEWHERE.search(sentence):
+                return sentence
+    return ""
+
+
+ELSEWHERE = re.compile(r"^For\b|\b(instead|turn to|move on to|offers|library|see|try)\b", re.I)
 LACKS = re.compile(r"\b(no dedicated|does not|doesn't|do not|don't|not cover\w*|without|lacks?|skips?)\b", re.I)
 IN_THE_ROADMAP = re.compile(r"\s*(in|on) the roadmap\b", re.I)
 
@@ -739,7 +786,10 @@ def phase_list(rm: Roadmap) -> str:
 
 
 # "How long until I get to transformers?": the time of the phases before it, not its own.
-COVER_VERB = re.compile(r"\b(covers?|covered|teach(es)?|taught|includes?|explains?|introduces?|goes into)\b", re.I)
+COVER_VERB = re.compile(r"\b(covers?|covered|teach(es)?|taught|includes?|explains?|introduces?|goes into|deals? with|"
+                        r"focus(es)? on|reading on|is about|organi[sz]ed around)\b", re.I)
+
+
 @dataclass(frozen=True)
 class Cue:
     """Words next to a topic's name that say what the learner has of it (data/backgrounds.toml)."""

@@ -39,7 +39,12 @@ PREPARES_ASKED = re.compile(r"\bprepar\w*|\b(anything|something|what) (earlier|b
 WHY_ASKED = re.compile(r"^\s*(so |but |and |ok )?why\b|\bwhy (do|does|is|are|would|should|did|not)\b", re.I)
 REASON = re.compile(r"\b(causes?|problems?|avoids?|prevents?|simpler|cheaper|faster|more stable)\b", re.I)  # what one side fixes in the other
 FIX_ASKED = re.compile(r"\b(fix|fixes|remedy|remedies|cure|workarounds?)\b|\bhow (do|can|could|should) (i|you|we|people) (fix|stop|avoid|prevent|solve)\b", re.I)
-FIX_SAID = re.compile(r"\b(developed to|introduced to|designed to|stabili[sz]\w*|more stable|mitigat\w*|remed\w*|fix(es|ed)?|prevents?|reduces?)\b", re.I)
+FIX_SAID = re.compile(r"\b(developed to|introduced to|designed to|stabili[sz]\w*|more stable|mitigat\w*|remed\w*|fix(es|ed)?|prevents?|reduces?|"
+                      r"restart\w*|resets?|clears?)\b", re.I)
+NAME_ASKED = re.compile(r"\bis there a (name|term|word) for\b|\bwhat('?s| is) (this|that|it) called\b|\bwhat do (you|people|they) call (this|that|it)\b", re.I)
+TROUBLE_ASKED = re.compile(r"\bwhat'?s (going on|happening|wrong)\b|\bwhat is (going on|happening|wrong)\b|\bkeeps? (spitting|giving|making|producing|outputting|generating)\b", re.I)
+NAMES_FAILURE = re.compile(r"^[A-Z][\w\- ]{2,40} (is|are) (a|an) [^.]{0,60}\b(failure|problem|issue|error|bug|pitfall)\b|"
+                           r"\b(hidden state|common source of)\b", re.I)
 ASK_COSINE = 0.35  # a sentence at least this close to one ask of several is that ask's answer
 MAX_LINES = 4  # one subject
 MAX_PER_SUBJECT = 3  # comparisons
@@ -166,6 +171,12 @@ class FactPicker:
             relevance = relevance + ASPECT_BOOST / 2 * np.array([not f.first and bool(REASON.search(f.text)) for f in candidates])
         if FIX_ASKED.search(reading.text):  # "...the same three faces. is there a known fix?": the sentences on remedies
             relevance = relevance + ASPECT_BOOST * np.array([not f.first and bool(FIX_SAID.search(f.text)) for f in candidates])
+        if NAME_ASKED.search(reading.text) or TROUBLE_ASKED.search(reading.text):
+            # "my gan keeps spitting out the same faces. is there a name for that?": the sentence that names a failure;
+            # "what's going on?": that one, and what fixes it
+            relevance = relevance + ASPECT_BOOST * np.array([not f.first and bool(NAMES_FAILURE.search(f.text)) for f in candidates])
+            if TROUBLE_ASKED.search(reading.text):
+                relevance = relevance + ASPECT_BOOST / 2 * np.array([not f.first and bool(FIX_SAID.search(f.text)) for f in candidates])
         if DOUBT_ASKED.search(reading.text):  # "is it real or hype?": the sentences that say who doubts it, and why
             relevance = relevance + ASPECT_BOOST * np.array([bool(DOUBT_SAID.search(f.text)) for f in candidates])
         answers: list[int] = []  # for each thing asked of a named work, its card's best sentence on it

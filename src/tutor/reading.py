@@ -46,8 +46,9 @@ PERSON_ASK = re.compile(r"\b(anything|something|what) else\b|\b(other|another|mo
 # "do I need a lot of math first": the topic named here is needed before another one
 NEEDED_FIRST = re.compile(r"\b(need|know|learn|study|do|have|finish)\b[^?.]{0,30}\b(first|beforehand)\b", re.I)
 FOLLOW_UP = re.compile(r"\b(it|that|this|those|them|these|there|then|he|she|they|his|her|their)\b", re.I)
-# "Who are the instructors?" after a part of the roadmap: the people of the work just talked about
-THE_MAKERS = re.compile(r"\bthe (instructors?|teachers?|lecturers?|authors?|creators?|makers?|presenters?|hosts?|people behind)\b", re.I)
+# "Who are the instructors?", "what do the labs have you build?" after a work or part: the work just talked about
+THE_MAKERS = re.compile(r"\bthe (instructors?|teachers?|lecturers?|authors?|creators?|makers?|presenters?|hosts?|people behind|"
+                        r"labs|lectures|assignments|exercises|chapters|modules|lessons|quizzes)\b", re.I)  # ...or its parts
 # A question about the roadmap's parts or order names a part even when the name is unknown
 # ("the blockchain module", "after the fancy stuff"): it gets a clarifying question, not a refusal.
 STRUCTURE = re.compile(r"\b(after|before|next|phase|stage|part|section|module|chapter|unit|topic|stuff|bit|step)s?\b", re.I)
@@ -69,6 +70,8 @@ NEEDS = re.compile(r"\b(need|needs|needed|require[sd]?|requirements?|prerequisit
 QUIZ_ASKED = re.compile(r"\b(quiz\w*|test (me|my|what)|check (what|how much|my)|questions? (on|about|for)|flash ?cards?|exam|drill)\b", re.I)
 LAST_QUESTION = re.compile(r"(?<=[.!])\s+([^.!?]{8,}\?+)\s*$")  # the question sentence after a story told
 _COUNTS = {"two": 2, "three": 3, "2": 2, "3": 3}
+POSSESSIVES = {"my", "our", "his", "her", "their", "your"}
+OWN_SENSE = {"research", "production"}  # one-word names that after "my" say what the learner does, not a topic
 # "a course to go with it": another work asked for, not the one referred to
 OTHER_WORK = re.compile(r"\b(courses?|resources?|books?|tutorials?|videos?|more|another|other|else|go with|alongside|instead)\b", re.I)
 # "the part of the roadmap that introduces generative models, autoencoders and GANs": a part named by what it holds
@@ -114,7 +117,8 @@ CARD_ASKS = {
     # "is the link broken?", not "does the 'Fine-tuning LLMs' link teach LoRA?"
     "link": re.compile(r"\b(url|website|web ?site|site|web ?page)\b|\b(where|what)('s| is) the link\b|"
                        r"\bstill (online|up|around|available|alive|running|working|live|exists?|a thing)\b|"
-                       r"\blinks?\b(?=.*\b(broken|dead|down|work\w*|load\w*|open\w*|weird|odd|exists?|moved|404|error|gone|wrong|anymore|happened|show\w*)\b)", re.I),
+                       r"\blinks?\b(?=.*\b(broken|dead|down|work\w*|load\w*|open\w*|weird|odd|exists?|moved|404|error|gone|wrong|anymore|happened|show\w*)\b)|"
+                       r"\blinks?\b[^.?!]{0,20}\b(sends?|takes?|leads?|redirects?|points?|goes) (me |you )?(to|somewhere)\b", re.I),
     "install": re.compile(r"\b(pip|install|installable|download|package)\b", re.I),
     "join": re.compile(r"\b(take part|join|participate|get involved|sign up|become a member)\b", re.I),
     # "what's the CLIP paper about?", "what does GAN Lab actually do?": what the work does, not where it sits
@@ -323,7 +327,7 @@ class Reader:
         if not safety.ok:  # refused whatever else it says: read no further (no embedder pass)
             unread = Verdict(True, "not read: the question is refused")
             return Reading(question, text, "concept", unread, (), None, (), (), unread, safety, unread)
-        links = self.lookup.link(text)
+        links = self._own_words(text, self.lookup.link(text))
         language = self.language(text, links)
         works = [lk for lk in links if isinstance(lk.node, Resource)]
         # "the HF transformers fine-tuning guide": of two works named side by side, the second names it, the first says whose
@@ -379,6 +383,13 @@ class Reader:
             subjects = tuple(lk for lk in subjects if not (isinstance(lk.node, Phase) and any(
                 rm.contains(lk.node, other.node) and (other.start - lk.end in (-1, 0) or 0 <= lk.start - other.end <= 2)
                 for other in subjects)))
+        if len(subjects) > 1:  # "the Stable Diffusion architecture (VAE + U-Net + text encoder)": the parts of the one named before
+            rm = self.lookup.roadmap
+            for m in re.finditer(r"\(([^()]*)\)", text):
+                inside = range(len(WORD.findall(text[: m.start()])), len(WORD.findall(text[: m.end()])))
+                owner = next((lk for lk in subjects if lk.end == inside.start and not isinstance(lk.node, Phase | Section)), None)
+                if owner is not None and inside:
+                    subjects = tuple(lk for lk in subjects if lk.start not in inside or rm.contains(owner.node, lk.node)) or subjects
         if len(subjects) > 1:  # "the LLM part - pretraining, finetuning etc.": words of the LLM line, not topics of their own
             subjects = tuple(lk for lk in subjects if not any(
                 other.start < lk.start and _squash(lk.span) in _phrases(getattr(other.node, "description", ""))
@@ -574,6 +585,10 @@ class Reader:
                 aspect = asked
             elif said is not None:
                 resource, aspect, followup = said, asked, ()
+        elif resource is None and not subjects and len(followup) == 1 and intent == "concept" and THE_MAKERS.search(text) and \
+                len(works := unique(self.lookup.roadmap.resources_for(followup[0].node))) == 1:
+            # "what kind of app do the labs have you build?" after the MLOps part: the labs of the one work linked there
+            resource, followup = Link(works[0], followup[0].confidence, f"the one work linked under {followup[0].title}", followup[0].span), ()
         if intent == "concept" and len(subjects) == 1 and isinstance(subjects[0].node, Phase | Section) \
                 and not resource and not self._content(text, links):
             # "Tell me about phase 5": a phase or section is explained by what it contains.
@@ -954,6 +969,26 @@ class Reader:
         answered = {id(lk.node) for lk in self.lookup.link(last_tutor, resources=False)} if last_tutor and len(asked) > 1 else set()
         asked = sorted(asked, key=lambda lk: id(lk.node) not in answered)
         return tuple(Link(lk.node, lk.confidence, "the learner's last question", lk.span) for lk in asked[:1])
+
+    @staticmethod
+    def _own_words(text: str, links: list[Link]) -> list[Link]:
+        """Without a one-word everyday name used for the learner's own work ("in my research") or as
+        the second half of a compound ("user-research analysis"): neither names the roadmap's topic."""
+        spans = list(WORD.finditer(text))
+        said = [m.group(0).lower() for m in spans]
+
+        def own(lk: Link) -> bool:
+            if lk.how != "alias" or lk.end - lk.start != 1 or lk.start >= len(spans):
+                return False
+            at = spans[lk.start].start()
+            return lk.start > 0 and said[lk.start - 1] in POSSESSIVES and lk.span in OWN_SENSE or \
+                at > 1 and text[at - 1] == "-" and text[at - 2].isalnum()
+        # "image classification / detection": a word of the title just named, not another topic's term
+        def rest_of_title(lk: Link) -> bool:
+            return lk.how == "description term" and any(
+                0 <= lk.start - other.end <= 1 and set(lk.span.split()) <= {stem(w) for w in WORD.findall(other.node.title.lower())}
+                for other in links if other is not lk)
+        return [lk for lk in links if not own(lk) and not rest_of_title(lk)]
 
     def _holding(self, named: list[Link], phase: bool = False) -> Node | None:
         """The one section (unless `phase`), else the one phase, holding two or more of the `named` (a work by
