@@ -68,7 +68,7 @@ class Composer:
         works = unique([n for n in facts.nodes if isinstance(n, Resource)] +
                        [res for n in facts.nodes if isinstance(n, Item | Section) for res in self.roadmap.resources_for(n)])
         return next((sentence for res in works[:3] for sentence in _card_sentences(self, res)
-                     if asked & {stem(w) for w in WORD.findall(sentence.lower())} and sentence not in facts.text), "") if asked else ""
+                     if asked & _stems(sentence) and sentence not in facts.text), "") if asked else ""
 
     @cached_property
     def quiz(self) -> Quiz:
@@ -619,8 +619,7 @@ def _covering(c: Composer, topics: list[Node], question: str) -> list[Resource]:
     for res in unique(rm.resources):
         named = c.card_names(res.url)
         if all(id(n) in named or any(id(i) in named for i in getattr(n, "items", ())) for n in topics):
-            words = {stem(w) for w in WORD.findall(c.corpus.card(res.url).body.lower())}
-            found.append((len(asked & words), res))
+            found.append((len(asked & _stems(c.corpus.card(res.url).body)), res))
     found.sort(key=lambda f: -f[0])
     return [res for _, res in found[:2]]
 
@@ -641,11 +640,11 @@ def _asked_after(text: str) -> str:
 def _coverage(c: Composer, resources: list[Resource], names: list[str]) -> str:
     """The card sentence that says most about the named subjects ("does it cover RLHF and DPO?"),
     among the sentences that say what a resource does or does not cover."""
-    wanted = {stem(w) for name in names for w in name.lower().split()}
+    wanted = _stems(" ".join(names))
     best, most = "", 0.0
     for res in resources:
         for sentence in _card_sentences(c, res):
-            said = {stem(w) for w in re.findall(r"[a-z0-9]+", sentence.lower())}  # "deepfakes" says "deepfake"
+            said = _stems(sentence)  # "deepfakes" says "deepfake"
             # a sentence on what the work lacks answers "does it teach X?" best; one on where the
             # roadmap lists it ("In the roadmap, it is listed under ..., which covers X") least
             hits = len(wanted & said) + 0.5 * bool(LACKS.search(sentence)) - 0.5 * bool(IN_THE_ROADMAP.match(sentence))
@@ -654,13 +653,17 @@ def _coverage(c: Composer, resources: list[Resource], names: list[str]) -> str:
     return best
 
 
+def _stems(text: str) -> set[str]:
+    return {stem(w) for w in WORD.findall(text.lower())}
+
+
 def _covered_elsewhere(c: Composer, resources: list[Resource], names: list[str], lacking: str) -> str:
     """Where a card that says its work lacks something sends the learner for it: the card's sentence
     that names what was asked and says where to go instead ("For RLHF, PPO and DPO, ... TRL library offers ...")."""
-    wanted = {stem(w) for name in names for w in name.lower().split()}
+    wanted = _stems(" ".join(names))
     for res in resources:
         for sentence in _card_sentences(c, res):
-            said = {stem(w) for w in re.findall(r"[a-z0-9]+", sentence.lower())}
+            said = _stems(sentence)
             if sentence != lacking and wanted & said and not LACKS.search(sentence) and ELSEWHERE.search(sentence):
                 return sentence
     return ""
