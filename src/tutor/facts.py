@@ -171,11 +171,12 @@ class FactPicker:
             relevance = relevance + ASPECT_BOOST / 2 * np.array([not f.first and bool(REASON.search(f.text)) for f in candidates])
         if FIX_ASKED.search(reading.text):  # "...the same three faces. is there a known fix?": the sentences on remedies
             relevance = relevance + ASPECT_BOOST * np.array([not f.first and bool(FIX_SAID.search(f.text)) for f in candidates])
-        if NAME_ASKED.search(reading.text) or TROUBLE_ASKED.search(reading.text):
+        trouble = bool(TROUBLE_ASKED.search(reading.text))
+        if trouble or NAME_ASKED.search(reading.text):
             # "my gan keeps spitting out the same faces. is there a name for that?": the sentence that names a failure;
             # "what's going on?": that one, and what fixes it
             relevance = relevance + ASPECT_BOOST * np.array([not f.first and bool(NAMES_FAILURE.search(f.text)) for f in candidates])
-            if TROUBLE_ASKED.search(reading.text):
+            if trouble:
                 relevance = relevance + ASPECT_BOOST / 2 * np.array([not f.first and bool(FIX_SAID.search(f.text)) for f in candidates])
         if DOUBT_ASKED.search(reading.text):  # "is it real or hype?": the sentences that say who doubts it, and why
             relevance = relevance + ASPECT_BOOST * np.array([bool(DOUBT_SAID.search(f.text)) for f in candidates])

@@ -578,17 +578,16 @@ class Reader:
             # "who's that one by?" after "...the linked resource is the Jupyter Tutorial"; "what's the first one
             # about?" after a list of topics asks of that topic
             said = next((lk for lk in followup if isinstance(lk.node, Resource)), None) or self.resource_said(history)
-            if said is None and asked == "who" and len(followup) == 1 and len(works := unique(self.lookup.roadmap.resources_for(followup[0].node))) == 1:
-                # "who are the lecturers?" after the MLOps part: the one work linked there
-                said = Link(works[0], followup[0].confidence, f"the one work linked under {followup[0].title}", followup[0].span)
+            if said is None and asked == "who":  # "who are the lecturers?" after the MLOps part: the one work linked there
+                said = self._one_work(followup)
             if several:  # "which of those two is free?": asked of each of them
                 aspect = asked
             elif said is not None:
                 resource, aspect, followup = said, asked, ()
-        elif resource is None and not subjects and len(followup) == 1 and intent == "concept" and THE_MAKERS.search(text) and \
-                len(works := unique(self.lookup.roadmap.resources_for(followup[0].node))) == 1:
+        elif resource is None and not subjects and intent == "concept" and THE_MAKERS.search(text) and \
+                (work := self._one_work(followup)) is not None:
             # "what kind of app do the labs have you build?" after the MLOps part: the labs of the one work linked there
-            resource, followup = Link(works[0], followup[0].confidence, f"the one work linked under {followup[0].title}", followup[0].span), ()
+            resource, followup = work, ()
         if intent == "concept" and len(subjects) == 1 and isinstance(subjects[0].node, Phase | Section) \
                 and not resource and not self._content(text, links):
             # "Tell me about phase 5": a phase or section is explained by what it contains.
@@ -989,6 +988,12 @@ class Reader:
                 0 <= lk.start - other.end <= 1 and set(lk.span.split()) <= {stem(w) for w in WORD.findall(other.node.title.lower())}
                 for other in links if other is not lk)
         return [lk for lk in links if not own(lk) and not rest_of_title(lk)]
+
+    def _one_work(self, followup: tuple[Link, ...]) -> Link | None:
+        """The one work linked under the one part referred to, or None."""
+        if len(followup) != 1 or len(works := unique(self.lookup.roadmap.resources_for(followup[0].node))) != 1:
+            return None
+        return Link(works[0], followup[0].confidence, f"the one work linked under {followup[0].title}", followup[0].span)
 
     def _holding(self, named: list[Link], phase: bool = False) -> Node | None:
         """The one section (unless `phase`), else the one phase, holding two or more of the `named` (a work by
